@@ -1,0 +1,123 @@
+/**
+ * The shape of what the agent reports about a connection. The log output
+ * (docs/output.md), the terminal table and /metrics are all views of these
+ * types, so a field added here is documented there too.
+ */
+import type { Protocol } from "../agent/config.js";
+
+export type Side = "client" | "server";
+
+/** Client: connecting (first try), connected, reconnecting (after a loss or a failed try).
+ *  Server: connected, or disconnected while it waits for the same client to come back. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export type Direction = "up" | "down";
+
+export interface TrafficCounters {
+  packets: number;
+  bytes: number;
+  /** Bits per second over the last stats interval. */
+  bps: number;
+}
+
+export interface RttSummary {
+  samples: number;
+  last_ms: number;
+  min_ms: number;
+  mean_ms: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** Mean absolute difference between consecutive samples. */
+  jitter_ms: number;
+}
+
+/** What the receiving side measured over one bandwidth round in one direction. */
+export interface RoundResult {
+  round: number;
+  direction: Direction;
+  packets: number;
+  bytes: number;
+  duration_s: number;
+  /** Average bits per second over the round, measured by the receiver. */
+  bps: number;
+  /** UDP only (0 over TCP). */
+  lost: number;
+  out_of_order: number;
+  duplicates: number;
+  /** Sent by the sender (from its ROUND_END), so loss_pct = lost / sent. */
+  sent_packets: number;
+  loss_pct: number;
+  jitter_ms: number;
+}
+
+/** UDP datagram accounting of what this side received, summed over all rounds of the connection. */
+export interface UdpReceiveSummary {
+  expected: number;
+  received: number;
+  lost: number;
+  out_of_order: number;
+  duplicates: number;
+  loss_pct: number;
+  jitter_ms: number;
+}
+
+export interface ConnectionSnapshot {
+  conn_id: string;
+  side: Side;
+  proto: Protocol;
+  local_name: string;
+  peer_name: string | null;
+  /** host:port of the peer as this side sees it. */
+  peer_address: string | null;
+  /** Client side: the --connect URI. */
+  target: string | null;
+  state: ConnectionState;
+  /** Seconds since the current connection was established (0 when not connected). */
+  uptime_s: number;
+  reconnects: number;
+  /** Total seconds not connected since this connection was first tried (client) or first seen (server). */
+  down_s: number;
+  tx: TrafficCounters;
+  rx: TrafficCounters;
+  rtt: RttSummary | null;
+  /** The bandwidth round running now, if any. */
+  round_active: { round: number; direction: Direction } | null;
+  /** Last finished round, each way. */
+  up: RoundResult | null;
+  down: RoundResult | null;
+  /** UDP connections only. */
+  udp: UdpReceiveSummary | null;
+}
+
+export type AgentEventKind =
+  | "started"
+  | "listening"
+  | "connecting"
+  | "connected"
+  | "disconnected"
+  | "reconnecting"
+  | "round"
+  | "error"
+  | "stopped";
+
+/** A change worth a line of its own. Fields that do not apply are absent. */
+export interface AgentEvent {
+  event: AgentEventKind;
+  local_name: string;
+  side?: Side;
+  proto?: Protocol;
+  conn_id?: string;
+  peer_name?: string | null;
+  peer_address?: string | null;
+  target?: string | null;
+  /** listening: the port; */
+  port?: number;
+  /** disconnected, error: why. */
+  reason?: string;
+  /** reconnecting: the back-off delay before the next try, and the try's number. */
+  delay_ms?: number;
+  attempt?: number;
+  /** round: the finished round's result. */
+  result?: RoundResult;
+}
