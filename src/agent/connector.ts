@@ -1,0 +1,266 @@
+/**
+ * One `--connect`: connects, runs a session until it ends, then tries again
+ * after a back-off, forever. The conn_id stays the same for its whole life.
+ */
+import { randomUUID } from "node:crypto";
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { lookup } from "node:dns/promises";
+import { type Socket, connect as tcpConnect } from "node:net";
+import { decodeDatagram } from "../protocol/frame-decoder.js";
+import { ConnectionStats } from "../stats/connection-stats.js";
+import type { AgentEvent } from "../stats/snapshot.js";
+import { backoffDelay } from "./backoff.js";
+import { now, sleep } from "./clock.js";
+import type { ConnectSpec } from "./config.js";
+import type { Link } from "./link.js";
+import { Session, type SessionTiming } from "./session.js";
+import { describeError, formatAddress, pipeSocket, TcpLink } from "./tcp-link.js";
+import { UdpLink } from "./udp-link.js";
+import { RECV_BUFFER_BYTES } from "./udp-listener.js";
+
+export interface ConnectorOptions {
+  name: string;
+  timing: SessionTiming;
+  reconnectMaxMs: number;
+  emit: (e: AgentEvent) => void;
+}
+
+export class Connector {
+  readonly connId = randomUUID();
+  readonly stats: ConnectionStats;
+  private readonly stop = new AbortController();
+  private session: Session | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly spec: ConnectSpec,
+    private readonly options: ConnectorOptions,
+  ) {
+    this.stats = new ConnectionStats(
+      this.connId,
+      "client",
+      spec.proto,
+      options.name,
+      spec.uri,
+      now(),
+    );
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  async close(reason: string): Promise<void> {
+    this.stop.abort();
+    this.session?.close(reason, true);
+    await this.running;
+  }
+
+  private base() {
+    return {
+      local_name: this.options.name,
+      side: "client" as const,
+      proto: this.spec.proto,
+      conn_id: this.connId,
+      target: this.spec.uri,
+    };
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stop.signal;
+    let attempt = 0;
+    this.options.emit({ event: "connecting", ...this.base() });
+    while (!signal.aborted) {
+      let reason: string;
+      let wasUp = false;
+      try {
+        const outcome = await this.attempt();
+        reason = outcome.reason;
+        wasUp = outcome.wasUp;
+      } catch (err) {
+        reason = describeError(err);
+      }
+      if (signal.aborted) return;
+      if (wasUp) attempt = 0;
+      attempt += 1;
+      this.stats.markRetrying();
+      const delay = backoffDelay(attempt, {
+        baseMs: Math.min(100, this.options.reconnectMaxMs),
+        capMs: this.options.reconnectMaxMs,
+      });
+      this.options.emit({
+        event: "reconnecting",
+        ...this.base(),
+        peer_name: this.stats.peerName,
+        reason,
+        delay_ms: delay,
+        attempt,
+      });
+      await sleep(delay, signal);
+    }
+  }
+
+  /** One connection: resolve, connect, handshake, run until closed. */
+  private async attempt(): Promise<{ reason: string; wasUp: boolean }> {
+    const { spec, options } = this;
+    // Resolved on every try: a restarted container may have a new address.
+    const { address, family } = await withTimeout(
+      lookup(spec.host),
+      options.timing.timeoutMs,
+      `cannot resolve ${spec.host}`,
+    );
+    let wasUp = false;
+    let closedWith: (reason: string) => void = () => {};
+    const closed = new Promise<string>((resolve) => {
+      closedWith = resolve;
+    });
+    const events = {
+      connected: (peerName: string) => {
+        wasUp = true;
+        this.stats.markConnected(now(), peerName, link.remote);
+        options.emit({
+          event: "connected",
+          ...this.base(),
+          peer_name: peerName,
+          peer_address: link.remote,
+        });
+      },
+      closed: (reason: string) => {
+        if (wasUp) {
+          this.stats.markDown(now());
+          options.emit({
+            event: "disconnected",
+            ...this.base(),
+            peer_name: this.stats.peerName,
+            peer_address: link.remote,
+            reason,
+          });
+        }
+        closedWith(reason);
+      },
+      round: (result: import("../stats/snapshot.js").RoundResult) =>
+        options.emit({ event: "round", ...this.base(), peer_name: this.stats.peerName, result }),
+    };
+    const plan = spec.monitorBandwidth
+      ? { packetSize: spec.packetSize, rateBps: spec.rateBps }
+      : null;
+    let link: Link;
+    let session: Session;
+    if (spec.proto === "tcp") {
+      const socket = await connectTcp(address, spec.port, options.timing.timeoutMs);
+      link = new TcpLink(socket);
+      session = new Session(
+        link,
+        this.stats,
+        options.name,
+        this.connId,
+        options.timing,
+        events,
+        plan,
+      );
+      pipeSocket(
+        socket,
+        () => session,
+        (reason) => session.close(reason),
+      );
+    } else {
+      const socket = await connectUdp(address, family, spec.port);
+      let current: Session | null = null;
+      link = new UdpLink(socket, address, spec.port, true, (err) =>
+        current?.close(`send failed: ${err.code ?? err.message} (is the peer listening?)`),
+      );
+      session = new Session(
+        link,
+        this.stats,
+        options.name,
+        this.connId,
+        options.timing,
+        events,
+        plan,
+      );
+      current = session;
+      wireUdpClient(socket, session);
+    }
+    this.session = session;
+    if (this.stop.signal.aborted) session.close("stopping", true);
+    else session.startClient();
+    const reason = await closed;
+    this.session = null;
+    return { reason, wasUp };
+  }
+}
+
+function wireUdpClient(socket: UdpSocket, session: Session): void {
+  socket.on("message", (datagram: Buffer) => {
+    const arrival = now();
+    try {
+      session.noteReceived(datagram.length);
+      const frame = decodeDatagram(datagram);
+      if (frame.kind === "data") session.onDataDatagram(frame.header, frame.frameBytes, arrival);
+      else session.onControl(frame.type, frame.payload);
+    } catch (err) {
+      session.close(describeError(err));
+    }
+  });
+  // On a connected UDP socket an ICMP port unreachable shows up as ECONNREFUSED.
+  socket.on("error", (err: NodeJS.ErrnoException) =>
+    session.close(`socket error: ${err.code ?? err.message} (is the peer listening?)`),
+  );
+}
+
+function connectTcp(address: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new Error(
+          `connect to ${formatAddress(address, port)} timed out after ${timeoutMs / 1000} s`,
+        ),
+      );
+    }, timeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new Error(`connect to ${formatAddress(address, port)}: ${err.code ?? err.message}`));
+    });
+  });
+}
+
+function connectUdp(address: string, family: number, port: number): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({
+      type: family === 6 ? "udp6" : "udp4",
+      recvBufferSize: RECV_BUFFER_BYTES,
+    });
+    socket.once("error", (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.connect(port, address, () => {
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") throw new Error(`${what}: ${code}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,112 @@
+/** A Session's frames over a TCP socket, and the socket's bytes into a frame decoder. */
+import type { Socket } from "node:net";
+import type { DataHeader, FrameType } from "../protocol/frame.js";
+import { StreamDecoder } from "../protocol/frame-decoder.js";
+import { ProtocolError } from "../protocol/protocol-error.js";
+import type { Link } from "./link.js";
+
+/** Queued bytes in user space above which a bulk sender waits for 'drain'. */
+const HIGH_WATER = 1 << 20;
+
+export class TcpLink implements Link {
+  readonly proto = "tcp" as const;
+  readonly remote: string;
+
+  constructor(private readonly socket: Socket) {
+    this.remote = formatAddress(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
+    socket.setNoDelay(true);
+  }
+
+  send(frame: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(frame);
+  }
+
+  sendData(head: Buffer, payload: Buffer): void {
+    if (this.socket.destroyed) return;
+    this.socket.cork();
+    this.socket.write(head);
+    if (payload.length > 0) this.socket.write(payload);
+    this.socket.uncork();
+  }
+
+  congested(): Promise<void> | null {
+    if (this.socket.destroyed || this.socket.writableLength < HIGH_WATER) return null;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+  }
+
+  close(graceful = false): void {
+    if (!graceful || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    // a peer that reads nothing must not keep the socket (and the process) alive
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}
+
+/** Where decoded frames go. It may change between two frames of one chunk (the server swaps it after HELLO). */
+export interface FrameSink {
+  noteReceived(bytes: number): void;
+  onControl(type: FrameType, payload: Buffer): void;
+  onDataStart(header: DataHeader, frameBytes: number): void;
+  onDataEnd(): void;
+}
+
+/**
+ * Feeds the socket's bytes to `sink()` and reports, once, why the socket is
+ * done: a protocol error, a socket error, or the peer closing.
+ */
+export function pipeSocket(socket: Socket, sink: () => FrameSink, ended: (reason: string) => void) {
+  let reported = false;
+  const finish = (reason: string) => {
+    if (reported) return;
+    reported = true;
+    ended(reason);
+    socket.destroy();
+  };
+  const decoder = new StreamDecoder({
+    control: (type, payload) => sink().onControl(type, payload),
+    dataStart: (header, frameBytes) => sink().onDataStart(header, frameBytes),
+    dataEnd: () => sink().onDataEnd(),
+  });
+  socket.on("data", (chunk: Buffer) => {
+    if (reported) return;
+    try {
+      sink().noteReceived(chunk.length);
+      decoder.push(chunk);
+    } catch (err) {
+      finish(describeError(err));
+    }
+  });
+  socket.on("end", () => {
+    try {
+      decoder.end();
+      finish("peer closed the connection");
+    } catch (err) {
+      finish(describeError(err));
+    }
+  });
+  socket.on("error", (err: NodeJS.ErrnoException) =>
+    finish(`socket error: ${err.code ?? err.message}`),
+  );
+  socket.on("close", () => finish("connection closed"));
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof ProtocolError) return `protocol error: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function formatAddress(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}

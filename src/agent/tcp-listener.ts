@@ -1,0 +1,104 @@
+/** `--listen tcp:PORT`: accepts clients; each must say HELLO first, within the timeout. */
+import { createServer, type Server, type Socket } from "node:net";
+import { FrameType, HEADER_BYTES } from "../protocol/frame.js";
+import { decodeMessage } from "../protocol/messages.js";
+import { ProtocolError } from "../protocol/protocol-error.js";
+import type { AgentEvent } from "../stats/snapshot.js";
+import type { ListenSpec } from "./config.js";
+import type { ServerSessions } from "./server-sessions.js";
+import type { Session } from "./session.js";
+import { type FrameSink, pipeSocket, TcpLink } from "./tcp-link.js";
+
+/** Sockets open at once, handshaken or not. */
+const MAX_CONNECTIONS = 1024;
+
+export interface Listener {
+  readonly spec: ListenSpec;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function listenTcp(
+  spec: ListenSpec,
+  sessions: ServerSessions,
+  options: { name: string; timeoutMs: number; emit: (e: AgentEvent) => void },
+): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    handleSocket(socket, sessions, options);
+  });
+  server.maxConnections = MAX_CONNECTIONS;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: spec.port, host: spec.host }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (err) =>
+    options.emit({ event: "error", local_name: options.name, proto: "tcp", reason: err.message }),
+  );
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : spec.port;
+  return {
+    spec,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function handleSocket(
+  socket: Socket,
+  sessions: ServerSessions,
+  options: { name: string; timeoutMs: number; emit: (e: AgentEvent) => void },
+): void {
+  const link = new TcpLink(socket);
+  let session: Session | null = null;
+  const reject = (reason: string) =>
+    options.emit({
+      event: "error",
+      local_name: options.name,
+      side: "server",
+      proto: "tcp",
+      peer_address: link.remote,
+      reason,
+    });
+  const handshakeTimer = setTimeout(() => {
+    reject(`timeout: no HELLO within ${options.timeoutMs / 1000} s`);
+    socket.destroy();
+  }, options.timeoutMs);
+
+  // Until HELLO, frames come here; after it, to the session.
+  const beforeHello: FrameSink = {
+    noteReceived: () => {},
+    onControl: (type, payload) => {
+      if (type !== FrameType.HELLO) {
+        throw new ProtocolError("unexpected", `expected HELLO first, got frame type ${type}`);
+      }
+      const message = decodeMessage(type, payload);
+      if (message.type !== FrameType.HELLO) return;
+      clearTimeout(handshakeTimer);
+      session = sessions.accept(link, message.body, HEADER_BYTES + payload.length);
+    },
+    onDataStart: () => {
+      throw new ProtocolError("unexpected", "expected HELLO first, got DATA");
+    },
+    onDataEnd: () => {},
+  };
+  pipeSocket(
+    socket,
+    () => session ?? beforeHello,
+    (reason) => {
+      clearTimeout(handshakeTimer);
+      if (session) session.close(reason);
+      else if (!reason.startsWith("connection closed") && !reason.startsWith("peer closed"))
+        reject(reason);
+    },
+  );
+}

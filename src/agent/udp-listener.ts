@@ -1,0 +1,137 @@
+/**
+ * `--listen udp:PORT`: one socket for every client. Datagrams are routed by
+ * the sender's address; a HELLO from a new address starts a session.
+ */
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import { FrameType } from "../protocol/frame.js";
+import { decodeDatagram } from "../protocol/frame-decoder.js";
+import { decodeMessage, encodeMessage } from "../protocol/messages.js";
+import type { AgentEvent } from "../stats/snapshot.js";
+import { now } from "./clock.js";
+import type { ListenSpec } from "./config.js";
+import type { ServerSessions } from "./server-sessions.js";
+import type { Session } from "./session.js";
+import { describeError, formatAddress } from "./tcp-link.js";
+import type { Listener } from "./tcp-listener.js";
+import { UdpLink } from "./udp-link.js";
+
+/** Peer addresses with a session at once. */
+const MAX_UDP_SESSIONS = 1024;
+/** Complaints about strangers' datagrams, at most this many per second (the rest are counted). */
+const COMPLAINTS_PER_SECOND = 5;
+export const RECV_BUFFER_BYTES = 4 << 20;
+
+export async function listenUdp(
+  spec: ListenSpec,
+  sessions: ServerSessions,
+  options: { name: string; emit: (e: AgentEvent) => void },
+): Promise<Listener> {
+  const family = spec.host && isIPv6(spec.host) ? "udp6" : "udp4";
+  const socket: Socket = createSocket({ type: family, recvBufferSize: RECV_BUFFER_BYTES });
+  const byPeer = new Map<string, Session>();
+  const complaints = rateLimiter(COMPLAINTS_PER_SECOND);
+
+  const complain = (peer: string, reason: string) => {
+    const suppressed = complaints();
+    if (suppressed < 0) return;
+    options.emit({
+      event: "error",
+      local_name: options.name,
+      side: "server",
+      proto: "udp",
+      peer_address: peer,
+      reason: suppressed > 0 ? `${reason} (and ${suppressed} more not shown)` : reason,
+    });
+  };
+
+  socket.on("message", (datagram: Buffer, rinfo: RemoteInfo) => {
+    const arrival = now();
+    const peer = formatAddress(rinfo.address, rinfo.port);
+    const session = byPeer.get(peer);
+    try {
+      const frame = decodeDatagram(datagram);
+      if (frame.kind === "control" && frame.type === FrameType.HELLO) {
+        const hello = decodeMessage(frame.type, frame.payload);
+        if (hello.type !== FrameType.HELLO) return;
+        if (session && session.connId === hello.body.conn_id) {
+          session.noteReceived(datagram.length);
+          session.onControl(frame.type, frame.payload); // a repeat: answered again
+          return;
+        }
+        if (!session && byPeer.size >= MAX_UDP_SESSIONS) {
+          complain(peer, `too many UDP clients (${MAX_UDP_SESSIONS}); HELLO ignored`);
+          return;
+        }
+        session?.close("replaced by a new connection from the same address");
+        const link = new UdpLink(socket, rinfo.address, rinfo.port, false, () => {});
+        const fresh = sessions.accept(link, hello.body, datagram.length, (closed) => {
+          if (byPeer.get(peer) === closed) byPeer.delete(peer);
+        });
+        byPeer.set(peer, fresh);
+        return;
+      }
+      if (!session) {
+        // A client whose session we do not know (we restarted): tell it to say HELLO again.
+        if (complaints() >= 0) {
+          const bye = encodeMessage({
+            type: FrameType.BYE,
+            body: { reason: "no session for this address; reconnect" },
+          });
+          socket.send(bye, rinfo.port, rinfo.address);
+        }
+        return;
+      }
+      session.noteReceived(datagram.length);
+      if (frame.kind === "data") session.onDataDatagram(frame.header, frame.frameBytes, arrival);
+      else session.onControl(frame.type, frame.payload);
+    } catch (err) {
+      if (session) session.close(describeError(err));
+      else complain(peer, describeError(err));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind({ port: spec.port, address: spec.host }, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  socket.on("error", (err) =>
+    options.emit({ event: "error", local_name: options.name, proto: "udp", reason: err.message }),
+  );
+  return {
+    spec,
+    port: socket.address().port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        socket.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Allows `perSecond` events a second. Returns -1 for an event to drop, else
+ * how many were dropped since the last allowed one.
+ */
+export function rateLimiter(perSecond: number, clock: () => number = now): () => number {
+  let windowStart = clock();
+  let used = 0;
+  let dropped = 0;
+  return () => {
+    const t = clock();
+    if (t - windowStart >= 1000) {
+      windowStart = t;
+      used = 0;
+    }
+    if (used >= perSecond) {
+      dropped += 1;
+      return -1;
+    }
+    used += 1;
+    const report = dropped;
+    dropped = 0;
+    return report;
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * The terminal table as plain strings: snapshots become aligned lines and
+ * events become log lines. No I/O here, so the layout is unit-tested without
+ * a terminal; tui-reporter.ts only clips, styles and draws these lines.
+ */
+import { formatBits, formatBytes, formatDuration, formatMs } from "../agent/units.js";
+import type { AgentEvent, ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
+
+/** What a cell shows when the value does not exist (yet). */
+export const NONE = "-";
+
+export interface Column {
+  title: string;
+  /** Numbers are right-aligned so their magnitudes line up. */
+  align: "left" | "right";
+}
+
+export const COLUMNS: readonly Column[] = [
+  { title: "peer", align: "left" },
+  { title: "address", align: "left" },
+  { title: "proto", align: "left" },
+  { title: "state", align: "left" },
+  { title: "uptime", align: "right" },
+  { title: "reconn", align: "right" },
+  { title: "down", align: "right" },
+  { title: "sent pkt/bytes", align: "right" },
+  { title: "recv pkt/bytes", align: "right" },
+  { title: "tx bit/s", align: "right" },
+  { title: "rx bit/s", align: "right" },
+  { title: "rtt p50/p99", align: "right" },
+  { title: "round up", align: "right" },
+  { title: "round down", align: "right" },
+  { title: "lost/ooo/dup", align: "right" },
+  { title: "jitter", align: "right" },
+];
+
+const GAP = "  ";
+
+/** `tcp://host:1234?rate=10m` → `tcp://host:1234`: the options only make the column wide. */
+function shortTarget(target: string): string {
+  const q = target.indexOf("?");
+  return q < 0 ? target : target.slice(0, q);
+}
+
+/** Who is at the other end: the name it announced, else where we were told to connect. */
+function peerName(s: { side?: Side; peer_name?: string | null; target?: string | null }): string {
+  if (s.peer_name) return s.peer_name;
+  if (s.side !== "server" && s.target) return shortTarget(s.target);
+  return "?";
+}
+
+export function peerLabel(s: ConnectionSnapshot): string {
+  return `${s.side === "client" ? "to" : "from"}: ${peerName(s)}`;
+}
+
+/** One table row; every cell is a string, NONE where there is nothing to show. */
+export function connectionRow(s: ConnectionSnapshot): string[] {
+  const connected = s.state === "connected";
+  return [
+    peerLabel(s),
+    s.peer_address ?? NONE,
+    s.proto.toUpperCase(),
+    s.state,
+    connected ? formatDuration(s.uptime_s) : NONE,
+    String(s.reconnects),
+    formatDuration(s.down_s),
+    `${s.tx.packets}/${formatBytes(s.tx.bytes)}`,
+    `${s.rx.packets}/${formatBytes(s.rx.bytes)}`,
+    formatBits(s.tx.bps),
+    formatBits(s.rx.bps),
+    s.rtt && s.rtt.samples > 0 ? `${formatMs(s.rtt.p50_ms)}/${formatMs(s.rtt.p99_ms)}` : NONE,
+    s.up ? formatBits(s.up.bps) : NONE,
+    s.down ? formatBits(s.down.bps) : NONE,
+    s.udp ? `${s.udp.lost}/${s.udp.out_of_order}/${s.udp.duplicates}` : NONE,
+    s.udp ? formatMs(s.udp.jitter_ms) : NONE,
+  ];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Stable order, so rows do not jump around between redraws: peer, proto, address, id. */
+export function sortConnections(snaps: readonly ConnectionSnapshot[]): ConnectionSnapshot[] {
+  return [...snaps].sort(
+    (a, b) =>
+      compare(peerName(a), peerName(b)) ||
+      compare(a.proto, b.proto) ||
+      compare(a.peer_address ?? "", b.peer_address ?? "") ||
+      compare(a.conn_id, b.conn_id),
+  );
+}
+
+export interface TableSections {
+  client: string[][];
+  server: string[][];
+}
+
+export function connectionSections(snaps: readonly ConnectionSnapshot[]): TableSections {
+  const sorted = sortConnections(snaps);
+  return {
+    client: sorted.filter((s) => s.side === "client").map(connectionRow),
+    server: sorted.filter((s) => s.side === "server").map(connectionRow),
+  };
+}
+
+/** Widest cell per column, titles included. */
+export function columnWidths(rows: readonly (readonly string[])[]): number[] {
+  return COLUMNS.map((c, i) =>
+    rows.reduce((w, row) => Math.max(w, (row[i] ?? "").length), c.title.length),
+  );
+}
+
+export function formatRow(cells: readonly string[], widths: readonly number[]): string {
+  return widths
+    .map((w, i) => {
+      const cell = cells[i] ?? "";
+      return COLUMNS[i]?.align === "right" ? cell.padStart(w) : cell.padEnd(w);
+    })
+    .join(GAP)
+    .trimEnd();
+}
+
+export type TableLineKind = "section" | "header" | "row" | "empty" | "blank";
+
+export interface TableLine {
+  kind: TableLineKind;
+  text: string;
+  /** Rows only: lets the view colour a connection that is not up. */
+  state?: ConnectionState;
+}
+
+export interface TableLayout {
+  lines: TableLine[];
+  /** Width of the peer column and its gap, kept in view when scrolling sideways. */
+  frozen: number;
+  /** Where each scrollable column starts, past `frozen`: the offsets sideways scrolling stops at. */
+  stops: number[];
+  /** Length of the longest line. */
+  width: number;
+}
+
+/**
+ * The whole table: "As client" then "As server", each a title, the column
+ * titles and its rows. Widths are shared by both sections so columns line up.
+ */
+export function tableLayout(snaps: readonly ConnectionSnapshot[]): TableLayout {
+  const sorted = sortConnections(snaps);
+  const parts = [
+    { name: "As client", conns: sorted.filter((s) => s.side === "client") },
+    { name: "As server", conns: sorted.filter((s) => s.side === "server") },
+  ];
+  const rows = new Map(sorted.map((s) => [s, connectionRow(s)]));
+  const titles = COLUMNS.map((c) => c.title);
+  const widths = columnWidths([...rows.values()]);
+  const total = widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
+  const lines: TableLine[] = [];
+  for (const [i, { name, conns }] of parts.entries()) {
+    if (i > 0) lines.push({ kind: "blank", text: "" });
+    const title = `── ${name} (${conns.length}) `;
+    lines.push({ kind: "section", text: title.padEnd(total, "─") });
+    lines.push({ kind: "header", text: formatRow(titles, widths) });
+    if (conns.length === 0) lines.push({ kind: "empty", text: "(none)" });
+    for (const s of conns) {
+      lines.push({ kind: "row", text: formatRow(rows.get(s) ?? [], widths), state: s.state });
+    }
+  }
+  const frozen = (widths[0] ?? 0) + GAP.length;
+  const stops = [0];
+  for (const w of widths.slice(1, -1)) stops.push((stops.at(-1) ?? 0) + w + GAP.length);
+  return { lines, frozen, stops, width: total };
+}
+
+export function tableLines(snaps: readonly ConnectionSnapshot[]): TableLine[] {
+  return tableLayout(snaps).lines;
+}
+
+/** `conntest NAME   connected 2/3 (client 1/2, server 1/1)` */
+export function summaryLine(name: string, snaps: readonly ConnectionSnapshot[]): string {
+  const count = (side?: Side) => {
+    const of = snaps.filter((s) => side === undefined || s.side === side);
+    return `${of.filter((s) => s.state === "connected").length}/${of.length}`;
+  };
+  return `conntest ${name}   connected ${count()} (client ${count("client")}, server ${count("server")})`;
+}
+
+function who(e: AgentEvent): string {
+  const name = peerName(e);
+  const where = e.peer_address && e.peer_address !== name ? ` (${e.peer_address})` : "";
+  const proto = e.proto ? ` over ${e.proto.toUpperCase()}` : "";
+  return `${e.side === "server" ? "from" : "to"} ${name}${where}${proto}`;
+}
+
+export function eventText(e: AgentEvent): string {
+  const reason = e.reason ? `: ${e.reason}` : "";
+  switch (e.event) {
+    case "started":
+      return `started ${e.local_name}`;
+    case "listening":
+      return `listening on ${e.proto?.toUpperCase() ?? "?"} port ${e.port ?? "?"}`;
+    case "connecting":
+      return `connecting ${who(e)}`;
+    case "connected":
+      return `connected ${who(e)}`;
+    case "disconnected":
+      return `disconnected ${who(e)}${reason}`;
+    case "reconnecting": {
+      const delay = e.delay_ms === undefined ? "" : ` in ${formatMs(e.delay_ms)}`;
+      const attempt = e.attempt === undefined ? "" : ` (try ${e.attempt})`;
+      return `reconnecting ${who(e)}${delay}${attempt}`;
+    }
+    case "round": {
+      const r = e.result;
+      if (!r) return `round ${who(e)}`;
+      let text = `round ${r.round} ${r.direction} ${who(e)}: ${formatBits(r.bps)}`;
+      if (e.proto === "udp") {
+        text += `, lost ${r.lost}/${r.sent_packets} (${r.loss_pct.toFixed(1)}%)`;
+        text += `, ooo ${r.out_of_order}, dup ${r.duplicates}, jitter ${formatMs(r.jitter_ms)}`;
+      }
+      return text;
+    }
+    case "error":
+      return `error${e.side ? ` ${who(e)}` : ""}${reason}`;
+    case "stopped":
+      return `stopped${reason}`;
+  }
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** `12:34:56 connected to b (10.0.0.2:1234) over TCP`, in local time. */
+export function eventLine(e: AgentEvent, at: Date): string {
+  const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+  return `${time} ${eventText(e)}`;
+}
+
+/**
+ * The part of a line a box `width` wide shows when scrolled `offset` columns
+ * right, with its first `frozen` columns always shown (so a row keeps its peer).
+ */
+export function clipLine(line: string, offset: number, width: number, frozen = 0): string {
+  const w = Math.max(0, width);
+  if (offset <= 0 || frozen <= 0) return line.slice(offset, offset + w);
+  const head = line.slice(0, Math.min(frozen, w));
+  return head + line.slice(frozen + offset, frozen + offset + w - head.length);
+}

@@ -1,0 +1,168 @@
+/**
+ * Control messages: what each frame type carries, how it is encoded, and
+ * strict checks on what a peer sent (a peer's bytes are never trusted).
+ * PING/PONG are binary to keep timestamps exact; the rest are small JSON objects.
+ */
+import type { Direction } from "../stats/snapshot.js";
+import { encodeFrame, FrameType } from "./frame.js";
+import { ProtocolError } from "./protocol-error.js";
+
+export const MAX_NAME_LENGTH = 64;
+
+export interface Hello {
+  name: string;
+  /** Chosen once per --connect and kept across reconnects. */
+  conn_id: string;
+}
+export interface HelloAck {
+  name: string;
+  conn_id: string;
+}
+export interface Ping {
+  seq: number;
+  /** Sender's monotonic clock, ms; echoed unchanged in the PONG. */
+  t: number;
+}
+export interface RoundStart {
+  round: number;
+  direction: Direction;
+  packet_size: number;
+  duration_ms: number;
+  rate_bps: number;
+}
+export interface RoundStartAck {
+  round: number;
+}
+export interface RoundEnd {
+  round: number;
+  /** DATA frames sent in the round; their seqs were 0 .. packets-1. */
+  packets: number;
+  bytes: number;
+}
+export interface RoundResultMsg {
+  round: number;
+  direction: Direction;
+  packets: number;
+  bytes: number;
+  duration_ms: number;
+  lost: number;
+  out_of_order: number;
+  duplicates: number;
+  jitter_ms: number;
+}
+export interface Bye {
+  reason: string;
+}
+
+export type Message =
+  | { type: typeof FrameType.HELLO; body: Hello }
+  | { type: typeof FrameType.HELLO_ACK; body: HelloAck }
+  | { type: typeof FrameType.PING; body: Ping }
+  | { type: typeof FrameType.PONG; body: Ping }
+  | { type: typeof FrameType.ROUND_START; body: RoundStart }
+  | { type: typeof FrameType.ROUND_START_ACK; body: RoundStartAck }
+  | { type: typeof FrameType.ROUND_END; body: RoundEnd }
+  | { type: typeof FrameType.ROUND_RESULT; body: RoundResultMsg }
+  | { type: typeof FrameType.BYE; body: Bye };
+
+const PING_BYTES = 12;
+
+export function encodeMessage(message: Message): Buffer {
+  if (message.type === FrameType.PING || message.type === FrameType.PONG) {
+    const payload = Buffer.allocUnsafe(PING_BYTES);
+    payload.writeUInt32BE(message.body.seq >>> 0, 0);
+    payload.writeDoubleBE(message.body.t, 4);
+    return encodeFrame(message.type, payload);
+  }
+  return encodeFrame(message.type, Buffer.from(JSON.stringify(message.body)));
+}
+
+type Check = (value: unknown, field: string) => void;
+
+const isCount: Check = (v, field) => {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+    throw new ProtocolError("bad-payload", `${field} must be a non-negative integer`);
+  }
+};
+const isFiniteNonNegative: Check = (v, field) => {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new ProtocolError("bad-payload", `${field} must be a non-negative number`);
+  }
+};
+const isName: Check = (v, field) => {
+  if (typeof v !== "string" || v.length === 0 || v.length > MAX_NAME_LENGTH) {
+    throw new ProtocolError(
+      "bad-payload",
+      `${field} must be a string of 1 to ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+};
+const isDirection: Check = (v, field) => {
+  if (v !== "up" && v !== "down") {
+    throw new ProtocolError("bad-payload", `${field} must be "up" or "down"`);
+  }
+};
+const isText: Check = (v, field) => {
+  if (typeof v !== "string" || v.length > 256) {
+    throw new ProtocolError("bad-payload", `${field} must be a string of at most 256 characters`);
+  }
+};
+
+const SHAPES: Record<number, Record<string, Check>> = {
+  [FrameType.HELLO]: { name: isName, conn_id: isName },
+  [FrameType.HELLO_ACK]: { name: isName, conn_id: isName },
+  [FrameType.ROUND_START]: {
+    round: isCount,
+    direction: isDirection,
+    packet_size: isCount,
+    duration_ms: isCount,
+    rate_bps: isFiniteNonNegative,
+  },
+  [FrameType.ROUND_START_ACK]: { round: isCount },
+  [FrameType.ROUND_END]: { round: isCount, packets: isCount, bytes: isCount },
+  [FrameType.ROUND_RESULT]: {
+    round: isCount,
+    direction: isDirection,
+    packets: isCount,
+    bytes: isCount,
+    duration_ms: isFiniteNonNegative,
+    lost: isCount,
+    out_of_order: isCount,
+    duplicates: isCount,
+    jitter_ms: isFiniteNonNegative,
+  },
+  [FrameType.BYE]: { reason: isText },
+};
+
+/** Decodes and checks a control frame's payload. Unknown or missing fields are errors. */
+export function decodeMessage(type: FrameType, payload: Buffer): Message {
+  if (type === FrameType.PING || type === FrameType.PONG) {
+    if (payload.length !== PING_BYTES) {
+      throw new ProtocolError(
+        "bad-payload",
+        `${type === FrameType.PING ? "PING" : "PONG"} payload must be ${PING_BYTES} bytes, got ${payload.length}`,
+      );
+    }
+    return {
+      type,
+      body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4) },
+    } as Message;
+  }
+  const shape = SHAPES[type];
+  if (!shape) throw new ProtocolError("unexpected", `frame type ${type} is not a control message`);
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString("utf8"));
+  } catch {
+    throw new ProtocolError("bad-payload", "control payload is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ProtocolError("bad-payload", "control payload must be a JSON object");
+  }
+  const record = body as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(key in shape)) throw new ProtocolError("bad-payload", `unknown field "${key}"`);
+  }
+  for (const [key, check] of Object.entries(shape)) check(record[key], key);
+  return { type, body } as Message;
+}

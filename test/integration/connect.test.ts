@@ -1,0 +1,116 @@
+/**
+ * Two real agents on loopback addresses: a TCP and a UDP connection reach
+ * connected and report RTT and round throughput both ways, on both sides.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { AgentProcess, FAST, freePort, type LogLine } from "../helpers/agent-process.js";
+
+const agents: AgentProcess[] = [];
+after(async () => {
+  await Promise.all(agents.map((a) => a.stop()));
+});
+
+const isRound = (proto: string, direction: string) => (l: LogLine) =>
+  l.event === "round" &&
+  l.proto === proto &&
+  (l.result as { direction: string; bps: number }).direction === direction &&
+  (l.result as { bps: number }).bps > 0;
+
+test("TCP and UDP connect, then measure RTT and throughput both ways on both sides", async () => {
+  const port = await freePort("127.0.0.2");
+  const server = new AgentProcess([
+    "--name",
+    "receiver",
+    "--listen",
+    `tcp:127.0.0.2:${port}`,
+    "--listen",
+    `udp:127.0.0.2:${port}`,
+    ...FAST,
+  ]);
+  agents.push(server);
+  await server.waitFor(
+    "server listening on udp",
+    (l) => l.event === "listening" && l.proto === "udp",
+  );
+  const client = new AgentProcess([
+    "--name",
+    "sender",
+    "--connect",
+    `tcp://127.0.0.2:${port}?monitor-bandwidth&packet-size=64kb`,
+    "--connect",
+    `udp://127.0.0.2:${port}?monitor-bandwidth&packet-size=1400&rate=20m`,
+    ...FAST,
+  ]);
+  agents.push(client);
+
+  for (const proto of ["tcp", "udp"]) {
+    const c = await client.waitFor(
+      `client ${proto} connected`,
+      (l) => l.event === "connected" && l.proto === proto,
+    );
+    assert.equal(c.peer_name, "receiver");
+    assert.equal(c.local_name, "sender");
+    const s = await server.waitFor(
+      `server ${proto} connected`,
+      (l) => l.event === "connected" && l.proto === proto,
+    );
+    assert.equal(s.peer_name, "sender");
+    assert.equal(s.conn_id, c.conn_id, "both sides name the connection by the client's conn_id");
+
+    // up is measured by the server, down by the client; each tells the other
+    for (const agent of [client, server]) {
+      await agent.waitFor(
+        `${proto} up round on ${agent === client ? "client" : "server"}`,
+        isRound(proto, "up"),
+      );
+      await agent.waitFor(
+        `${proto} down round on ${agent === client ? "client" : "server"}`,
+        isRound(proto, "down"),
+      );
+      const stats = await agent.waitFor(
+        `${proto} stats with RTT and both rounds`,
+        (l) =>
+          l.type === "stats" &&
+          l.proto === proto &&
+          l.state === "connected" &&
+          (l.rtt as { samples: number } | null)?.samples !== undefined &&
+          l.up !== null &&
+          l.down !== null,
+      );
+      const rtt = stats.rtt as { min_ms: number; p50_ms: number; p99_ms: number; max_ms: number };
+      assert.ok(
+        rtt.min_ms > 0 &&
+          rtt.min_ms <= rtt.p50_ms * 1.001 &&
+          rtt.p50_ms <= rtt.p99_ms &&
+          rtt.p99_ms <= rtt.max_ms * 1.001,
+        JSON.stringify(rtt),
+      );
+      assert.ok(
+        (stats.tx as { bytes: number }).bytes > 0 && (stats.rx as { bytes: number }).bytes > 0,
+      );
+    }
+  }
+
+  // UDP rounds are paced at 20 Mbit/s: the receiver's average must be near it, loopback loses nothing.
+  const udpUp = (await server.waitFor("udp up", isRound("udp", "up"))).result as {
+    bps: number;
+    packets: number;
+    lost: number;
+    sent_packets: number;
+  };
+  assert.ok(
+    udpUp.bps > 15e6 && udpUp.bps < 25e6,
+    `udp up ${udpUp.bps} bit/s at a 20 Mbit/s target`,
+  );
+  assert.equal(udpUp.sent_packets, udpUp.packets + udpUp.lost);
+
+  // stopping the client says BYE: the server logs why
+  await client.stop();
+  const gone = await server.waitFor(
+    "server sees the client leave",
+    (l) => l.event === "disconnected" && l.proto === "tcp",
+  );
+  assert.match(String(gone.reason), /peer closed: peer shutting down/);
+  assert.equal((await client.exited).code, 0);
+});

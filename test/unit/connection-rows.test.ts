@@ -1,0 +1,325 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  COLUMNS,
+  clipLine,
+  columnWidths,
+  connectionRow,
+  connectionSections,
+  eventLine,
+  eventText,
+  formatRow,
+  NONE,
+  peerLabel,
+  summaryLine,
+  tableLayout,
+  tableLines,
+} from "../../src/output/connection-rows.js";
+import type { ConnectionSnapshot, RoundResult } from "../../src/stats/snapshot.js";
+
+function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
+  return {
+    conn_id: "c1",
+    side: "client",
+    proto: "tcp",
+    local_name: "a",
+    peer_name: null,
+    peer_address: null,
+    target: null,
+    state: "connecting",
+    uptime_s: 0,
+    reconnects: 0,
+    down_s: 0,
+    tx: { packets: 0, bytes: 0, bps: 0 },
+    rx: { packets: 0, bytes: 0, bps: 0 },
+    rtt: null,
+    round_active: null,
+    up: null,
+    down: null,
+    udp: null,
+    ...over,
+  };
+}
+
+function round(over: Partial<RoundResult>): RoundResult {
+  return {
+    round: 1,
+    direction: "up",
+    packets: 100,
+    bytes: 128_000,
+    duration_s: 2,
+    bps: 941_000_000,
+    lost: 0,
+    out_of_order: 0,
+    duplicates: 0,
+    sent_packets: 100,
+    loss_pct: 0,
+    jitter_ms: 0,
+    ...over,
+  };
+}
+
+const full = snap({
+  conn_id: "c9",
+  side: "client",
+  proto: "udp",
+  peer_name: "b",
+  peer_address: "10.0.0.2:1234",
+  target: "udp://b:1234?monitor-bandwidth",
+  state: "connected",
+  uptime_s: 66,
+  reconnects: 2,
+  down_s: 3.2,
+  tx: { packets: 267, bytes: 34_200, bps: 12_300_000 },
+  rx: { packets: 134, bytes: 512, bps: 941_000_000 },
+  rtt: {
+    samples: 10,
+    last_ms: 0.4,
+    min_ms: 0.3,
+    mean_ms: 0.4,
+    p50_ms: 0.377,
+    p99_ms: 1.2,
+    max_ms: 1.5,
+    jitter_ms: 0.05,
+  },
+  up: round({ bps: 10_000_000 }),
+  down: round({ direction: "down", bps: 9_500_000 }),
+  udp: {
+    expected: 1000,
+    received: 990,
+    lost: 12,
+    out_of_order: 3,
+    duplicates: 1,
+    loss_pct: 1.2,
+    jitter_ms: 0.25,
+  },
+});
+
+describe("connectionRow", () => {
+  it("has one cell per column, all formatted", () => {
+    assert.deepEqual(connectionRow(full), [
+      "to: b",
+      "10.0.0.2:1234",
+      "UDP",
+      "connected",
+      "1m06s",
+      "2",
+      "3.2s",
+      "267/34.2 kB",
+      "134/512 B",
+      "12.3 Mbit/s",
+      "941 Mbit/s",
+      "0.377 ms/1.20 ms",
+      "10.0 Mbit/s",
+      "9.50 Mbit/s",
+      "12/3/1",
+      "0.250 ms",
+    ]);
+    assert.equal(connectionRow(full).length, COLUMNS.length);
+  });
+
+  it("shows missing values as -", () => {
+    const row = connectionRow(snap({ target: "tcp://b:1234?monitor-bandwidth" }));
+    assert.equal(row[0], "to: tcp://b:1234");
+    assert.equal(row[1], NONE); // address
+    assert.equal(row[4], NONE); // uptime while not connected
+    assert.equal(row[11], NONE); // rtt
+    assert.equal(row[12], NONE); // round up
+    assert.equal(row[13], NONE); // round down
+    assert.equal(row[14], NONE); // udp
+    assert.equal(row[15], NONE); // jitter
+    assert.equal(row[7], "0/0 B");
+    assert.equal(row[9], "0 bit/s");
+  });
+
+  it("shows - for an RTT summary without samples", () => {
+    const row = connectionRow(snap({ rtt: { ...(full.rtt ?? assert.fail()), samples: 0 } }));
+    assert.equal(row[11], NONE);
+  });
+
+  it("labels peers by side", () => {
+    assert.equal(peerLabel(snap({ side: "server", peer_name: "x" })), "from: x");
+    assert.equal(peerLabel(snap({ side: "server", peer_name: null })), "from: ?");
+    assert.equal(peerLabel(snap({ side: "client", peer_name: "y", target: "tcp://z:1" })), "to: y");
+  });
+});
+
+describe("connectionSections", () => {
+  it("splits by side and sorts by peer, proto, address, id", () => {
+    const sections = connectionSections([
+      snap({ conn_id: "s1", side: "server", peer_name: "c" }),
+      snap({ conn_id: "k3", side: "client", peer_name: "b", proto: "udp" }),
+      snap({ conn_id: "k2", side: "client", peer_name: "b", proto: "tcp" }),
+      snap({ conn_id: "k1", side: "client", peer_name: "a" }),
+      snap({ conn_id: "s0", side: "server", peer_name: "a" }),
+    ]);
+    assert.deepEqual(
+      sections.client.map((r) => `${r[0]} ${r[2]}`),
+      ["to: a TCP", "to: b TCP", "to: b UDP"],
+    );
+    assert.deepEqual(
+      sections.server.map((r) => r[0]),
+      ["from: a", "from: c"],
+    );
+  });
+
+  it("is empty for no connections", () => {
+    assert.deepEqual(connectionSections([]), { client: [], server: [] });
+  });
+});
+
+describe("formatRow", () => {
+  it("pads text left-aligned and numbers right-aligned", () => {
+    const cells = COLUMNS.map((_, i) => (i === 0 ? "to: b" : i === 5 ? "2" : ""));
+    const widths = columnWidths([cells]);
+    const line = formatRow(cells, widths);
+    assert.ok(line.startsWith("to: b  "));
+    // "reconn" is 6 wide and right-aligned: the 2 ends where the title ends.
+    const header = formatRow(
+      COLUMNS.map((c) => c.title),
+      widths,
+    );
+    assert.equal(line.indexOf("2") + 1, header.indexOf("reconn") + "reconn".length);
+  });
+});
+
+describe("tableLines", () => {
+  it("has both sections, each with a title and column header, and aligned columns", () => {
+    const lines = tableLines([
+      full,
+      snap({ conn_id: "s1", side: "server", peer_name: "c", state: "disconnected" }),
+    ]);
+    assert.deepEqual(
+      lines.map((l) => l.kind),
+      ["section", "header", "row", "blank", "section", "header", "row"],
+    );
+    assert.match(lines[0]?.text ?? "", /^── As client \(1\) ─+$/);
+    assert.match(lines[4]?.text ?? "", /^── As server \(1\) ─+$/);
+    assert.equal(lines[6]?.state, "disconnected");
+    const header = lines[1]?.text ?? "";
+    const row = lines[2]?.text ?? "";
+    const server = lines[6]?.text ?? "";
+    assert.equal(row.indexOf("UDP"), header.indexOf("proto"));
+    assert.equal(server.indexOf("TCP"), header.indexOf("proto"));
+  });
+
+  it("says (none) for an empty section", () => {
+    const lines = tableLines([]);
+    assert.deepEqual(
+      lines.map((l) => [l.kind, l.kind === "empty" ? l.text : ""]),
+      [
+        ["section", ""],
+        ["header", ""],
+        ["empty", "(none)"],
+        ["blank", ""],
+        ["section", ""],
+        ["header", ""],
+        ["empty", "(none)"],
+      ],
+    );
+  });
+});
+
+describe("summaryLine", () => {
+  it("counts connected over total, per side", () => {
+    const line = summaryLine("a", [
+      full,
+      snap({ conn_id: "k2" }),
+      snap({ conn_id: "s1", side: "server", state: "connected" }),
+    ]);
+    assert.equal(line, "conntest a   connected 2/3 (client 1/2, server 1/1)");
+  });
+});
+
+describe("eventLine", () => {
+  const at = new Date(2024, 0, 2, 3, 4, 5);
+
+  it("prefixes the local time", () => {
+    assert.equal(eventLine({ event: "started", local_name: "a" }, at), "03:04:05 started a");
+  });
+
+  it("describes connections from either side", () => {
+    assert.equal(
+      eventText({
+        event: "connected",
+        local_name: "a",
+        side: "client",
+        proto: "tcp",
+        peer_name: "b",
+        peer_address: "10.0.0.2:1234",
+      }),
+      "connected to b (10.0.0.2:1234) over TCP",
+    );
+    assert.equal(
+      eventText({
+        event: "disconnected",
+        local_name: "a",
+        side: "server",
+        proto: "udp",
+        peer_name: "c",
+        reason: "timeout",
+      }),
+      "disconnected from c over UDP: timeout",
+    );
+    assert.equal(
+      eventText({
+        event: "reconnecting",
+        local_name: "a",
+        side: "client",
+        proto: "tcp",
+        target: "tcp://b:1234?x",
+        delay_ms: 500,
+        attempt: 3,
+      }),
+      "reconnecting to tcp://b:1234 over TCP in 500 ms (try 3)",
+    );
+    assert.equal(
+      eventText({ event: "listening", local_name: "a", proto: "udp", port: 1235 }),
+      "listening on UDP port 1235",
+    );
+  });
+
+  it("summarises a round, with loss for UDP", () => {
+    const base = { event: "round", local_name: "a", side: "client", peer_name: "b" } as const;
+    assert.equal(
+      eventText({ ...base, proto: "tcp", result: round({ round: 4 }) }),
+      "round 4 up to b over TCP: 941 Mbit/s",
+    );
+    assert.equal(
+      eventText({
+        ...base,
+        proto: "udp",
+        result: round({ direction: "down", bps: 1e7, lost: 2, sent_packets: 100, loss_pct: 2 }),
+      }),
+      "round 1 down to b over UDP: 10.0 Mbit/s, lost 2/100 (2.0%), ooo 0, dup 0, jitter 0 ms",
+    );
+  });
+});
+
+describe("clipLine", () => {
+  it("shows the window at the offset", () => {
+    assert.equal(clipLine("abcdef", 2, 3), "cde");
+    assert.equal(clipLine("abc", 5, 3), "");
+    assert.equal(clipLine("abc", 0, -1), "");
+  });
+
+  it("keeps the frozen columns when scrolled", () => {
+    assert.equal(clipLine("pp  abcdef", 0, 6, 4), "pp  ab");
+    assert.equal(clipLine("pp  abcdef", 2, 6, 4), "pp  cd");
+    assert.equal(clipLine("pp  abcdef", 2, 3, 4), "pp ");
+  });
+
+  it("freezes the peer column of the table and scrolls by columns", () => {
+    const { lines, frozen, stops, width } = tableLayout([full]);
+    const header = lines[1]?.text ?? "";
+    assert.equal(frozen, header.indexOf("address"));
+    assert.equal(stops.length, COLUMNS.length - 1);
+    assert.equal(stops[0], 0);
+    assert.equal(frozen + (stops[1] ?? 0), header.indexOf("proto"));
+    assert.equal(
+      clipLine(header, stops[1] ?? 0, frozen + 5, frozen),
+      `${"peer".padEnd(frozen)}proto`,
+    );
+    assert.equal(width, lines[0]?.text.length);
+  });
+});
