@@ -83,7 +83,7 @@ export class Agent {
           port: listener.port,
         });
       } catch (err) {
-        await Promise.all(this.listeners.map((l) => l.close()));
+        await Promise.all(this.listeners.splice(0).map((l) => l.close()));
         throw new ListenError(spec, err as NodeJS.ErrnoException);
       }
     }

@@ -52,7 +52,7 @@ export async function runAgentCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     await agent.stop("start failed");
     if (err instanceof ListenError) return fail(EXIT.unavailable, err.message);
-    return fail(EXIT.software, `internal error: ${(err as Error).stack ?? err}`);
+    return fail(EXIT.software, internalError(err));
   }
 
   let metrics: { close(): Promise<void> } | null = null;
@@ -83,4 +83,12 @@ export async function runAgentCli(argv: string[], io: CliIo): Promise<number> {
   await metrics?.close();
   reporter.close();
   return EXIT.ok;
+}
+
+/** One line for a bug; the stack only when asked for (CONNTEST_DEBUG=1). */
+export function internalError(err: unknown): string {
+  const detail = process.env.CONNTEST_DEBUG
+    ? ((err as Error).stack ?? String(err))
+    : String((err as Error)?.message ?? err);
+  return `internal error: ${detail} (a bug: please report it; CONNTEST_DEBUG=1 shows the stack)`;
 }

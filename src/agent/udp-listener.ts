@@ -106,7 +106,12 @@ export async function listenUdp(
     port: socket.address().port,
     close: () =>
       new Promise<void>((resolve) => {
-        socket.close(() => resolve());
+        for (const session of [...byPeer.values()]) session.close("listener closed");
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // already closed
+        }
       }),
   };
 }
