@@ -117,6 +117,8 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    // the last figures before the connections go: a log reader gets the totals
+    this.reporter.stats(this.sampleAll());
     await Promise.all(this.connectors.map((c) => c.close(reason)));
     this.sessions.closeAll(reason);
     await Promise.all(this.listeners.map((l) => l.close()));

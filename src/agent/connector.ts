@@ -104,11 +104,15 @@ export class Connector {
   private async attempt(): Promise<{ reason: string; wasUp: boolean }> {
     const { spec, options } = this;
     // Resolved on every try: a restarted container may have a new address.
-    const { address, family } = await withTimeout(
-      lookup(spec.host),
+    const addresses = await withTimeout(
+      lookup(spec.host, { all: true }),
       options.timing.timeoutMs,
       `cannot resolve ${spec.host}`,
     );
+    // IPv4 first: a listener without an address is IPv4 for UDP (and containers are)
+    const chosen = addresses.find((a) => a.family === 4) ?? addresses[0];
+    if (!chosen) throw new Error(`cannot resolve ${spec.host}: no address`);
+    const { address, family } = chosen;
     let wasUp = false;
     let closedWith: (reason: string) => void = () => {};
     const closed = new Promise<string>((resolve) => {

@@ -28,7 +28,7 @@ import {
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 import type { ConnectionStats } from "../stats/connection-stats.js";
-import { micro } from "../stats/rtt-stats.js";
+import { micro, microSeconds } from "../stats/rtt-stats.js";
 import { SequenceTracker } from "../stats/sequence-tracker.js";
 import type { Direction, RoundResult, Side } from "../stats/snapshot.js";
 import { now, sleep } from "./clock.js";
@@ -70,8 +70,6 @@ interface ReceivingRound {
   firstArrivalMs: number | null;
   firstFrameBytes: number;
   lastArrivalMs: number;
-  /** TCP: bytes of the frame being received, counted at its end. */
-  currentFrameBytes: number;
 }
 
 interface PendingAnswer {
@@ -108,6 +106,8 @@ export class Session {
   private readonly awaiting = new Map<string, PendingAnswer>();
   private readonly startedRounds = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
+  /** TCP: the DATA frame arriving now, counted into its round when its last byte is in. */
+  private tcpFrame: { round: ReceivingRound; bytes: number } | null = null;
 
   constructor(
     private readonly link: Link,
@@ -120,10 +120,6 @@ export class Session {
     private readonly bandwidth: BandwidthPlan | null,
   ) {
     this.side = stats.side;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Client: sends HELLO (again and again over UDP) until HELLO_ACK. */
@@ -149,11 +145,6 @@ export class Session {
       this.events.connected(hello.name);
       this.startPinging();
     }
-  }
-
-  /** Server, before HELLO: closes the session if no HELLO comes within the timeout. */
-  startHandshakeTimer(): void {
-    this.startWatchdog();
   }
 
   /** Any bytes from the peer keep the watchdog quiet. */
@@ -187,10 +178,11 @@ export class Session {
   onDataEnd(): void {
     if (this.closed) return;
     this.stats.received(0, 1);
-    const r = this.receiving;
-    if (!r) return;
-    r.lastArrivalMs = now();
-    r.bytes += r.currentFrameBytes;
+    const frame = this.tcpFrame;
+    this.tcpFrame = null;
+    if (!frame) return;
+    frame.round.lastArrivalMs = now();
+    frame.round.bytes += frame.bytes;
   }
 
   close(reason: string, sendBye = false): void {
@@ -302,7 +294,7 @@ export class Session {
       r.lastArrivalMs = arrivalMs;
     } else {
       r.packets += 1;
-      r.currentFrameBytes = frameBytes;
+      this.tcpFrame = { round: r, bytes: frameBytes };
     }
   }
 
@@ -365,7 +357,6 @@ export class Session {
       firstArrivalMs: null,
       firstFrameBytes: 0,
       lastArrivalMs: 0,
-      currentFrameBytes: 0,
     };
     this.roundsRunning += 1;
     this.roundEpoch += 1;
@@ -443,7 +434,7 @@ export class Session {
       direction: result.direction,
       packets: result.packets,
       bytes: result.bytes,
-      duration_s: micro(result.duration_ms) / 1000,
+      duration_s: microSeconds(result.duration_ms),
       bps: seconds > 0 ? Math.round((spanBytes * 8) / seconds) : 0,
       lost: result.lost,
       out_of_order: result.out_of_order,

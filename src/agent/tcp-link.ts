@@ -108,5 +108,7 @@ export function describeError(err: unknown): string {
 }
 
 export function formatAddress(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+  // a dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d
+  const plain = address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+  return plain.includes(":") ? `[${plain}]:${port}` : `${plain}:${port}`;
 }

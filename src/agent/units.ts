@@ -129,6 +129,8 @@ export function formatDuration(seconds: number): string {
 /** "0.123 ms", "12.3 ms", "1.23 s". */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "n/a";
+  // below 1 ms, three decimals: the clock resolves microseconds, not finer
+  if (ms !== 0 && Math.abs(ms) < 0.9995) return `${ms.toFixed(3)} ms`;
   if (Math.abs(ms) < 999.5) return `${sig3(ms)} ms`;
   return `${sig3(ms / 1000)} s`;
 }

@@ -61,6 +61,8 @@ export function createTuiReporter(opts: TuiReporterOptions): Reporter {
     output: opts.output ?? process.stdout,
     smartCSR: true,
     fullUnicode: true,
+    // Unicode box lines instead of the terminal's alternate charset: they survive tmux captures and copy-paste
+    forceUnicode: true,
     warnings: false,
     title: `conntest ${opts.name}`,
   } as unknown as Widgets.IScreenOptions;

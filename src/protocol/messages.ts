@@ -161,7 +161,8 @@ export function decodeMessage(type: FrameType, payload: Buffer): Message {
   }
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in shape)) throw new ProtocolError("bad-payload", `unknown field "${key}"`);
+    if (!Object.hasOwn(shape, key))
+      throw new ProtocolError("bad-payload", `unknown field "${key}"`);
   }
   for (const [key, check] of Object.entries(shape)) check(record[key], key);
   return { type, body } as Message;

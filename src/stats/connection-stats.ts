@@ -4,7 +4,7 @@
  * monotonic clock), so it is tested without sockets or timers.
  */
 import type { Protocol } from "../agent/config.js";
-import { micro, RttStats } from "./rtt-stats.js";
+import { micro, microSeconds, RttStats } from "./rtt-stats.js";
 import type { SequenceTracker } from "./sequence-tracker.js";
 import type {
   ConnectionSnapshot,
@@ -163,9 +163,9 @@ export class ConnectionStats {
       peer_address: this.peerAddress,
       target: this.target,
       state: this.state,
-      uptime_s: this.connectedAtMs !== null ? micro(nowMs - this.connectedAtMs) / 1000 : 0,
+      uptime_s: this.connectedAtMs !== null ? microSeconds(nowMs - this.connectedAtMs) : 0,
       reconnects: this.reconnects,
-      down_s: micro(downMs) / 1000,
+      down_s: microSeconds(downMs),
       tx: { packets: this.tx.packets, bytes: this.tx.bytes, bps: Math.round(this.tx.bps) },
       rx: { packets: this.rx.packets, bytes: this.rx.bytes, bps: Math.round(this.rx.bps) },
       rtt: this.rtt.summary(),

@@ -9,6 +9,8 @@ import type { RttSummary } from "./snapshot.js";
 
 /** Milliseconds to the microsecond: finer is clock noise. */
 export const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
+/** Milliseconds to seconds, to the microsecond. */
+export const microSeconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 const HIGHEST_US = 3_600_000_000; // an hour: anything longer is clamped
 

@@ -43,8 +43,13 @@ test("a killed and restarted server is found again within the back-off cap", asy
     ...FAST,
   ]);
   agents.push(client);
+  const firstIds = new Map<string, unknown>();
   for (const proto of ["tcp", "udp"]) {
-    await client.waitFor(`${proto} connected`, (l) => l.event === "connected" && l.proto === proto);
+    const c = await client.waitFor(
+      `${proto} connected`,
+      (l) => l.event === "connected" && l.proto === proto,
+    );
+    firstIds.set(proto, c.conn_id);
   }
 
   server.kill("SIGKILL");
@@ -107,4 +112,77 @@ test("a killed and restarted server is found again within the back-off cap", asy
   assert.equal(after1.reconnects, 1);
   assert.ok((after1.down_s as number) >= 1.5, `down ${after1.down_s} s`);
   assert.ok(client.alive);
+});
+
+test("a network cut longer than --timeout, then healed: both sides drop, then reconnect", async () => {
+  const host = "127.0.0.3";
+  const port = await freePort(host);
+  const server = new AgentProcess([
+    "--name",
+    "srv2",
+    "--listen",
+    `tcp:${host}:${port}`,
+    "--listen",
+    `udp:${host}:${port}`,
+    "--timeout",
+    "1.5",
+    ...FAST,
+  ]);
+  agents.push(server);
+  await server.waitFor("server up", (l) => l.event === "listening" && l.proto === "udp");
+  const client = new AgentProcess([
+    "--name",
+    "cli2",
+    "--connect",
+    `tcp://${host}:${port}`,
+    "--connect",
+    `udp://${host}:${port}`,
+    "--timeout",
+    "1.5",
+    "--reconnect-max",
+    String(CAP_S),
+    ...FAST,
+  ]);
+  agents.push(client);
+  for (const proto of ["tcp", "udp"]) {
+    await client.waitFor(`${proto} connected`, (l) => l.event === "connected" && l.proto === proto);
+  }
+  // A stopped process neither reads nor answers: to its peer, the path is cut.
+  const mark = client.lines.length;
+  process.kill(server.pid, "SIGSTOP");
+  try {
+    for (const proto of ["tcp", "udp"]) {
+      const cut = await client.waitFor(
+        `${proto} cut noticed`,
+        (l) => l.event === "disconnected" && l.proto === proto,
+        20_000,
+        mark,
+      );
+      assert.match(String(cut.reason), /timeout: no traffic for 1\.\d s/);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    process.kill(server.pid, "SIGCONT");
+  }
+  const healed = client.lines.length;
+  for (const proto of ["tcp", "udp"]) {
+    await client.waitFor(
+      `${proto} connected after the heal`,
+      (l) => l.event === "connected" && l.proto === proto,
+      20_000,
+      healed,
+    );
+  }
+  const stats = await client.waitFor(
+    "stats after the heal",
+    (l) =>
+      l.type === "stats" &&
+      l.proto === "udp" &&
+      l.state === "connected" &&
+      (l.reconnects as number) >= 1,
+    10_000,
+    healed,
+  );
+  assert.ok((stats.down_s as number) >= 1, `down ${stats.down_s} s`);
+  assert.ok(client.alive && server.alive);
 });

@@ -143,6 +143,8 @@ describe("formatDuration", () => {
 describe("formatMs", () => {
   it("shows three significant digits in ms, then seconds", () => {
     assert.equal(formatMs(0.123), "0.123 ms");
+    assert.equal(formatMs(0.004), "0.004 ms");
+    assert.equal(formatMs(0.0004), "0.000 ms");
     assert.equal(formatMs(12.34), "12.3 ms");
     assert.equal(formatMs(1234), "1.23 s");
     assert.equal(formatMs(999.7), "1.00 s");

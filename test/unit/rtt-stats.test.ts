@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { micro, RttStats } from "../../src/stats/rtt-stats.js";
+
+/** |actual - expected| within `relative` of expected. */
+function near(actual: number, expected: number, relative: number, what: string): void {
+  assert.ok(
+    Math.abs(actual - expected) <= expected * relative,
+    `${what}: ${actual} is not within ${relative * 100} % of ${expected}`,
+  );
+}
+
+/** mulberry32, for a reproducible shuffle. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("micro", () => {
+  it("rounds milliseconds to the microsecond", () => {
+    assert.equal(micro(0.1234567), 0.123);
+    assert.equal(micro(2.0625), 2.063); // 2062.5 µs, exact in binary, rounds up
+    assert.equal(micro(12.3456), 12.346);
+    assert.equal(micro(0), 0);
+    assert.equal(micro(40 / 3), 13.333);
+  });
+});
+
+describe("RttStats", () => {
+  it("has no summary before any sample", () => {
+    assert.equal(new RttStats().summary(), null);
+  });
+
+  it("ignores samples that are not finite non-negative numbers", () => {
+    const s = new RttStats();
+    for (const bad of [
+      Number.NaN,
+      -1,
+      -0.001,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]) {
+      s.add(bad);
+    }
+    assert.equal(s.summary(), null);
+    s.add(5);
+    s.add(Number.NaN);
+    assert.equal(s.summary()?.samples, 1);
+    assert.equal(s.summary()?.last_ms, 5);
+  });
+
+  it("min, max, mean, last and jitter are exact", () => {
+    const s = new RttStats();
+    for (const ms of [10, 20, 15, 40]) s.add(ms);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.samples, 4);
+    assert.equal(sum.min_ms, 10);
+    assert.equal(sum.max_ms, 40);
+    assert.equal(sum.last_ms, 40);
+    // (10 + 20 + 15 + 40) / 4 = 85 / 4
+    assert.equal(sum.mean_ms, 21.25);
+    // |20-10| + |15-20| + |40-15| = 10 + 5 + 25 = 40 over 3 differences = 13.333...
+    assert.equal(sum.jitter_ms, 13.333);
+  });
+
+  it("a single sample: everything is that sample, jitter 0", () => {
+    const s = new RttStats();
+    s.add(1.25);
+    assert.deepEqual(s.summary(), {
+      samples: 1,
+      last_ms: 1.25,
+      min_ms: 1.25,
+      mean_ms: 1.25,
+      // 1,250 µs is below 2,048 µs, where a 3-digit HDR histogram is exact
+      p50_ms: 1.25,
+      p99_ms: 1.25,
+      max_ms: 1.25,
+      jitter_ms: 0,
+    });
+  });
+
+  it("keeps sub-millisecond samples to the microsecond", () => {
+    const s = new RttStats();
+    s.add(0.25);
+    s.add(0.5);
+    s.add(0.2);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.min_ms, 0.2);
+    assert.equal(sum.max_ms, 0.5);
+    assert.equal(sum.last_ms, 0.2);
+    // 0.95 / 3 = 0.31666... → 0.317
+    assert.equal(sum.mean_ms, 0.317);
+    // (0.25 + 0.3) / 2 = 0.275
+    assert.equal(sum.jitter_ms, 0.275);
+    // 250, 500, 200 µs are all exact in the histogram; the median is 250 µs
+    assert.equal(sum.p50_ms, 0.25);
+    assert.equal(sum.p99_ms, 0.5);
+  });
+
+  it("a zero RTT counts (as 1 µs in the histogram)", () => {
+    const s = new RttStats();
+    s.add(0);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.samples, 1);
+    assert.equal(sum.min_ms, 0);
+    assert.equal(sum.max_ms, 0);
+    assert.equal(sum.p50_ms, 0.001);
+  });
+
+  it("p50 and p99 of 1..100 ms are 50 and 99 ms within 0.1 %", () => {
+    const s = new RttStats();
+    for (let ms = 1; ms <= 100; ms++) s.add(ms);
+    const sum = s.summary();
+    assert.ok(sum);
+    near(sum.p50_ms, 50, 0.001, "p50");
+    near(sum.p99_ms, 99, 0.001, "p99");
+    assert.equal(sum.min_ms, 1);
+    assert.equal(sum.max_ms, 100);
+    assert.equal(sum.last_ms, 100);
+    // 5050 / 100
+    assert.equal(sum.mean_ms, 50.5);
+    // 99 steps of 1 ms
+    assert.equal(sum.jitter_ms, 1);
+  });
+
+  it("percentiles do not depend on the order; jitter does", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    const random = prng(7);
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [values[i], values[j]] = [values[j] as number, values[i] as number];
+    }
+    const s = new RttStats();
+    for (const v of values) s.add(v);
+    const sum = s.summary();
+    assert.ok(sum);
+    near(sum.p50_ms, 50, 0.001, "p50");
+    near(sum.p99_ms, 99, 0.001, "p99");
+    assert.equal(sum.mean_ms, 50.5);
+    assert.equal(sum.last_ms, values[99]);
+    let deltas = 0;
+    for (let i = 1; i < values.length; i++) {
+      deltas += Math.abs((values[i] as number) - (values[i - 1] as number));
+    }
+    assert.equal(sum.jitter_ms, micro(deltas / 99));
+    assert.ok(sum.jitter_ms > 1, "a shuffle jumps more than 1 ms on average");
+  });
+
+  it("p99 sees a slow tail: 99 samples of 1 ms and one of 1,000 ms", () => {
+    const s = new RttStats();
+    for (let i = 0; i < 99; i++) s.add(1);
+    s.add(1000);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.p50_ms, 1);
+    // the 99th of 100 sorted samples is still 1 ms
+    assert.equal(sum.p99_ms, 1);
+    near(sum.max_ms, 1000, 0, "max");
+    // 1099 / 100
+    assert.equal(sum.mean_ms, 10.99);
+    s.add(1000);
+    // 101 samples: the 99th percentile is sample round(0.99 * 101) = 100, i.e. 1,000 ms
+    near(s.summary()?.p99_ms ?? 0, 1000, 0.001, "p99 of 101");
+  });
+
+  it("samples above an hour are clamped in the histogram only", () => {
+    const s = new RttStats();
+    s.add(7_200_000); // two hours
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.max_ms, 7_200_000);
+    near(sum.p50_ms, 3_600_000, 0.001, "p50 clamped to an hour");
+  });
+
+  it("reset forgets everything", () => {
+    const s = new RttStats();
+    for (const ms of [1, 100, 3]) s.add(ms);
+    s.reset();
+    assert.equal(s.summary(), null);
+    s.add(50);
+    s.add(60);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.samples, 2);
+    assert.equal(sum.last_ms, 60);
+    assert.equal(sum.min_ms, 50); // not 1 from before the reset
+    assert.equal(sum.max_ms, 60); // not 100
+    assert.equal(sum.mean_ms, 55);
+    assert.equal(sum.jitter_ms, 10); // |60 - 50|, not |50 - 3|
+    near(s.summary()?.p50_ms ?? 0, 50, 0.001, "p50 after reset");
+    near(s.summary()?.p99_ms ?? 0, 60, 0.001, "p99 after reset");
+  });
+});
