@@ -149,42 +149,34 @@ export class Connector {
       ? { packetSize: spec.packetSize, rateBps: spec.rateBps }
       : null;
     let link: Link;
-    let session: Session;
+    let wire: (session: Session) => void;
+    let session: Session | null = null;
     if (spec.proto === "tcp") {
       const socket = await connectTcp(address, spec.port, options.timing.timeoutMs);
       link = new TcpLink(socket);
-      session = new Session(
-        link,
-        this.stats,
-        options.name,
-        this.connId,
-        options.timing,
-        events,
-        plan,
-      );
-      pipeSocket(
-        socket,
-        () => session,
-        (reason) => session.close(reason),
-      );
+      wire = (s) =>
+        pipeSocket(
+          socket,
+          () => s,
+          (reason) => s.close(reason),
+        );
     } else {
       const socket = await connectUdp(address, family, spec.port);
-      let current: Session | null = null;
       link = new UdpLink(socket, address, spec.port, true, (err) =>
-        current?.close(`send failed: ${err.code ?? err.message} (is the peer listening?)`),
+        session?.close(`send failed: ${err.code ?? err.message} (is the peer listening?)`),
       );
-      session = new Session(
-        link,
-        this.stats,
-        options.name,
-        this.connId,
-        options.timing,
-        events,
-        plan,
-      );
-      current = session;
-      wireUdpClient(socket, session);
+      wire = (s) => wireUdpClient(socket, s);
     }
+    session = new Session(
+      link,
+      this.stats,
+      options.name,
+      this.connId,
+      options.timing,
+      events,
+      plan,
+    );
+    wire(session);
     this.session = session;
     if (this.stop.signal.aborted) session.close("stopping", true);
     else session.startClient();

@@ -61,12 +61,13 @@ export function createTuiReporter(opts: TuiReporterOptions): Reporter {
     output: opts.output ?? process.stdout,
     smartCSR: true,
     fullUnicode: true,
-    // Unicode box lines instead of the terminal's alternate charset: they survive tmux captures and copy-paste
-    forceUnicode: true,
     warnings: false,
     title: `conntest ${opts.name}`,
   } as unknown as Widgets.IScreenOptions;
   const screen = blessed.screen(screenOptions);
+  // Draw box lines as Unicode, not through the terminal's alternate charset
+  // (ACS): they then survive tmux captures and copy-paste (blessed reads this flag at draw time).
+  (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
 
   const header = blessed.box({
     parent: screen,

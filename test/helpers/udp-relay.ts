@@ -6,23 +6,12 @@
  * ROUND_END it sees, to make the handshakes retry.
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { mulberry32 } from "./seeded-random.js";
 
 const DATA = 7;
 const HELLO = 1;
 const ROUND_START = 5;
 const ROUND_END = 8;
-
-/** mulberry32: a small, well-known seeded PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DamagePlan {
   seed: number;

@@ -12,7 +12,7 @@ import { MAX_SERVER_RECORDS } from "../../src/agent/server-sessions.js";
 import { FrameType } from "../../src/protocol/frame.js";
 import { encodeMessage } from "../../src/protocol/messages.js";
 import { AgentProcess, FAST, freePort, type LogLine } from "../helpers/agent-process.js";
-import { mulberry32 } from "../helpers/udp-relay.js";
+import { mulberry32 } from "../helpers/seeded-random.js";
 
 const agents: AgentProcess[] = [];
 after(async () => {

@@ -26,20 +26,9 @@ import {
   type Message,
 } from "../../src/protocol/messages.js";
 import { ProtocolError, type ProtocolErrorCode } from "../../src/protocol/protocol-error.js";
+import { mulberry32 as prng } from "../helpers/seeded-random.js";
 
 // ---------------------------------------------------------------- helpers
-
-/** mulberry32: a small seeded PRNG, so every "random" case is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, length: number): Buffer {
   const b = Buffer.alloc(length);

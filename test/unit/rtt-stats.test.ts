@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { micro, RttStats } from "../../src/stats/rtt-stats.js";
+import { mulberry32 as prng } from "../helpers/seeded-random.js";
 
 /** |actual - expected| within `relative` of expected. */
 function near(actual: number, expected: number, relative: number, what: string): void {
@@ -8,18 +9,6 @@ function near(actual: number, expected: number, relative: number, what: string):
     Math.abs(actual - expected) <= expected * relative,
     `${what}: ${actual} is not within ${relative * 100} % of ${expected}`,
   );
-}
-
-/** mulberry32, for a reproducible shuffle. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("micro", () => {
