@@ -27,8 +27,7 @@ export async function listenUdp(
   sessions: ServerSessions,
   options: { name: string; emit: (e: AgentEvent) => void },
 ): Promise<Listener> {
-  const family = spec.host && isIPv6(spec.host) ? "udp6" : "udp4";
-  const socket: Socket = createSocket({ type: family, recvBufferSize: RECV_BUFFER_BYTES });
+  const socket = await bindUdp(spec);
   const byPeer = new Map<string, Session>();
   const complaints = rateLimiter(COMPLAINTS_PER_SECOND);
 
@@ -91,13 +90,6 @@ export async function listenUdp(
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ port: spec.port, address: spec.host }, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
   socket.on("error", (err) =>
     options.emit({ event: "error", local_name: options.name, proto: "udp", reason: err.message }),
   );
@@ -114,6 +106,32 @@ export async function listenUdp(
         }
       }),
   };
+}
+
+function bindSocket(type: "udp4" | "udp6", port: number, address?: string): Promise<Socket> {
+  const socket = createSocket({ type, recvBufferSize: RECV_BUFFER_BYTES, ipv6Only: false });
+  return new Promise((resolve, reject) => {
+    socket.once("error", (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind({ port, address }, () => {
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+  });
+}
+
+/** With no address: dual-stack `::` where the host has IPv6 (as TCP listeners are), else 0.0.0.0. */
+async function bindUdp(spec: ListenSpec): Promise<Socket> {
+  if (spec.host) return bindSocket(isIPv6(spec.host) ? "udp6" : "udp4", spec.port, spec.host);
+  try {
+    return await bindSocket("udp6", spec.port, "::");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL" && code !== "EINVAL") throw err;
+    return bindSocket("udp4", spec.port, "0.0.0.0");
+  }
 }
 
 /**

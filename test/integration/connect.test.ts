@@ -3,6 +3,7 @@
  * connected and report RTT and round throughput both ways, on both sides.
  */
 import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
 import { after, test } from "node:test";
 import { AgentProcess, FAST, freePort, type LogLine } from "../helpers/agent-process.js";
 
@@ -113,4 +114,50 @@ test("TCP and UDP connect, then measure RTT and throughput both ways on both sid
   );
   assert.match(String(gone.reason), /peer closed: peer shutting down/);
   assert.equal((await client.exited).code, 0);
+});
+
+const hasIpv6Loopback = (() => {
+  try {
+    return networkInterfaces().lo?.some((a) => a.address === "::1") ?? false;
+  } catch {
+    return false;
+  }
+})();
+
+test("a listener without an address takes IPv4 and IPv6 peers, over TCP and UDP", {
+  skip: !hasIpv6Loopback && "no ::1 on this host",
+}, async () => {
+  const port = await freePort("127.0.0.1");
+  const server = new AgentProcess([
+    "--name",
+    "dual",
+    "--listen",
+    `tcp:${port}`,
+    "--listen",
+    `udp:${port}`,
+    ...FAST,
+  ]);
+  agents.push(server);
+  await server.waitFor("listening on udp", (l) => l.event === "listening" && l.proto === "udp");
+  const targets = ["tcp://127.0.0.1", "tcp://[::1]", "udp://127.0.0.1", "udp://[::1]"].map(
+    (t) => `${t}:${port}`,
+  );
+  const client = new AgentProcess([
+    "--name",
+    "both",
+    ...targets.flatMap((t) => ["--connect", t]),
+    ...FAST,
+  ]);
+  agents.push(client);
+  for (const target of targets) {
+    const c = await client.waitFor(
+      `${target} connected`,
+      (l) => l.event === "connected" && l.target === target,
+    );
+    assert.equal(c.peer_name, "dual");
+  }
+  const seen = new Set(
+    server.events("connected").map((l) => String(l.peer_address).replace(/:\d+$/, "")),
+  );
+  assert.deepEqual([...seen].sort(), ["127.0.0.1", "[::1]"]);
 });
