@@ -74,14 +74,16 @@ export async function runAgentCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   const onSignal = (signal: string) => quit(signal);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const why = await finished;
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  // A second signal (timeout(1) and shells send one to the whole group) must
+  // not cut the goodbyes short, so the handlers stay until the end.
   await agent.stop(why === "quit" ? "peer shutting down" : `peer shutting down (${why})`);
   await metrics?.close();
   reporter.close();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
   return EXIT.ok;
 }
 

@@ -108,6 +108,7 @@ export class Connector {
       lookup(spec.host, { all: true }),
       options.timing.timeoutMs,
       `cannot resolve ${spec.host}`,
+      this.stop.signal,
     );
     // IPv4 first: a listener without an address is IPv4 for UDP (and containers are)
     const chosen = addresses.find((a) => a.family === 4) ?? addresses[0];
@@ -143,7 +144,13 @@ export class Connector {
         closedWith(reason);
       },
       round: (result: import("../stats/snapshot.js").RoundResult) =>
-        options.emit({ event: "round", ...this.base(), peer_name: this.stats.peerName, result }),
+        options.emit({
+          event: "round",
+          ...this.base(),
+          peer_name: this.stats.peerName,
+          peer_address: link.remote,
+          result,
+        }),
     };
     const plan = spec.monitorBandwidth
       ? { packetSize: spec.packetSize, rateBps: spec.rateBps }
@@ -152,7 +159,12 @@ export class Connector {
     let wire: (session: Session) => void;
     let session: Session | null = null;
     if (spec.proto === "tcp") {
-      const socket = await connectTcp(address, spec.port, options.timing.timeoutMs);
+      const socket = await connectTcp(
+        address,
+        spec.port,
+        options.timing.timeoutMs,
+        this.stop.signal,
+      );
       link = new TcpLink(socket);
       wire = (s) =>
         pipeSocket(
@@ -204,27 +216,30 @@ function wireUdpClient(socket: UdpSocket, session: Session): void {
   );
 }
 
-function connectTcp(address: string, port: number, timeoutMs: number): Promise<Socket> {
+function connectTcp(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host: address, port });
-    const timer = setTimeout(() => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
       socket.destroy();
-      reject(
-        new Error(
-          `connect to ${formatAddress(address, port)} timed out after ${timeoutMs / 1000} s`,
-        ),
-      );
-    }, timeoutMs);
+      reject(new Error(`connect to ${formatAddress(address, port)}${why}`));
+    };
+    const onAbort = () => fail(": stopped");
+    const timer = setTimeout(() => fail(` timed out after ${timeoutMs / 1000} s`), timeoutMs);
+    signal.addEventListener("abort", onAbort, { once: true });
     socket.once("connect", () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
       socket.removeAllListeners("error");
       resolve(socket);
     });
-    socket.once("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new Error(`connect to ${formatAddress(address, port)}: ${err.code ?? err.message}`));
-    });
+    socket.once("error", (err: NodeJS.ErrnoException) => fail(`: ${err.code ?? err.message}`));
   });
 }
 
@@ -245,10 +260,19 @@ function connectUdp(address: string, family: number, port: number): Promise<UdpS
   });
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or an error after `ms` or when `signal` aborts (the lookup itself cannot be cancelled). */
+async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  signal: AbortSignal,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    onAbort = () => reject(new Error(`${what}: stopped`));
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -258,5 +282,6 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
     throw err;
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
   }
 }

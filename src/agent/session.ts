@@ -235,22 +235,24 @@ export class Session {
         }
         return;
       case FrameType.PING:
-        this.requireHandshake(message.type);
+        if (!this.handshaken(message.type)) return;
         this.sendControl({ type: FrameType.PONG, body: message.body });
         return;
       case FrameType.PONG:
-        this.requireHandshake(message.type);
+        if (!this.handshaken(message.type)) return;
         this.onPong(message.body.seq, message.body.t);
         return;
       case FrameType.ROUND_START:
-        this.requireHandshake(message.type);
+        if (!this.handshaken(message.type)) return;
+        if (this.side !== "server")
+          throw new ProtocolError("unexpected", "ROUND_START sent to a client");
         this.onRoundStart(message.body);
         return;
       case FrameType.ROUND_START_ACK:
         this.answered(`start:${message.body.round}`);
         return;
       case FrameType.ROUND_END:
-        this.requireHandshake(message.type);
+        if (!this.handshaken(message.type)) return;
         this.onRoundEnd(message.body);
         return;
       case FrameType.ROUND_RESULT:
@@ -262,14 +264,19 @@ export class Session {
     }
   }
 
-  private requireHandshake(type: FrameType): void {
-    if (!this.handshakeDone) {
-      throw new ProtocolError("unexpected", `${frameTypeName(type)} before the handshake`);
-    }
+  /**
+   * False for a frame that came before the handshake finished. Over UDP that
+   * happens when our HELLO_ACK was lost and the server already pings: the
+   * frame is dropped and the retried HELLO fixes it. Over TCP it is an error.
+   */
+  private handshaken(type: FrameType): boolean {
+    if (this.handshakeDone) return true;
+    if (this.link.proto === "udp") return false;
+    throw new ProtocolError("unexpected", `${frameTypeName(type)} before the handshake`);
   }
 
   private acceptData(header: DataHeader, frameBytes: number, arrivalMs: number, whole: boolean) {
-    if (!this.handshakeDone) throw new ProtocolError("unexpected", "DATA before the handshake");
+    if (!this.handshaken(FrameType.DATA)) return;
     const r = this.receiving;
     if (!r || header.round !== r.round) {
       // a straggler from a finished round, or data for a round never announced
@@ -605,12 +612,18 @@ export class Session {
         bytes += frameBytes;
         if (seq % SEND_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       }
+      if (!this.closed) {
+        const end = encodeMessage({
+          type: FrameType.ROUND_END,
+          body: { round, packets: seq, bytes },
+        });
+        await this.request(`end:${round}`, end);
+      }
     } finally {
+      // Only now, with ROUND_RESULT in, has the queue of DATA drained: pings
+      // sent before this point may have waited behind it.
       this.roundsRunning -= 1;
       this.roundEpoch += 1;
     }
-    if (this.closed) return;
-    const end = encodeMessage({ type: FrameType.ROUND_END, body: { round, packets: seq, bytes } });
-    await this.request(`end:${round}`, end);
   }
 }

@@ -47,8 +47,17 @@ export async function listenTcp(
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        // Sockets whose session said BYE are ending gracefully (their queued
+        // frames still leave); the rest go now, and stragglers after a second.
+        for (const s of sockets) if (!s.writableEnded) s.destroy();
+        const force = setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, 1000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
       }),
   };
 }

@@ -30,6 +30,7 @@ export async function listenUdp(
   const socket = await bindUdp(spec);
   const byPeer = new Map<string, Session>();
   const complaints = rateLimiter(COMPLAINTS_PER_SECOND);
+  const byeReplies = rateLimiter(COMPLAINTS_PER_SECOND);
 
   const complain = (peer: string, reason: string) => {
     const suppressed = complaints();
@@ -64,15 +65,19 @@ export async function listenUdp(
         }
         session?.close("replaced by a new connection from the same address");
         const link = new UdpLink(socket, rinfo.address, rinfo.port, false, () => {});
-        const fresh = sessions.accept(link, hello.body, datagram.length, (closed) => {
-          if (byPeer.get(peer) === closed) byPeer.delete(peer);
-        });
-        byPeer.set(peer, fresh);
+        try {
+          const fresh = sessions.accept(link, hello.body, datagram.length, (closed) => {
+            if (byPeer.get(peer) === closed) byPeer.delete(peer);
+          });
+          byPeer.set(peer, fresh);
+        } catch (err) {
+          complain(peer, describeError(err));
+        }
         return;
       }
       if (!session) {
         // A client whose session we do not know (we restarted): tell it to say HELLO again.
-        if (complaints() >= 0) {
+        if (byeReplies() >= 0) {
           const bye = encodeMessage({
             type: FrameType.BYE,
             body: { reason: "no session for this address; reconnect" },
@@ -99,11 +104,21 @@ export async function listenUdp(
     close: () =>
       new Promise<void>((resolve) => {
         for (const session of [...byPeer.values()]) session.close("listener closed");
-        try {
-          socket.close(() => resolve());
-        } catch {
-          resolve(); // already closed
-        }
+        // BYEs just sent on this socket must leave before it closes. A send to
+        // an address resolves it on the next tick, so look only after that.
+        const deadline = now() + 500;
+        const shut = () => {
+          if (socket.getSendQueueCount() > 0 && now() < deadline) {
+            setTimeout(shut, 10);
+            return;
+          }
+          try {
+            socket.close(() => resolve());
+          } catch {
+            resolve(); // already closed
+          }
+        };
+        setImmediate(shut);
       }),
   };
 }

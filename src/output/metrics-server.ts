@@ -111,11 +111,18 @@ export function createMetricsRegistry(
     },
   });
 
+  gauge("conntest_connection_up", "1 while the connection is established, else 0.", [], (s, set) =>
+    set(connLabels(s), s.state === "connected" ? 1 : 0),
+  );
+  // A state set: one series per state, 1 for the current one, so a state change
+  // moves a value instead of replacing the series.
   gauge(
-    "conntest_connection_up",
-    "1 while the connection is established, else 0.",
+    "conntest_connection_state",
+    "1 for the connection's current state.",
     ["state"],
-    (s, set) => set({ ...connLabels(s), state: s.state }, s.state === "connected" ? 1 : 0),
+    (s, set) => {
+      for (const state of STATES) set({ ...connLabels(s), state }, s.state === state ? 1 : 0);
+    },
   );
   gauge(
     "conntest_connection_uptime_seconds",
@@ -188,7 +195,6 @@ export function createMetricsRegistry(
 
   // UDP: only UDP connections have these series.
   const udpCounters = [
-    ["conntest_udp_lost_total", "Datagrams never received.", "lost"],
     ["conntest_udp_out_of_order_total", "Datagrams received out of order.", "out_of_order"],
     ["conntest_udp_duplicates_total", "Datagrams received more than once.", "duplicates"],
     ["conntest_udp_received_total", "Datagrams received during bandwidth rounds.", "received"],
@@ -210,6 +216,15 @@ export function createMetricsRegistry(
       },
     });
   }
+  // A gauge, not a counter: during a round a late datagram takes back a loss.
+  gauge(
+    "conntest_udp_lost",
+    "Datagrams not received (so far, in the running round).",
+    [],
+    (s, set) => {
+      if (s.udp) set(connLabels(s), s.udp.lost);
+    },
+  );
   gauge(
     "conntest_udp_jitter_seconds",
     "Jitter of the datagrams received during bandwidth rounds.",

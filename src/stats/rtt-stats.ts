@@ -49,6 +49,12 @@ export class RttStats {
     this.deltaSum = 0;
   }
 
+  /** The histogram's bucket value, kept within the exact min and max it approximates. */
+  private percentile(p: number): number {
+    const value = this.histogram.getValueAtPercentile(p) / 1000;
+    return micro(Math.min(this.max, Math.max(this.min, value)));
+  }
+
   summary(): RttSummary | null {
     if (this.count === 0) return null;
     return {
@@ -56,8 +62,8 @@ export class RttStats {
       last_ms: micro(this.last),
       min_ms: micro(this.min),
       mean_ms: micro(this.sum / this.count),
-      p50_ms: this.histogram.getValueAtPercentile(50) / 1000,
-      p99_ms: this.histogram.getValueAtPercentile(99) / 1000,
+      p50_ms: this.percentile(50),
+      p99_ms: this.percentile(99),
       max_ms: micro(this.max),
       jitter_ms: micro(this.count > 1 ? this.deltaSum / (this.count - 1) : 0),
     };

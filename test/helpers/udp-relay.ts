@@ -2,7 +2,7 @@
  * A UDP relay between one client and one server that damages DATA datagrams
  * by a seeded pattern (drop, swap with the next, duplicate) and keeps the
  * ground truth: per direction and round, what arrived from the sender and
- * what it forwarded. It also drops the first HELLO and first ROUND_START and
+ * what it forwarded. It also drops the first HELLO, HELLO_ACK, ROUND_START and
  * ROUND_END it sees, to make the handshakes retry.
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
@@ -10,6 +10,7 @@ import { mulberry32 } from "./seeded-random.js";
 
 const DATA = 7;
 const HELLO = 1;
+const HELLO_ACK = 2;
 const ROUND_START = 5;
 const ROUND_END = 8;
 
@@ -95,7 +96,7 @@ export class UdpRelay {
     if (type !== DATA) {
       this.flushHeld();
       if (
-        (type === HELLO || type === ROUND_START || type === ROUND_END) &&
+        (type === HELLO || type === HELLO_ACK || type === ROUND_START || type === ROUND_END) &&
         !this.firstDropped.has(type)
       ) {
         this.firstDropped.add(type);

@@ -161,3 +161,52 @@ test("a listener without an address takes IPv4 and IPv6 peers, over TCP and UDP"
   );
   assert.deepEqual([...seen].sort(), ["127.0.0.1", "[::1]"]);
 });
+
+test("a server stopping mid-round says BYE to its TCP and UDP clients", async () => {
+  const host = "127.0.0.2";
+  const port = await freePort(host);
+  const longRounds = FAST.map((v, i) => (FAST[i - 1] === "--round" ? "3" : v));
+  const server = new AgentProcess([
+    "--name",
+    "leaving",
+    "--listen",
+    `tcp:${host}:${port}`,
+    "--listen",
+    `udp:${host}:${port}`,
+    ...longRounds,
+  ]);
+  agents.push(server);
+  await server.waitFor("listening on udp", (l) => l.event === "listening" && l.proto === "udp");
+  const client = new AgentProcess([
+    "--name",
+    "staying",
+    "--connect",
+    `tcp://${host}:${port}?monitor-bandwidth`,
+    "--connect",
+    `udp://${host}:${port}?monitor-bandwidth&rate=50m`,
+    ...longRounds,
+  ]);
+  agents.push(client);
+  // the server is sending bulk data on both when it goes
+  for (const proto of ["tcp", "udp"]) {
+    await client.waitFor(
+      `${proto} down round running`,
+      (l) =>
+        l.type === "stats" &&
+        l.proto === proto &&
+        (l.round_active as { direction: string } | null)?.direction === "down",
+    );
+  }
+  await server.stop();
+  for (const proto of ["tcp", "udp"]) {
+    const gone = await client.waitFor(
+      `${proto} told`,
+      (l) => l.event === "disconnected" && l.proto === proto,
+    );
+    assert.equal(
+      gone.reason,
+      "peer closed: peer shutting down (SIGTERM)",
+      `${proto}: ${gone.reason}`,
+    );
+  }
+});

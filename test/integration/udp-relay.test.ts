@@ -45,7 +45,7 @@ test("lost, out-of-order and duplicate counts equal what a seeded relay did", as
   ]);
   agents.push(client);
 
-  // The relay dropped the first HELLO: the connection still comes up.
+  // The relay dropped the first HELLO and HELLO_ACK: the connection still comes up.
   await client.waitFor("connected through the relay", (l) => l.event === "connected");
   const isRoundOf = (round: number) => (l: LogLine) =>
     l.event === "round" && (l.result as Result).round === round;
@@ -58,8 +58,8 @@ test("lost, out-of-order and duplicate counts equal what a seeded relay did", as
   }
   assert.deepEqual(
     relay.droppedControl.sort(),
-    [1, 5, 8],
-    "the first HELLO, ROUND_START and ROUND_END were dropped",
+    [1, 2, 5, 8],
+    "the first HELLO, HELLO_ACK, ROUND_START and ROUND_END were dropped",
   );
 
   let totals = { lost: 0, ooo: 0, dup: 0 };
@@ -80,6 +80,15 @@ test("lost, out-of-order and duplicate counts equal what a seeded relay did", as
   }
   // the pattern really did damage: a test that passes on a clean path proves nothing
   assert.ok(totals.lost > 20 && totals.ooo > 10 && totals.dup > 5, JSON.stringify(totals));
+
+  // each lost handshake datagram cost a retry, not the connection
+  assert.equal(client.events("connected").length, 1);
+  assert.equal(
+    client.events("disconnected").length,
+    0,
+    JSON.stringify(client.events("disconnected")),
+  );
+  assert.equal(client.events("reconnecting").length, 0);
 
   // the sender learns the receiver's figures too (ROUND_RESULT)
   const senderView = await client.waitFor("client's copy of round 1", isRoundOf(1));

@@ -117,8 +117,11 @@ describe("metrics server", () => {
       `conntest_received_packets_total{${C}} 7`,
       `conntest_reconnects_total{${C}} 3`,
       `conntest_down_seconds_total{${C}} 1.5`,
-      `conntest_connection_up{${C},state="connected"} 1`,
-      `conntest_connection_up{${S},state="disconnected"} 0`,
+      `conntest_connection_up{${C}} 1`,
+      `conntest_connection_up{${S}} 0`,
+      `conntest_connection_state{${C},state="connected"} 1`,
+      `conntest_connection_state{${C},state="reconnecting"} 0`,
+      `conntest_connection_state{${S},state="disconnected"} 1`,
       `conntest_throughput_bits_per_second{${C},direction="tx"} 8000`,
       `conntest_throughput_bits_per_second{${C},direction="rx"} 4000`,
       `conntest_round_bits_per_second{${C},direction="up"} 560000`,
@@ -127,7 +130,8 @@ describe("metrics server", () => {
       `conntest_rtt_min_seconds{${C}} 0.001`,
       `conntest_rtt_max_seconds{${C}} 0.005`,
       `conntest_rtt_mean_seconds{${C}} 0.002`,
-      `conntest_udp_lost_total{${C}} 10`,
+      "# TYPE conntest_udp_lost gauge",
+      `conntest_udp_lost{${C}} 10`,
       `conntest_udp_out_of_order_total{${C}} 2`,
       `conntest_udp_duplicates_total{${C}} 1`,
       `conntest_udp_jitter_seconds{${C}} 0.00025`,
@@ -144,7 +148,7 @@ describe("metrics server", () => {
     const absent = [
       `conntest_round_bits_per_second{${C},direction="down"}`,
       `conntest_rtt_seconds{${S}`,
-      `conntest_udp_lost_total{${S}}`,
+      `conntest_udp_lost{${S}}`,
       `conntest_udp_jitter_seconds{${S}}`,
     ];
     for (const prefix of absent) {

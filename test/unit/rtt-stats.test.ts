@@ -94,7 +94,7 @@ describe("RttStats", () => {
     assert.equal(sum.p99_ms, 0.5);
   });
 
-  it("a zero RTT counts (as 1 µs in the histogram)", () => {
+  it("a zero RTT counts; percentiles stay within the exact min and max", () => {
     const s = new RttStats();
     s.add(0);
     const sum = s.summary();
@@ -102,7 +102,8 @@ describe("RttStats", () => {
     assert.equal(sum.samples, 1);
     assert.equal(sum.min_ms, 0);
     assert.equal(sum.max_ms, 0);
-    assert.equal(sum.p50_ms, 0.001);
+    // the histogram holds it as 1 µs, but a percentile is never above the max
+    assert.equal(sum.p50_ms, 0);
   });
 
   it("p50 and p99 of 1..100 ms are 50 and 99 ms within 0.1 %", () => {
@@ -161,13 +162,27 @@ describe("RttStats", () => {
     near(s.summary()?.p99_ms ?? 0, 1000, 0.001, "p99 of 101");
   });
 
-  it("samples above an hour are clamped in the histogram only", () => {
+  it("samples above an hour are clamped in the histogram, not in the exact figures", () => {
     const s = new RttStats();
-    s.add(7_200_000); // two hours
+    s.add(7_200_000); // two hours: the histogram says one hour
+    s.add(1);
     const sum = s.summary();
     assert.ok(sum);
     assert.equal(sum.max_ms, 7_200_000);
-    near(sum.p50_ms, 3_600_000, 0.001, "p50 clamped to an hour");
+    near(sum.p99_ms, 3_600_000, 0.001, "p99 clamped to an hour");
+    // a lone sample's percentiles are that sample, since min = max
+    const lone = new RttStats();
+    lone.add(7_200_000);
+    assert.equal(lone.summary()?.p50_ms, 7_200_000);
+  });
+
+  it("a percentile is never above the max nor below the min", () => {
+    const s = new RttStats();
+    for (const ms of [2.182, 2.182, 2.182]) s.add(ms);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.p99_ms, 2.182);
+    assert.equal(sum.p50_ms, 2.182);
   });
 
   it("reset forgets everything", () => {
