@@ -1,0 +1,191 @@
+/**
+ * The agent's image, built when missing or out of date. Its tag is a hash of
+ * what goes into it (Dockerfile, lock file, built agent), so a rebuilt agent
+ * gets a new image and an unchanged one is reused.
+ *
+ * The base is the Dockerfile's default public Node image; where no registry
+ * answers, an equivalent base is built from Debian packages
+ * (netsetup/build-base-image.sh) and the user is told so.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { LABEL, TOOL } from "./labels.js";
+
+export const PUBLIC_BASE = "node:20-bookworm-slim";
+export const OFFLINE_BASE = "conntest-base:trixie";
+const PULL_TIMEOUT_MS = 30_000;
+
+export type Progress = (line: string) => void;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
+    .sort();
+}
+
+/** A hash of everything the image is made of. */
+export function contentHash(root: string): string {
+  const hash = createHash("sha256");
+  const files = [
+    join(root, "Dockerfile"),
+    join(root, "package-lock.json"),
+    ...filesUnder(join(root, "dist/src")),
+  ];
+  for (const file of files) {
+    if (file.endsWith(".map")) continue;
+    hash.update(relative(root, file));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+async function imageExists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getImage(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for a pull or build stream to end; rejects on an error in the stream (dockerode resolves at its start). */
+function follow(docker: Docker, stream: NodeJS.ReadableStream, progress: Progress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: { error?: string }[]) => {
+        const failed = err ?? output.find((o) => o.error);
+        if (failed)
+          reject(new Error(err ? err.message : String((failed as { error: string }).error)));
+        else resolve();
+      },
+      (event: { stream?: string; status?: string; progress?: string; error?: string }) => {
+        const text = (
+          event.stream ?? [event.status, event.progress].filter(Boolean).join(" ")
+        ).trim();
+        if (text) progress(text);
+      },
+    );
+  });
+}
+
+async function tryPull(docker: Docker, image: string, progress: Progress): Promise<boolean> {
+  try {
+    const stream = await docker.pull(image);
+    await Promise.race([
+      follow(docker, stream, progress),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error("timed out")), PULL_TIMEOUT_MS).unref(),
+      ),
+    ]);
+    return true;
+  } catch (err) {
+    progress(`cannot pull ${image}: ${(err as Error).message.split("\n")[0]}`);
+    return false;
+  }
+}
+
+function runScript(script: string, args: string[], progress: Progress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line.trim()) progress(line.trim());
+        tail = line || tail;
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} failed: ${tail}`)),
+    );
+  });
+}
+
+/** The base to build on: the public one if it is here or can be pulled, else the offline one. */
+export async function ensureBase(
+  docker: Docker,
+  root: string,
+  progress: Progress,
+): Promise<string> {
+  if (await imageExists(docker, PUBLIC_BASE)) return PUBLIC_BASE;
+  if (await imageExists(docker, OFFLINE_BASE)) return OFFLINE_BASE;
+  progress(`base image ${PUBLIC_BASE} is not here; pulling it`);
+  if (await tryPull(docker, PUBLIC_BASE, progress)) return PUBLIC_BASE;
+  progress(
+    `no registry answers: building ${OFFLINE_BASE} from Debian packages instead (about a minute)`,
+  );
+  await runScript(join(root, "netsetup/build-base-image.sh"), [OFFLINE_BASE], progress);
+  return OFFLINE_BASE;
+}
+
+/** Production dependencies only: `npm ls --omit=dev` names the folders. */
+async function productionModules(root: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(
+    "npm",
+    ["ls", "--omit=dev", "--parseable", "--all"],
+    {
+      cwd: root,
+      maxBuffer: 16 << 20,
+    },
+  );
+  return stdout
+    .split("\n")
+    .map((p) => p.trim())
+    .filter((p) => p.includes(`${join(root, "node_modules")}/`))
+    .map((p) => relative(root, p));
+}
+
+/** Builds (if needed) and returns the agent image's name. */
+export async function ensureAgentImage(
+  docker: Docker,
+  root: string,
+  version: string,
+  progress: Progress,
+): Promise<string> {
+  const tag = `conntest-lab/agent:${contentHash(root)}`;
+  if (await imageExists(docker, tag)) return tag;
+  const base = await ensureBase(docker, root, progress);
+  progress(`building ${tag} on ${base}`);
+  const stage = mkdtempSync(join(tmpdir(), "conntest-image-"));
+  try {
+    const parts = [
+      "Dockerfile",
+      "package.json",
+      "package-lock.json",
+      "dist/src",
+      ...(await productionModules(root)),
+    ];
+    for (const part of parts) {
+      if (statSync(join(root, part), { throwIfNoEntry: false })) {
+        cpSync(join(root, part), join(stage, part), {
+          recursive: true,
+          filter: (src) => !src.endsWith(".map"),
+        });
+      }
+    }
+    const stream = await docker.buildImage(
+      {
+        context: stage,
+        src: ["Dockerfile", "package.json", "package-lock.json", "dist", "node_modules"],
+      },
+      {
+        t: tag,
+        buildargs: { BASE: base },
+        labels: { [LABEL.tool]: TOOL, [LABEL.role]: "agent-image", [LABEL.version]: version },
+        rm: true,
+      },
+    );
+    await follow(docker, stream, progress);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  return tag;
+}

@@ -1,0 +1,35 @@
+/**
+ * Every Docker object the lab creates carries these labels; `down` and the
+ * tests find (and remove) things by them, never by remembered ids.
+ */
+export const LABEL = {
+  tool: "org.conntest-lab.tool",
+  lab: "org.conntest-lab.lab",
+  run: "org.conntest-lab.run",
+  role: "org.conntest-lab.role",
+  version: "org.conntest-lab.version",
+} as const;
+
+export const TOOL = "conntest-lab";
+
+export function labels(
+  lab: string,
+  run: string,
+  role: string,
+  version: string,
+): Record<string, string> {
+  return {
+    [LABEL.tool]: TOOL,
+    [LABEL.lab]: lab,
+    [LABEL.run]: run,
+    [LABEL.role]: role,
+    [LABEL.version]: version,
+  };
+}
+
+/** A filter for list calls: everything of the tool, or of one lab. */
+export function labelFilter(lab?: string): { label: string[] } {
+  return {
+    label: lab ? [`${LABEL.tool}=${TOOL}`, `${LABEL.lab}=${lab}`] : [`${LABEL.tool}=${TOOL}`],
+  };
+}

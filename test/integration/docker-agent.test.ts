@@ -1,0 +1,136 @@
+/**
+ * The real Docker engine (.ci/run starts one): a missing engine gives one
+ * clear line; the agent image builds (offline base where no registry
+ * answers); two agent containers on a bridge find each other by container
+ * name. Everything carries our labels and is removed by label, also on failure.
+ */
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { ensureAgentImage } from "../../src/docker/agent-image.js";
+import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
+import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const LAB = "itest-docker";
+let docker: Docker | null = null;
+
+async function removeLab(d: Docker): Promise<void> {
+  for (const c of await d.listContainers({ all: true, filters: labelFilter(LAB) })) {
+    await d.getContainer(c.Id).remove({ force: true });
+  }
+  for (const n of await d.listNetworks({ filters: labelFilter(LAB) })) {
+    await d.getNetwork(n.Id).remove();
+  }
+}
+
+before(async () => {
+  try {
+    docker = await connectEngine();
+    await removeLab(docker); // what an earlier, killed run left
+  } catch {
+    docker = null;
+  }
+});
+after(async () => {
+  if (docker) await removeLab(docker);
+});
+
+test("no engine at DOCKER_HOST: one line saying where and what to do", async () => {
+  const saved = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = "unix:///nonexistent/docker.sock";
+  try {
+    await assert.rejects(connectEngine(2000), (err: Error) => {
+      assert.ok(err instanceof EngineUnavailable);
+      assert.equal(err.message.split("\n").length, 1);
+      assert.match(err.message, /unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\); start one/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  }
+});
+
+test("the agent image builds, and two containers connect by name", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  const d = docker;
+  const progress: string[] = [];
+  const image = await ensureAgentImage(d, root, "test", (line) => progress.push(line));
+  assert.match(image, /^conntest-lab\/agent:[0-9a-f]{12}$/);
+  assert.equal(
+    await ensureAgentImage(d, root, "test", () => {}),
+    image,
+    "the same content gives the same image",
+  );
+
+  const run = `t${process.pid}`;
+  // internal: nothing in this test can leave the host
+  await d.createNetwork({
+    Name: `${LAB}-net`,
+    Internal: true,
+    Labels: labels(LAB, run, "network", "test"),
+  });
+  const start = async (name: string, args: string[]) => {
+    const c = await d.createContainer({
+      name,
+      Image: image,
+      Cmd: [
+        "--name",
+        name,
+        "--ui",
+        "log",
+        "--ping-interval",
+        "0.1",
+        "--stats-interval",
+        "0.5",
+        ...args,
+      ],
+      Labels: labels(LAB, run, "node", "test"),
+      HostConfig: { NetworkMode: `${LAB}-net` },
+    });
+    await c.start();
+    return c;
+  };
+  await start(`${LAB}-srv`, ["--listen", "tcp:1234", "--listen", "udp:1234"]);
+  const client = await start(`${LAB}-cli`, [
+    "--connect",
+    `tcp://${LAB}-srv:1234`,
+    "--connect",
+    `udp://${LAB}-srv:1234`,
+  ]);
+
+  const out = new PassThrough();
+  const logs = (await client.logs({
+    follow: true,
+    stdout: true,
+    stderr: true,
+  })) as NodeJS.ReadableStream;
+  d.modem.demuxStream(logs, out, out);
+  const connected = new Set<string>();
+  let buffer = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not connected in 60 s: ${buffer.slice(-2000)}`)),
+      60_000,
+    );
+    out.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of buffer.split("\n")) {
+        if (line.includes('"event":"connected"')) connected.add(JSON.parse(line).proto);
+      }
+      if (connected.size === 2) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  (logs as unknown as { destroy(): void }).destroy();
+  const mine = await d.listContainers({ all: true, filters: labelFilter(LAB) });
+  assert.equal(mine.length, 2);
+  for (const c of mine) assert.equal(c.Labels[LABEL.run], run);
+});
