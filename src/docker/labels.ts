@@ -8,6 +8,8 @@ export const LABEL = {
   run: "org.conntest-lab.run",
   role: "org.conntest-lab.role",
   version: "org.conntest-lab.version",
+  /** The node or router name from the lab file. */
+  node: "org.conntest-lab.node",
 } as const;
 
 export const TOOL = "conntest-lab";

@@ -1,0 +1,149 @@
+/**
+ * Makes a Plan real on the engine, and removes labs by label. A bring-up
+ * that fails or is cancelled removes what it created before it rethrows.
+ */
+import type Docker from "dockerode";
+import { LABEL, labelFilter, labels } from "./labels.js";
+import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
+
+export type Progress = (line: string) => void;
+
+export class Cancelled extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "Cancelled";
+  }
+}
+
+function checkSignal(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Cancelled();
+}
+
+/** `sh -c` script: set the network up, then become the agent (so signals reach it). */
+export function entrypointScript(c: PlannedContainer): string {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const setup = c.setup.map(
+    (line) =>
+      `${line} || { echo "conntest-lab setup failed: ${line.replace(/"/g, "'")}" >&2; exit 78; }`,
+  );
+  const main = c.agentArgs
+    ? `exec node /opt/conntest/dist/src/bin/conntest.js ${c.agentArgs.map(quote).join(" ")}`
+    : "exec sleep infinity";
+  return [...setup, main].join("\n");
+}
+
+export async function applyPlan(
+  docker: Docker,
+  plan: Plan,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    checkSignal(signal);
+    progress(`creating ${plan.networks.length} networks`);
+    await Promise.all(
+      plan.networks.map((n) =>
+        docker.createNetwork({
+          Name: dockerName(plan, n.name),
+          Driver: "bridge",
+          CheckDuplicate: true,
+          IPAM: {
+            Driver: "default",
+            Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
+          },
+          Options: {
+            // No NAT to the outside world from a lab network.
+            "com.docker.network.bridge.enable_ip_masquerade": "false",
+          },
+          Labels: labels(plan.lab, plan.run, "network", plan.version),
+        }),
+      ),
+    );
+    checkSignal(signal);
+    let done = 0;
+    progress(`creating ${plan.containers.length} containers`);
+    await Promise.all(
+      plan.containers.map(async (c) => {
+        const [first, ...rest] = c.attachments;
+        if (!first) throw new Error(`${c.name} has no network`);
+        const container = await docker.createContainer({
+          name: dockerName(plan, c.name),
+          Hostname: c.name,
+          Image: plan.image,
+          Entrypoint: ["sh", "-c", entrypointScript(c)],
+          Cmd: [],
+          Labels: {
+            ...labels(plan.lab, plan.run, c.role, plan.version),
+            [LABEL.node]: c.name,
+          },
+          HostConfig: {
+            NetworkMode: dockerName(plan, first.network),
+            CapAdd: c.capAdd,
+            Sysctls: c.sysctls,
+            Init: true,
+          },
+          NetworkingConfig: {
+            EndpointsConfig: {
+              [dockerName(plan, first.network)]: {
+                IPAMConfig: { IPv4Address: first.ipv4 },
+                Aliases: [c.name],
+              },
+            },
+          },
+        });
+        for (const a of rest) {
+          await docker.getNetwork(dockerName(plan, a.network)).connect({
+            Container: container.id,
+            EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
+          });
+        }
+        checkSignal(signal);
+        await container.start();
+        done += 1;
+        progress(`started ${c.name} (${done}/${plan.containers.length})`);
+      }),
+    );
+  } catch (err) {
+    progress(
+      `bring-up failed (${(err as Error).message.split("\n")[0]}); removing what was created`,
+    );
+    await removeLab(docker, plan.lab, progress, plan.run);
+    throw err;
+  }
+}
+
+/** Removes every container and network of one lab (or of every lab), found by label. */
+export async function removeLab(
+  docker: Docker,
+  lab: string | undefined,
+  progress: Progress,
+  run?: string,
+): Promise<{ containers: number; networks: number }> {
+  const filters = labelFilter(lab);
+  if (run) filters.label.push(`${LABEL.run}=${run}`);
+  const containers = await docker.listContainers({ all: true, filters });
+  if (containers.length > 0) progress(`removing ${containers.length} containers`);
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err; // already gone is fine
+        }),
+    ),
+  );
+  const networks = await docker.listNetworks({ filters });
+  if (networks.length > 0) progress(`removing ${networks.length} networks`);
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err;
+        }),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length };
+}

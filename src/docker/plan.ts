@@ -1,0 +1,47 @@
+/**
+ * What a lab is on the engine, before it is created: networks and
+ * containers with their addresses and start-up commands. A planner turns a
+ * checked lab file into this (pure); apply.ts makes it real.
+ */
+
+export interface PlannedNetwork {
+  /** Name in the lab file; the Docker name is `${lab}-${name}`. */
+  name: string;
+  subnet: string;
+  /** The bridge's own address (the host side); Docker's default is the first host address. */
+  gateway?: string;
+}
+
+export interface PlannedAttachment {
+  network: string;
+  ipv4: string;
+}
+
+export interface PlannedContainer {
+  /** Name in the lab; the Docker name is `${lab}-${name}`. */
+  name: string;
+  role: "node" | "router";
+  /** Its first attachment is set at creation, the others connected before start. */
+  attachments: PlannedAttachment[];
+  /**
+   * Shell lines run as root before the agent starts: routes, iptables, tc.
+   * They run in the container's own network namespace only.
+   */
+  setup: string[];
+  /** The agent's arguments; null for a container that only routes (routers). */
+  agentArgs: string[] | null;
+  capAdd: string[];
+  sysctls: Record<string, string>;
+}
+
+export interface Plan {
+  lab: string;
+  /** Differs on every `up`: tells objects of this run from an earlier one's. */
+  run: string;
+  image: string;
+  version: string;
+  networks: PlannedNetwork[];
+  containers: PlannedContainer[];
+}
+
+export const dockerName = (plan: Pick<Plan, "lab">, name: string): string => `${plan.lab}-${name}`;

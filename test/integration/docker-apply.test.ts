@@ -1,0 +1,180 @@
+/**
+ * A plan applied on the real engine: two bridges, a router container that
+ * forwards between them, a client and a server routed through it. Nodes have
+ * no default route, so nothing can leave the lab. Then removal by label, and
+ * a failed bring-up that removes what it had created.
+ */
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { ensureAgentImage } from "../../src/docker/agent-image.js";
+import { applyPlan, removeLab } from "../../src/docker/apply.js";
+import { connectEngine } from "../../src/docker/engine.js";
+import { labelFilter } from "../../src/docker/labels.js";
+import type { Plan } from "../../src/docker/plan.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const LAB = "itest-apply";
+let docker: Docker | null = null;
+let image = "";
+
+before(async () => {
+  try {
+    docker = await connectEngine();
+  } catch {
+    docker = null;
+    return;
+  }
+  await removeLab(docker, LAB, () => {});
+  image = await ensureAgentImage(docker, root, "test", () => {});
+});
+after(async () => {
+  if (docker) await removeLab(docker, LAB, () => {});
+});
+
+function routedPlan(run: string): Plan {
+  const agent = (name: string, args: string[]) => [
+    "--name",
+    name,
+    "--ui",
+    "log",
+    "--ping-interval",
+    "0.1",
+    "--stats-interval",
+    "0.5",
+    ...args,
+  ];
+  return {
+    lab: LAB,
+    run,
+    image,
+    version: "test",
+    networks: [
+      { name: "lan", subnet: "10.231.1.0/24" },
+      { name: "wan", subnet: "10.231.2.0/24" },
+    ],
+    containers: [
+      {
+        name: "gw",
+        role: "router",
+        attachments: [
+          { network: "lan", ipv4: "10.231.1.254" },
+          { network: "wan", ipv4: "10.231.2.254" },
+        ],
+        setup: ["ip route del default"],
+        agentArgs: null,
+        capAdd: ["NET_ADMIN"],
+        sysctls: { "net.ipv4.ip_forward": "1" },
+      },
+      {
+        name: "client",
+        role: "node",
+        attachments: [{ network: "lan", ipv4: "10.231.1.10" }],
+        setup: ["ip route del default", "ip route add 10.231.2.0/24 via 10.231.1.254"],
+        agentArgs: agent("client", [
+          "--connect",
+          "tcp://10.231.2.20:1234",
+          "--connect",
+          "udp://10.231.2.20:1234",
+        ]),
+        capAdd: ["NET_ADMIN"],
+        sysctls: {},
+      },
+      {
+        name: "server",
+        role: "node",
+        attachments: [{ network: "wan", ipv4: "10.231.2.20" }],
+        setup: ["ip route del default", "ip route add 10.231.1.0/24 via 10.231.2.254"],
+        agentArgs: agent("server", ["--listen", "tcp:1234", "--listen", "udp:1234"]),
+        capAdd: ["NET_ADMIN"],
+        sysctls: {},
+      },
+    ],
+  };
+}
+
+async function exec(d: Docker, container: string, cmd: string[]): Promise<string> {
+  const e = await d
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({});
+  const out = new PassThrough();
+  d.modem.demuxStream(stream, out, out);
+  let text = "";
+  out.on("data", (c: Buffer) => {
+    text += c.toString();
+  });
+  await new Promise((resolve) => stream.on("end", resolve));
+  return text;
+}
+
+async function waitForLog(
+  d: Docker,
+  container: string,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = "";
+  while (Date.now() < deadline) {
+    const buf = (await d
+      .getContainer(container)
+      .logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    text = buf.toString("latin1");
+    const found = text.split("\n").find((l) => pattern.test(l));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${container} never logged ${pattern}; last: ${text.slice(-1500)}`);
+}
+
+test("a routed two-bridge plan comes up, connects through the router, and goes by label", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  const d = docker;
+  const progress: string[] = [];
+  await applyPlan(d, routedPlan(`r${process.pid}`), (l) => progress.push(l));
+  assert.ok(
+    progress.some((l) => /started client/.test(l)),
+    progress.join("\n"),
+  );
+  for (const proto of ["tcp", "udp"]) {
+    const line = await waitForLog(
+      d,
+      `${LAB}-client`,
+      new RegExp(`"event":"connected".*"proto":"${proto}"`),
+    );
+    assert.match(line, /"peer_name":"server"/);
+  }
+  // the server sees the client's own address: routed, not NATed
+  await waitForLog(d, `${LAB}-server`, /"event":"connected".*"peer_address":"10\.231\.1\.10:\d+"/);
+  // no way out of the lab: no default route in the nodes
+  const routes = await exec(d, `${LAB}-client`, ["ip", "route"]);
+  assert.doesNotMatch(routes, /^default/m, routes);
+  assert.match(routes, /10\.231\.2\.0\/24 via 10\.231\.1\.254/);
+
+  const removed = await removeLab(d, LAB, () => {});
+  assert.deepEqual(removed, { containers: 3, networks: 2 });
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter(LAB) })).length, 0);
+  assert.equal((await d.listNetworks({ filters: labelFilter(LAB) })).length, 0);
+});
+
+test("a bring-up that fails removes what it created", { timeout: 120_000 }, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  const plan = routedPlan(`f${process.pid}`);
+  const server = plan.containers[2];
+  assert.ok(server);
+  server.attachments = [{ network: "wan", ipv4: "10.231.9.20" }]; // outside its subnet: the engine refuses
+  const progress: string[] = [];
+  await assert.rejects(applyPlan(d, plan, (l) => progress.push(l)));
+  assert.ok(
+    progress.some((l) => /removing what was created/.test(l)),
+    progress.join("\n"),
+  );
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter(LAB) })).length, 0);
+  assert.equal((await d.listNetworks({ filters: labelFilter(LAB) })).length, 0);
+});
