@@ -1,0 +1,201 @@
+/**
+ * The lab file's schema: the single source of truth for its shape. Semantic checks (addresses
+ * inside their subnet, references between sections, ...) are in validate-lab.ts. Every object
+ * is strict: an unknown field is an error. Each `error` text says what is expected; the parser
+ * adds what was found.
+ */
+
+import { z } from "zod";
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
+const NAME_EXPECTED =
+  'a name of 1 to 31 lower-case letters, digits and "-", starting with a letter or digit, e.g. lan';
+
+/** A strict object whose unknown-field error lists the known fields. */
+function strict<T extends z.ZodRawShape>(shape: T, what: string) {
+  const fields = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `one of the fields ${fields}` : `${what} (a mapping)`,
+  });
+}
+
+function list<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item, { error: `a list of ${what}` });
+}
+
+const name = (what = NAME_EXPECTED) =>
+  z.string({ error: what }).regex(NAME_PATTERN, { error: what });
+const ref = (what: string) =>
+  z.string({ error: `the name of ${what}` }).min(1, `the name of ${what}`);
+const ipv4 = (eg: string) => z.ipv4({ error: `an IPv4 address, e.g. ${eg}` });
+const port = (what: string) =>
+  z
+    .number({ error: `${what}: a port number 1 to 65535` })
+    .int({ error: `${what}: a whole port number 1 to 65535` })
+    .min(1, { error: `${what}: a port number 1 to 65535` })
+    .max(65535, { error: `${what}: a port number 1 to 65535` });
+
+export const NetworkSchema = strict(
+  {
+    name: name().describe("Network name; the Docker network is named after the lab and it."),
+    subnet: z
+      .cidrv4({ error: "an IPv4 subnet in CIDR notation, e.g. 10.77.1.0/24" })
+      .describe("IPv4 subnet, CIDR."),
+    subnet6: z
+      .cidrv6({ error: "an IPv6 subnet in CIDR notation, e.g. fd77:1::/64" })
+      .optional()
+      .describe("Optional IPv6 subnet, CIDR."),
+    gateway: ipv4("10.77.1.254")
+      .optional()
+      .describe(
+        "Address of the Docker host on this network; inside the subnet. Default: the highest address not used by the lab.",
+      ),
+  },
+  "a network with name and subnet",
+);
+
+export const InterfaceSchema = strict(
+  {
+    network: ref("a network"),
+    address: ipv4("10.77.1.1"),
+  },
+  "an interface { network, address }",
+);
+
+export const MasqueradeSchema = strict(
+  {
+    from: ref("the inside network"),
+    to: ref("the outside network"),
+  },
+  "a masquerade rule { from: INSIDE-NETWORK, to: OUTSIDE-NETWORK }",
+);
+
+export const ForwardSchema = strict(
+  {
+    proto: z.enum(["tcp", "udp"], { error: "tcp or udp" }),
+    port: port("the port on the router"),
+    to: ref("the inside node that receives the traffic"),
+    to_port: port("the port on the inside node").optional(),
+    on: ref("the outside network the port is opened on"),
+  },
+  "a port forward { proto, port, to, to_port, on }",
+);
+
+export const NatSchema = strict(
+  {
+    masquerade: list(MasqueradeSchema, "masquerade rules").optional(),
+    forward: list(ForwardSchema, "port forwards").optional(),
+  },
+  "NAT settings { masquerade, forward }",
+);
+
+const ACTION = z.enum(["allow", "deny"], { error: "allow or deny" });
+
+export const FirewallRuleSchema = strict(
+  {
+    action: ACTION,
+    proto: z.enum(["tcp", "udp", "any"], { error: "tcp, udp or any" }).optional(),
+    from: z
+      .string({ error: "a CIDR, an address, a node or a network name" })
+      .optional()
+      .describe("CIDR, IPv4 address, node name or network name; any source when absent."),
+    to: z
+      .string({ error: "a CIDR, an address, a node or a network name" })
+      .optional()
+      .describe("CIDR, IPv4 address, node name or network name; any destination when absent."),
+    port: port("the destination port").optional(),
+  },
+  "a firewall rule { action, proto, from, to, port }",
+);
+
+export const FirewallSchema = strict(
+  {
+    default: ACTION.optional().describe(
+      "What happens to forwarded traffic no rule matches. Default: allow.",
+    ),
+    rules: list(FirewallRuleSchema, "firewall rules").optional(),
+  },
+  "firewall settings { default, rules }",
+);
+
+const percent = z.union([z.number(), z.string()], {
+  error: "a percentage 0 to 100, e.g. 1% or 0.5",
+});
+const duration = z.string({ error: "a duration, e.g. 20ms, 1.5s or 500us" });
+
+export const ImpairmentSchema = strict(
+  {
+    network: ref("a network the router has an interface on"),
+    rate: z
+      .string({ error: "a rate in bit/s, e.g. 50mbit or 1g" })
+      .optional()
+      .describe("Egress rate limit, as --connect rate= takes it (e.g. 50mbit, 1g)."),
+    loss: percent.optional().describe("Packet loss, percent."),
+    delay: duration.optional().describe("Added delay, e.g. 20ms."),
+    jitter: duration.optional().describe("Delay variation, e.g. 5ms; needs delay."),
+    reorder: percent.optional().describe("Reordered packets, percent; needs delay."),
+  },
+  "an impairment { network, rate, loss, delay, jitter, reorder }",
+);
+
+export const RouterSchema = strict(
+  {
+    name: name(),
+    interfaces: list(InterfaceSchema, "interfaces { network, address }").min(1, {
+      error: "at least one interface",
+    }),
+    nat: NatSchema.optional(),
+    firewall: FirewallSchema.optional(),
+    impairments: list(ImpairmentSchema, "impairments").optional(),
+  },
+  "a router with name and interfaces",
+);
+
+export const AttachmentSchema = strict(
+  {
+    network: ref("a network"),
+    address: ipv4("10.77.1.10").optional(),
+  },
+  "an attachment { network, address }",
+);
+
+export const NodeSchema = strict(
+  {
+    name: name(),
+    network: ref("a network").optional().describe("The one network; or use networks."),
+    networks: list(AttachmentSchema, "attachments { network, address }")
+      .min(1, { error: "at least one attachment" })
+      .optional()
+      .describe("Several networks; or use network and address."),
+    address: ipv4("10.77.1.10").optional().describe("Address on network; assigned when absent."),
+    gateway: ref("a router").optional().describe("Router that becomes the default route."),
+    count: z
+      .number({ error: "a whole number 1 to 254" })
+      .int({ error: "a whole number 1 to 254" })
+      .min(1, { error: "a whole number 1 to 254" })
+      .max(254, { error: "a whole number 1 to 254" })
+      .optional()
+      .describe("Run this many identical nodes, named NAME-1 to NAME-N."),
+    listen: list(z.string({ error: "tcp:PORT or udp:PORT" }), "listen specs, e.g. [tcp:1234]")
+      .optional()
+      .describe("As the agent's --listen: tcp:PORT, udp:PORT."),
+    connect: list(
+      z.string({ error: "a URI such as tcp://server:1234?monitor-bandwidth" }),
+      "URIs, e.g. [tcp://server:1234]",
+    )
+      .optional()
+      .describe("As the agent's --connect; HOST may be a node name."),
+  },
+  "a node with name and network",
+);
+
+export const LabSchema = strict(
+  {
+    name: name().describe("Lab name; prefixes the Docker objects."),
+    networks: list(NetworkSchema, "networks").min(1, { error: "at least one network" }),
+    routers: list(RouterSchema, "routers").optional(),
+    nodes: list(NodeSchema, "nodes").optional(),
+  },
+  "a lab with name, networks, routers and nodes",
+).describe("A conntest lab: networks, routers and nodes to build on Docker.");
