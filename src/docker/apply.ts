@@ -22,9 +22,9 @@ function checkSignal(signal?: AbortSignal): void {
 /** `sh -c` script: set the network up, then become the agent (so signals reach it). */
 export function entrypointScript(c: PlannedContainer): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  // the failing line is printed single-quoted, so the message does not run it again
   const setup = c.setup.map(
-    (line) =>
-      `${line} || { echo "conntest-lab setup failed: ${line.replace(/"/g, "'")}" >&2; exit 78; }`,
+    (line) => `${line} || { echo ${quote(`conntest-lab setup failed: ${line}`)} >&2; exit 78; }`,
   );
   const main = c.agentArgs
     ? `exec node /opt/conntest/dist/src/bin/conntest.js ${c.agentArgs.map(quote).join(" ")}`

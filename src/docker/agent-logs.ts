@@ -1,0 +1,56 @@
+/**
+ * The agents' NDJSON output, read from the containers' log streams through
+ * the Docker API, so it works wherever the API works (also a remote engine).
+ */
+import type Docker from "dockerode";
+
+/**
+ * Splits a non-TTY log buffer: frames of [stream, 0, 0, 0, size u32 BE, bytes].
+ * A partial frame at the end is ignored.
+ */
+export function demuxLogBuffer(buf: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buf.length) {
+    const kind = buf.readUInt8(offset);
+    const size = buf.readUInt32BE(offset + 4);
+    const body = buf.subarray(offset + 8, offset + 8 + size);
+    if (body.length < size) break;
+    (kind === 2 ? err : out).push(body);
+    offset += 8 + size;
+  }
+  return {
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
+  };
+}
+
+export type AgentLine = Record<string, unknown> & { type: string };
+
+export function parseAgentLines(text: string): AgentLine[] {
+  const lines: AgentLine[] = [];
+  for (const raw of text.split("\n")) {
+    if (!raw.startsWith("{")) continue;
+    try {
+      const value = JSON.parse(raw) as AgentLine;
+      if (typeof value.type === "string") lines.push(value);
+    } catch {
+      // a line cut by a restart: skip it
+    }
+  }
+  return lines;
+}
+
+/** The last `tail` lines a container's agent printed. */
+export async function readAgentLines(
+  docker: Docker,
+  containerId: string,
+  tail = 500,
+): Promise<{ lines: AgentLine[]; stderr: string }> {
+  const buf = (await docker
+    .getContainer(containerId)
+    .logs({ stdout: true, stderr: true, tail })) as unknown as Buffer;
+  const { stdout, stderr } = demuxLogBuffer(buf);
+  return { lines: parseAgentLines(stdout), stderr };
+}

@@ -1,0 +1,334 @@
+/**
+ * `conntest-lab up | down | status`: the lab file checked before anything is
+ * created, the image built when missing, the lab applied with progress, and
+ * everything found again by label.
+ */
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline/promises";
+import type Docker from "dockerode";
+import { ensureAgentImage } from "../docker/agent-image.js";
+import { readAgentLines } from "../docker/agent-logs.js";
+import { applyPlan, Cancelled, removeLab } from "../docker/apply.js";
+import { connectEngine, EngineUnavailable } from "../docker/engine.js";
+import { LABEL, labelFilter, labels } from "../docker/labels.js";
+import type { Plan } from "../docker/plan.js";
+import { toDockerPlan } from "../lab/docker-plan.js";
+import type { Lab } from "../lab/lab-types.js";
+import { loadLab } from "../lab/load-lab.js";
+import { formatLabError } from "../lab/parse-lab.js";
+import { engineSubnets } from "./engine-subnets.js";
+import { type ConnectionState, connectionsOf, type NodeState } from "./lab-status.js";
+
+export interface LabIo {
+  root: string;
+  version: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+}
+
+/** Exit codes, as issue 5 fixes them for `test` too. */
+export const LAB_EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+class LabFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+async function engine(): Promise<Docker> {
+  try {
+    return await connectEngine();
+  } catch (err) {
+    if (err instanceof EngineUnavailable) throw new LabFailure(err.message, LAB_EXIT.badInput);
+    throw err;
+  }
+}
+
+/** Reads and checks the file, with the engine's subnets; prints every error and fails with exit 2. */
+async function checkedLab(docker: Docker, file: string, io: LabIo) {
+  const first = await loadLab(file);
+  const name = first.ok ? first.lab.name : undefined;
+  const result = await loadLab(file, { existingSubnets: await engineSubnets(docker, name) });
+  if (!result.ok) {
+    for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
+    throw new LabFailure(
+      `${result.errors.length} error(s) in ${file}; nothing was created`,
+      LAB_EXIT.badInput,
+    );
+  }
+  return result;
+}
+
+function usesNetem(lab: Lab): boolean {
+  return (lab.routers ?? []).some((r) =>
+    (r.impairments ?? []).some(
+      (i) => i.delay !== undefined || i.jitter !== undefined || i.reorder !== undefined,
+    ),
+  );
+}
+
+/** Whether this kernel has netem: one throwaway container tries it on its own loopback. */
+async function probeNetem(docker: Docker, image: string): Promise<boolean> {
+  const c = await docker.createContainer({
+    Image: image,
+    Entrypoint: ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms"],
+    Cmd: [],
+    Labels: labels("netem-probe", "probe", "probe", "probe"),
+    HostConfig: { CapAdd: ["NET_ADMIN"], NetworkMode: "none" },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    return StatusCode === 0;
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+async function labContainers(docker: Docker, lab?: string) {
+  return docker.listContainers({ all: true, filters: labelFilter(lab) });
+}
+
+export async function nodesOf(docker: Docker, lab: string): Promise<NodeState[]> {
+  return (await labContainers(docker, lab))
+    .filter((c) => c.Labels[LABEL.node])
+    .map((c) => ({
+      name: c.Labels[LABEL.node] as string,
+      role: c.Labels[LABEL.role] ?? "?",
+      state: c.State,
+      addresses: Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function connectionsIn(docker: Docker, lab: string): Promise<ConnectionState[]> {
+  const containers = (await labContainers(docker, lab)).filter(
+    (c) => c.Labels[LABEL.role] === "node",
+  );
+  const per = await Promise.all(
+    containers.map(async (c) =>
+      connectionsOf(
+        c.Labels[LABEL.node] as string,
+        (await readAgentLines(docker, c.Id, 200)).lines,
+      ),
+    ),
+  );
+  return per
+    .flat()
+    .sort((a, b) =>
+      `${a.from}${a.to}${a.proto}${a.side}`.localeCompare(`${b.from}${b.to}${b.proto}${b.side}`),
+    );
+}
+
+/** Waits until every agent container printed `started`; a container that exits instead fails the wait. */
+async function waitForAgents(
+  docker: Docker,
+  plan: Plan,
+  io: LabIo,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(plan.containers.filter((c) => c.agentArgs).map((c) => c.name));
+  while (pending.size > 0) {
+    for (const c of await labContainers(docker, plan.lab)) {
+      const name = c.Labels[LABEL.node] as string;
+      if (!pending.has(name)) continue;
+      const { lines, stderr } = await readAgentLines(docker, c.Id, 50);
+      if (lines.some((l) => l.event === "started")) pending.delete(name);
+      else if (c.State === "exited" || c.State === "dead") {
+        throw new LabFailure(
+          `${name} exited before its agent started: ${stderr.trim().split("\n").pop() ?? "no output"}`,
+          LAB_EXIT.failed,
+        );
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline)
+      throw new LabFailure(
+        `agents not started after ${timeoutMs / 1000} s: ${[...pending].join(", ")}`,
+        LAB_EXIT.failed,
+      );
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  io.out(`every agent has started (${plan.containers.filter((c) => c.agentArgs).length})\n`);
+}
+
+function formatTable(nodes: NodeState[], conns: ConnectionState[]): string {
+  const rows = [
+    [
+      "from",
+      "to",
+      "proto",
+      "side",
+      "state",
+      "rtt p50",
+      "tx bit/s",
+      "rx bit/s",
+      "reconn",
+      "udp loss",
+    ],
+  ];
+  for (const c of conns) {
+    rows.push([
+      c.from,
+      c.to,
+      c.proto,
+      c.side,
+      c.state,
+      c.rtt_p50_ms === null ? "-" : `${c.rtt_p50_ms} ms`,
+      String(c.tx_bps),
+      String(c.rx_bps),
+      String(c.reconnects),
+      c.udp_loss_pct === null ? "-" : `${c.udp_loss_pct.toFixed(2)} %`,
+    ]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  const table = rows
+    .map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "))
+    .join("\n");
+  const nodeLine = nodes.map((n) => `${n.name}:${n.state}`).join("  ");
+  return `nodes: ${nodeLine}\n${table}\n`;
+}
+
+export async function up(file: string, options: { detach: boolean }, io: LabIo): Promise<number> {
+  const docker = await engine();
+  const { lab, plan: addressPlan } = await checkedLab(docker, file, io);
+  const existing = await labContainers(docker, lab.name);
+  if (existing.length > 0) {
+    io.out(`lab ${lab.name} is already up (${existing.length} containers); nothing created\n`);
+  } else {
+    const started = Date.now();
+    const image = await ensureAgentImage(docker, io.root, io.version, (l) =>
+      io.out(`image: ${l}\n`),
+    );
+    const netem = usesNetem(lab) ? await probeNetem(docker, image) : false;
+    const run = randomBytes(4).toString("hex");
+    const planned = toDockerPlan(lab, addressPlan, {
+      image,
+      run,
+      version: io.version,
+      netemAvailable: netem,
+    });
+    if ("errors" in planned) {
+      for (const e of planned.errors) io.err(`${file}: ${e}\n`);
+      throw new LabFailure("nothing was created", LAB_EXIT.badInput);
+    }
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      io.out(`bringing up lab ${lab.name} (run ${run})\n`);
+      await applyPlan(docker, planned.plan, (l) => io.out(`  ${l}\n`), abort.signal);
+      await waitForAgents(docker, planned.plan, io);
+    } catch (err) {
+      if (err instanceof Cancelled || abort.signal.aborted) {
+        await removeLab(docker, lab.name, (l) => io.out(`  ${l}\n`));
+        throw new LabFailure("interrupted: everything created was removed", LAB_EXIT.interrupted);
+      }
+      if (err instanceof LabFailure) {
+        await removeLab(docker, lab.name, (l) => io.out(`  ${l}\n`));
+      }
+      throw err;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  if (options.detach) {
+    io.out(`see it: conntest-lab status ${file}; remove it: conntest-lab down ${file}\n`);
+    return LAB_EXIT.ok;
+  }
+  return follow(docker, lab.name, file, io);
+}
+
+/** A plain live table until q, Enter or Ctrl-C; then asks whether to keep the lab. */
+async function follow(docker: Docker, lab: string, file: string, io: LabIo): Promise<number> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  const stdin = process.stdin;
+  const onKey = (b: Buffer) => {
+    const k = b.toString();
+    if (k === "q" || k === "\u0003" || k === "\r" || k === "\n") stop = true;
+  };
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on("data", onKey);
+  }
+  try {
+    while (!stop) {
+      const text = formatTable(await nodesOf(docker, lab), await connectionsIn(docker, lab));
+      io.out(`${io.isTTY ? "\u001b[2J\u001b[H" : ""}lab ${lab}  (q: quit)\n${text}`);
+      for (let i = 0; i < 10 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    if (stdin.isTTY) {
+      stdin.off("data", onKey);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  }
+  let keep = false;
+  if (stdin.isTTY) {
+    const rl = createInterface({ input: stdin, output: process.stdout });
+    keep = /^y/i.test(await rl.question(`keep lab ${lab} running? [y/N] `));
+    rl.close();
+  }
+  if (keep) {
+    io.out(`lab ${lab} keeps running; remove it with: conntest-lab down ${file}\n`);
+    return LAB_EXIT.ok;
+  }
+  return down(file, io);
+}
+
+export async function down(file: string | undefined, io: LabIo): Promise<number> {
+  const docker = await engine();
+  let lab: string | undefined;
+  if (file) {
+    const parsed = await loadLab(file);
+    // a changed or broken file still names its lab; a deleted one needs the name
+    if (parsed.ok) lab = parsed.lab.name;
+    else
+      throw new LabFailure(
+        `cannot read the lab's name from ${file}; run conntest-lab down without a file to remove every lab`,
+        LAB_EXIT.badInput,
+      );
+  }
+  const started = Date.now();
+  io.out(`removing ${lab ? `lab ${lab}` : "every lab"}\n`);
+  const removed = await removeLab(docker, lab, (l) => io.out(`  ${l}\n`));
+  io.out(
+    `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return LAB_EXIT.ok;
+}
+
+export async function status(file: string, options: { json: boolean }, io: LabIo): Promise<number> {
+  const docker = await engine();
+  const parsed = await loadLab(file);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
+    return LAB_EXIT.badInput;
+  }
+  const nodes = await nodesOf(docker, parsed.lab.name);
+  const connections = await connectionsIn(docker, parsed.lab.name);
+  if (options.json)
+    io.out(`${JSON.stringify({ lab: parsed.lab.name, nodes, connections }, null, 2)}\n`);
+  else
+    io.out(
+      nodes.length === 0 ? `lab ${parsed.lab.name} is not up\n` : formatTable(nodes, connections),
+    );
+  return LAB_EXIT.ok;
+}
+
+export { LabFailure };

@@ -1,0 +1,133 @@
+/**
+ * `conntest-lab` against the real engine: labs/basic.yaml comes up detached,
+ * its connections reach connected (read from the agents' stats), `up` again
+ * duplicates nothing, `down` leaves nothing. A broken file or a missing engine
+ * fails with exit 2 and creates nothing.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { removeLab } from "../../src/docker/apply.js";
+import { connectEngine } from "../../src/docker/engine.js";
+import { labelFilter } from "../../src/docker/labels.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const BIN = `${root}dist/src/bin/conntest-lab.js`;
+let docker: Docker | null = null;
+
+function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 240_000,
+    env,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  try {
+    docker = await connectEngine();
+    await removeLab(docker, "basic", () => {});
+  } catch {
+    docker = null;
+  }
+});
+after(async () => {
+  if (docker) for (const name of ["basic", "nat"]) await removeLab(docker, name, () => {});
+});
+
+test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_000 }, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  const upRun = lab(["up", "labs/basic.yaml", "--detach"]);
+  assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
+  assert.match(upRun.stdout, /every agent has started \(2\)/);
+  assert.match(upRun.stdout, /lab basic is up in \d+\.\d s/);
+
+  const deadline = Date.now() + 60_000;
+  let connections: { from: string; to: string; proto: string; side: string; state: string }[] = [];
+  while (Date.now() < deadline) {
+    const s = lab(["status", "labs/basic.yaml", "--json"]);
+    assert.equal(s.code, 0, s.stderr);
+    connections = JSON.parse(s.stdout).connections;
+    if (connections.length === 4 && connections.every((c) => c.state === "connected")) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const seen = connections.map((c) => `${c.from}->${c.to} ${c.proto} ${c.side} ${c.state}`).sort();
+  assert.deepEqual(seen, [
+    "client->server tcp client connected",
+    "client->server tcp server connected",
+    "client->server udp client connected",
+    "client->server udp server connected",
+  ]);
+
+  const again = lab(["up", "labs/basic.yaml", "--detach"]);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /already up \(2 containers\); nothing created/);
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter("basic") })).length, 2);
+
+  const downRun = lab(["down", "labs/basic.yaml"]);
+  assert.equal(downRun.code, 0, downRun.stderr);
+  assert.match(downRun.stdout, /removed 2 containers and 1 networks/);
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter("basic") })).length, 0);
+  assert.equal((await d.listNetworks({ filters: labelFilter("basic") })).length, 0);
+});
+
+test("a broken lab file: exit 2, located errors, nothing created", async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const before = (await docker.listContainers({ all: true, filters: labelFilter() })).length;
+  const r = lab(["up", "test/fixtures/labs/broken/connect-no-listener.yaml", "--detach"]);
+  assert.equal(r.code, 2);
+  assert.match(
+    r.stderr,
+    /connect-no-listener\.yaml:\d+:\d+: nodes\[1\]\.connect\[0\]: node "server" does not listen/,
+  );
+  assert.match(r.stderr, /nothing was created/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal((await docker.listContainers({ all: true, filters: labelFilter() })).length, before);
+});
+
+test("no engine: exit 2 and one line", () => {
+  const r = lab(["status", "labs/basic.yaml"], {
+    ...process.env,
+    DOCKER_HOST: "unix:///nonexistent.sock",
+  });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^conntest-lab: no Docker engine answers at unix:\/\/\/nonexistent\.sock/);
+});
+
+test("labs/nat.yaml: the server sees the router's outside address; the port forward reaches the inside node", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  await removeLab(d, "nat", () => {});
+  try {
+    const upRun = lab(["up", "labs/nat.yaml", "--detach"]);
+    assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
+    const connectedFrom = async (container: string, peer: string): Promise<string> => {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const { lines } = await readAgentLines(d, container);
+        const hit = lines.find((l) => l.event === "connected" && l.peer_name === peer);
+        if (hit) return String(hit.peer_address);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`${container} never saw ${peer} connect`);
+    };
+    // masquerade: the client's LAN address is hidden behind the router's WAN address
+    assert.match(await connectedFrom("nat-server", "client"), /^10\.202\.0\.1:\d+$/);
+    // port forward: the outsider dialled 10.202.0.1:8080 and reached the inside node
+    assert.match(await connectedFrom("nat-inside", "outsider"), /^10\.202\.0\.30:\d+$/);
+  } finally {
+    const downRun = lab(["down", "labs/nat.yaml"]);
+    assert.equal(downRun.code, 0, downRun.stderr);
+  }
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter("nat") })).length, 0);
+  assert.equal((await d.listNetworks({ filters: labelFilter("nat") })).length, 0);
+});
