@@ -75,6 +75,7 @@ export async function applyPlan(
           Labels: {
             ...labels(plan.lab, plan.run, c.role, plan.version),
             [LABEL.node]: c.name,
+            [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
           },
           HostConfig: {
             NetworkMode: dockerName(plan, first.network),

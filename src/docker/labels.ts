@@ -10,6 +10,8 @@ export const LABEL = {
   version: "org.conntest-lab.version",
   /** The node or router name from the lab file. */
   node: "org.conntest-lab.node",
+  /** `net=address,...`: lets `connect NODE NETWORK` restore the planned address. */
+  addresses: "org.conntest-lab.addresses",
 } as const;
 
 export const TOOL = "conntest-lab";

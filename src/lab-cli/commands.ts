@@ -13,7 +13,7 @@ import { connectEngine, EngineUnavailable } from "../docker/engine.js";
 import { LABEL, labelFilter, labels } from "../docker/labels.js";
 import type { Plan } from "../docker/plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
-import type { Lab } from "../lab/lab-types.js";
+import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { engineSubnets } from "./engine-subnets.js";
@@ -38,6 +38,18 @@ class LabFailure extends Error {
     super(message);
   }
 }
+
+export async function labNameOf(file: string): Promise<string> {
+  const parsed = await loadLab(file);
+  if (!parsed.ok)
+    throw new LabFailure(
+      `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
+      LAB_EXIT.badInput,
+    );
+  return parsed.lab.name;
+}
+
+export const engineFor = (): Promise<Docker> => engine();
 
 async function engine(): Promise<Docker> {
   try {

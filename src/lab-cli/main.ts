@@ -1,6 +1,38 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
-import { down, LAB_EXIT, LabFailure, type LabIo, status, up } from "./commands.js";
+import { ChaosError, CONTAINER_ACTIONS, containerAction, networkAction } from "./chaos.js";
+import {
+  down,
+  engineFor,
+  LAB_EXIT,
+  LabFailure,
+  type LabIo,
+  labNameOf,
+  status,
+  up,
+} from "./commands.js";
+
+/** Docker's own words for a refused action (e.g. "container is not running"), on one line. */
+function dockerReason(err: unknown): string {
+  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+  return (e.json?.message ?? e.reason ?? e.message ?? String(err)).split("\n")[0] as string;
+}
+
+async function chaos(
+  io: LabIo,
+  file: string | undefined,
+  act: (docker: import("dockerode"), lab?: string) => Promise<string>,
+) {
+  const docker = await engineFor();
+  const lab = file ? await labNameOf(file) : undefined;
+  try {
+    io.out(`${await act(docker, lab)}\n`);
+    return LAB_EXIT.ok;
+  } catch (err) {
+    if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
+    throw new LabFailure(dockerReason(err), LAB_EXIT.failed);
+  }
+}
 
 export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
   let result: Promise<number> = Promise.resolve(LAB_EXIT.ok);
@@ -35,6 +67,29 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     .action((file: string, opts: { json?: boolean }) => {
       result = status(file, { json: opts.json === true }, io);
     });
+  for (const action of CONTAINER_ACTIONS) {
+    program
+      .command(action)
+      .argument("<node>", "a node or router name from the lab file")
+      .option("-f, --file <lab-file>", "the lab, when several labs have that node")
+      .description(`${action} the node's container (as docker ${action} would)`)
+      .action((node: string, opts: { file?: string }) => {
+        result = chaos(io, opts.file, (docker, lab) => containerAction(docker, action, node, lab));
+      });
+  }
+  for (const action of ["disconnect", "connect"] as const) {
+    program
+      .command(action)
+      .argument("<node>", "a node or router name")
+      .argument("<network>", "a network name from the lab file")
+      .option("-f, --file <lab-file>", "the lab, when several labs have that node")
+      .description(`${action} the node ${action === "connect" ? "to" : "from"} a lab network`)
+      .action((node: string, network: string, opts: { file?: string }) => {
+        result = chaos(io, opts.file, (docker, lab) =>
+          networkAction(docker, action, node, network, lab),
+        );
+      });
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return await result;

@@ -1,0 +1,114 @@
+/**
+ * Chaos on a running lab: killing a node shows on its peer as disconnected
+ * and reconnecting; starting it again brings the connection back. Network
+ * disconnect/connect restores the planned address.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { removeLab } from "../../src/docker/apply.js";
+import { connectEngine } from "../../src/docker/engine.js";
+import { labelFilter } from "../../src/docker/labels.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const BIN = `${root}dist/src/bin/conntest-lab.js`;
+const LAB = "labs/basic.yaml";
+let docker: Docker | null = null;
+
+function lab(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 240_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function clientSaw(
+  d: Docker,
+  pattern: (l: Record<string, unknown>) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { lines } = await readAgentLines(d, "basic-client", 2000);
+    const hit = lines.find(pattern);
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the client never logged ${what}`);
+}
+
+before(async () => {
+  try {
+    docker = await connectEngine();
+    await removeLab(docker, "basic", () => {});
+  } catch {
+    docker = null;
+  }
+});
+after(async () => {
+  if (docker) await removeLab(docker, "basic", () => {});
+});
+
+test("kill, start, disconnect and connect a node: its peer drops and comes back", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  assert.equal(lab(["up", LAB, "--detach"]).code, 0);
+  await clientSaw(d, (l) => l.event === "connected" && l.proto === "tcp", "connected");
+
+  const killed = lab(["kill", "server", "-f", LAB]);
+  assert.equal(killed.code, 0, killed.stderr);
+  assert.match(killed.stdout, /^kill: server \(lab basic\)/);
+  await clientSaw(
+    d,
+    (l) => l.event === "reconnecting" && l.proto === "tcp" && l.attempt === 2,
+    "retries while the server is gone",
+  );
+  // killing it again: Docker refuses, one line
+  const again = lab(["kill", "server"]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^conntest-lab: .*not running/);
+
+  assert.equal(lab(["start", "server"]).code, 0);
+  const back = await clientSaw(
+    d,
+    (l) =>
+      l.type === "stats" &&
+      l.proto === "tcp" &&
+      l.state === "connected" &&
+      Number(l.reconnects) >= 1,
+    "connected again after the restart",
+  );
+  assert.ok(Number(back.down_s) > 0);
+
+  const cutAt = new Date().toISOString();
+  const cut = lab(["disconnect", "server", "net", "-f", LAB]);
+  assert.equal(cut.code, 0, cut.stderr);
+  // the path is gone: the client's watchdog or the kernel ends both connections
+  for (const proto of ["tcp", "udp"]) {
+    await clientSaw(
+      d,
+      (l) => l.event === "disconnected" && l.proto === proto && String(l.time) > cutAt,
+      `${proto} drop after the cut`,
+    );
+  }
+  const healed = lab(["connect", "server", "net", "-f", LAB]);
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, /as 10\.201\.0\.10/);
+  const info = await d.getContainer("basic-server").inspect();
+  assert.equal(info.NetworkSettings.Networks["basic-net"]?.IPAddress, "10.201.0.10");
+
+  const unknown = lab(["kill", "nobody", "-f", LAB]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no node "nobody" in lab basic; nodes: client, server/);
+
+  assert.equal(lab(["down", LAB]).code, 0);
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter("basic") })).length, 0);
+});
