@@ -68,7 +68,8 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, progress: Progres
         const text = (
           event.stream ?? [event.status, event.progress].filter(Boolean).join(" ")
         ).trim();
-        if (text) progress(text);
+        // the builder's "---> id" and cleanup chatter say nothing to a user
+        if (text && !text.startsWith("--->") && !text.startsWith("Removing intermediate")) progress(text);
       },
     );
   });

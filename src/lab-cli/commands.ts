@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline/promises";
 import type Docker from "dockerode";
+import { formatBits, formatMs } from "../agent/units.js";
 import { ensureAgentImage } from "../docker/agent-image.js";
 import { readAgentLines } from "../docker/agent-logs.js";
 import { applyPlan, Cancelled, removeLab } from "../docker/apply.js";
@@ -191,9 +192,9 @@ function formatTable(nodes: NodeState[], conns: ConnectionState[]): string {
       c.proto,
       c.side,
       c.state,
-      c.rtt_p50_ms === null ? "-" : `${c.rtt_p50_ms} ms`,
-      String(c.tx_bps),
-      String(c.rx_bps),
+      c.rtt_p50_ms === null ? "-" : formatMs(c.rtt_p50_ms),
+      formatBits(c.tx_bps),
+      formatBits(c.rx_bps),
       String(c.reconnects),
       c.udp_loss_pct === null ? "-" : `${c.udp_loss_pct.toFixed(2)} %`,
     ]);
