@@ -69,7 +69,8 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, progress: Progres
           event.stream ?? [event.status, event.progress].filter(Boolean).join(" ")
         ).trim();
         // the builder's "---> id" and cleanup chatter say nothing to a user
-        if (text && !text.startsWith("--->") && !text.startsWith("Removing intermediate")) progress(text);
+        if (text && !text.startsWith("--->") && !text.startsWith("Removing intermediate"))
+          progress(text);
       },
     );
   });
