@@ -142,11 +142,13 @@ async function waitForAgents(
   docker: Docker,
   plan: Plan,
   io: LabIo,
+  signal: AbortSignal,
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(plan.containers.filter((c) => c.agentArgs).map((c) => c.name));
   while (pending.size > 0) {
+    if (signal.aborted) throw new Cancelled();
     for (const c of await labContainers(docker, plan.lab)) {
       const name = c.Labels[LABEL.node] as string;
       if (!pending.has(name)) continue;
@@ -232,12 +234,15 @@ export async function up(file: string, options: { detach: boolean }, io: LabIo):
     }
     const abort = new AbortController();
     const onSignal = () => abort.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    // on, not once: a second Ctrl-C must not kill the clean-up it started
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       io.out(`bringing up lab ${lab.name} (run ${run})\n`);
       await applyPlan(docker, planned.plan, (l) => io.out(`  ${l}\n`), abort.signal);
-      await waitForAgents(docker, planned.plan, io);
+      await waitForAgents(docker, planned.plan, io, abort.signal);
+      // a Ctrl-C that came after the last step still undoes the bring-up
+      if (abort.signal.aborted) throw new Cancelled();
     } catch (err) {
       if (err instanceof Cancelled || abort.signal.aborted) {
         await removeLab(docker, lab.name, (l) => io.out(`  ${l}\n`));

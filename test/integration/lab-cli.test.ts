@@ -5,7 +5,8 @@
  * fails with exit 2 and creates nothing.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
@@ -37,7 +38,8 @@ before(async () => {
   }
 });
 after(async () => {
-  if (docker) for (const name of ["basic", "nat"]) await removeLab(docker, name, () => {});
+  if (docker)
+    for (const name of ["basic", "nat", "stress"]) await removeLab(docker, name, () => {});
 });
 
 test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_000 }, async (t) => {
@@ -130,4 +132,54 @@ test("labs/nat.yaml: the server sees the router's outside address; the port forw
   }
   assert.equal((await d.listContainers({ all: true, filters: labelFilter("nat") })).length, 0);
   assert.equal((await d.listNetworks({ filters: labelFilter("nat") })).length, 0);
+});
+
+test("every broken lab file fails with exit 2 and its located message, creating nothing", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const dir = `${root}test/fixtures/labs/broken/`;
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+  assert.ok(files.length >= 20, `${files.length} broken files`);
+  const before = (await docker.listContainers({ all: true, filters: labelFilter() })).length;
+  const beforeNets = (await docker.listNetworks({ filters: labelFilter() })).length;
+  for (const f of files) {
+    const at = /^# at: (\d+):(\d+)/m.exec(readFileSync(dir + f, "utf8"));
+    assert.ok(at, `${f} names its position`);
+    const r = lab(["up", `test/fixtures/labs/broken/${f}`, "--detach"]);
+    assert.equal(r.code, 2, `${f}: ${r.stdout}${r.stderr}`);
+    assert.ok(
+      r.stderr.includes(`broken/${f}:${at[1]}:${at[2]}: `),
+      `${f} at ${at[1]}:${at[2]}: ${r.stderr}`,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /, `${f}: no stack trace`);
+  }
+  assert.equal((await docker.listContainers({ all: true, filters: labelFilter() })).length, before);
+  assert.equal((await docker.listNetworks({ filters: labelFilter() })).length, beforeNets);
+});
+
+test("Ctrl-C during bring-up removes what was created", { timeout: 300_000 }, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  await removeLab(d, "stress", () => {});
+  const child = spawn(process.execPath, [BIN, "up", "labs/stress.yaml", "--detach"], { cwd: root });
+  let out = "";
+  let interrupted = 0;
+  child.stdout.on("data", (b: Buffer) => {
+    out += b.toString();
+    // interrupt as soon as containers are being made, twice as an impatient user would
+    if (/creating \d+ containers/.test(out) && interrupted < 2) {
+      interrupted += 1;
+      child.kill("SIGINT");
+    }
+  });
+  let err = "";
+  child.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  assert.equal(code, 130, out + err);
+  assert.match(err, /interrupted: everything created was removed/);
+  assert.equal((await d.listContainers({ all: true, filters: labelFilter("stress") })).length, 0);
+  assert.equal((await d.listNetworks({ filters: labelFilter("stress") })).length, 0);
 });
