@@ -4,28 +4,18 @@
  * disconnect/connect restores the planned address.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
 import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { runLab } from "../helpers/lab-process.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = `${root}dist/src/bin/conntest-lab.js`;
 const LAB = "labs/basic.yaml";
 let docker: Docker | null = null;
 
-function lab(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 240_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lab = runLab;
 
 async function clientSaw(
   d: Docker,

@@ -5,29 +5,19 @@
  * fails with exit 2 and creates nothing.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
 import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = `${root}dist/src/bin/conntest-lab.js`;
 let docker: Docker | null = null;
 
-function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 240_000,
-    env,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lab = runLab;
 
 before(async () => {
   try {
@@ -138,7 +128,7 @@ test("every broken lab file fails with exit 2 and its located message, creating 
   timeout: 300_000,
 }, async (t) => {
   if (!docker) return t.skip("no Docker engine");
-  const dir = `${root}test/fixtures/labs/broken/`;
+  const dir = `${ROOT}test/fixtures/labs/broken/`;
   const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 20, `${files.length} broken files`);
   const before = (await docker.listContainers({ all: true, filters: labelFilter() })).length;
@@ -162,7 +152,9 @@ test("Ctrl-C during bring-up removes what was created", { timeout: 300_000 }, as
   if (!docker) return t.skip("no Docker engine");
   const d = docker;
   await removeLab(d, "stress", () => {});
-  const child = spawn(process.execPath, [BIN, "up", "labs/stress.yaml", "--detach"], { cwd: root });
+  const child = spawn(process.execPath, [LAB_BIN, "up", "labs/stress.yaml", "--detach"], {
+    cwd: ROOT,
+  });
   let out = "";
   let interrupted = 0;
   child.stdout.on("data", (b: Buffer) => {

@@ -7,17 +7,14 @@
  * up rounds (client → server, measured by the server) and not in the down rounds.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
 import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { runLab } from "../helpers/lab-process.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = `${root}dist/src/bin/conntest-lab.js`;
 const LABS = ["basic", "nat", "firewall", "stress", "multi-hop", "impair-rate", "impair-loss"];
 let docker: Docker | null = null;
 
@@ -39,14 +36,7 @@ interface RoundResult {
   loss_pct: number;
 }
 
-function lab(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lab = runLab;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
