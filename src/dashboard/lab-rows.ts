@@ -1,0 +1,187 @@
+/**
+ * The dashboard's connection table, from the agents' last stats lines. Pure:
+ * rows, sorting, totals and cell text are tested without a terminal.
+ */
+import { formatBits, formatDuration, formatMs } from "../agent/units.js";
+import type { AgentLine } from "../docker/agent-logs.js";
+
+export interface LabRow {
+  /** `node/conn_id/side`: unique per row, stable over refreshes (chart series key). */
+  key: string;
+  /** The agent that reports it. */
+  node: string;
+  conn_id: string;
+  /** client: this node → peer; server: peer → this node. */
+  from: string;
+  to: string;
+  proto: string;
+  side: string;
+  state: string;
+  uptime_s: number;
+  rtt_p50_ms: number | null;
+  rtt_p99_ms: number | null;
+  /** Client → server, bit/s: a client row's tx, a server row's rx. */
+  up_bps: number;
+  /** Server → client, bit/s: a client row's rx, a server row's tx. */
+  down_bps: number;
+  /** UDP only (null over TCP or before the first summary). */
+  udp_loss_pct: number | null;
+  udp_out_of_order: number | null;
+  reconnects: number;
+  down_s: number;
+}
+
+export type LabColumn = Exclude<keyof LabRow, "key" | "node" | "conn_id">;
+
+/** Table header, in the order of rowCells, with the column each one sorts by. */
+export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
+  { title: "from", column: "from" },
+  { title: "to", column: "to" },
+  { title: "proto", column: "proto" },
+  { title: "side", column: "side" },
+  { title: "state", column: "state" },
+  { title: "uptime", column: "uptime_s" },
+  { title: "rtt p50", column: "rtt_p50_ms" },
+  { title: "rtt p99", column: "rtt_p99_ms" },
+  { title: "up", column: "up_bps" },
+  { title: "down", column: "down_bps" },
+  { title: "loss", column: "udp_loss_pct" },
+  { title: "ooo", column: "udp_out_of_order" },
+  { title: "reconn", column: "reconnects" },
+  { title: "down for", column: "down_s" },
+];
+
+function num(value: unknown): number {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function numOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function field(obj: unknown, name: string): unknown {
+  return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : null;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function rowOf(node: string, s: AgentLine): LabRow {
+  const client = s.side === "client";
+  const peer = str(s.peer_name) ?? (client ? str(s.target) : str(s.peer_address)) ?? "?";
+  const tx = num(field(s.tx, "bps"));
+  const rx = num(field(s.rx, "bps"));
+  const udp = s.proto === "udp" && typeof s.udp === "object" && s.udp !== null ? s.udp : null;
+  return {
+    key: `${node}/${String(s.conn_id)}/${String(s.side)}`,
+    node,
+    conn_id: String(s.conn_id),
+    from: client ? node : peer,
+    to: client ? peer : node,
+    proto: String(s.proto),
+    side: String(s.side),
+    state: String(s.state),
+    uptime_s: num(s.uptime_s),
+    rtt_p50_ms: numOrNull(field(s.rtt, "p50_ms")),
+    rtt_p99_ms: numOrNull(field(s.rtt, "p99_ms")),
+    up_bps: client ? tx : rx,
+    down_bps: client ? rx : tx,
+    udp_loss_pct: udp === null ? null : numOrNull(field(udp, "loss_pct")),
+    udp_out_of_order: udp === null ? null : numOrNull(field(udp, "out_of_order")),
+    reconnects: num(s.reconnects),
+    down_s: num(s.down_s),
+  };
+}
+
+/** The latest stats line per (node, conn_id, side), in order of first appearance. */
+export function labRows(linesByNode: Map<string, AgentLine[]>): LabRow[] {
+  const rows: LabRow[] = [];
+  for (const [node, lines] of linesByNode) {
+    const latest = new Map<string, AgentLine>();
+    for (const line of lines) {
+      if (line.type !== "stats") continue;
+      latest.set(`${String(line.conn_id)}/${String(line.side)}`, line);
+    }
+    for (const line of latest.values()) rows.push(rowOf(node, line));
+  }
+  return rows;
+}
+
+/**
+ * A sorted copy; equal rows keep their order (also when descending). Null
+ * values go last either way; strings compare by localeCompare.
+ */
+export function sortRows(rows: readonly LabRow[], column: LabColumn, descending = false): LabRow[] {
+  const sign = descending ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const x = a[column];
+    const y = b[column];
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    if (typeof x === "number" && typeof y === "number") return sign * (x - y);
+    return sign * String(x).localeCompare(String(y));
+  });
+}
+
+export interface LabTotals {
+  /** Distinct connections (conn_id) whose every reported side is connected. */
+  connections_up: number;
+  /** Distinct connections with at least one side not connected. */
+  connections_down: number;
+  /** Sums over client rows only, so a connection seen from both ends counts once. */
+  up_bps: number;
+  down_bps: number;
+}
+
+export function totals(rows: readonly LabRow[]): LabTotals {
+  const up = new Map<string, boolean>();
+  let upBps = 0;
+  let downBps = 0;
+  for (const r of rows) {
+    up.set(r.conn_id, (up.get(r.conn_id) ?? true) && r.state === "connected");
+    if (r.side === "client") {
+      upBps += r.up_bps;
+      downBps += r.down_bps;
+    }
+  }
+  let connectionsUp = 0;
+  for (const isUp of up.values()) if (isUp) connectionsUp++;
+  return {
+    connections_up: connectionsUp,
+    connections_down: up.size - connectionsUp,
+    up_bps: upBps,
+    down_bps: downBps,
+  };
+}
+
+function orDash(value: number | null, format: (n: number) => string): string {
+  return value === null ? "-" : format(value);
+}
+
+/** "1.96%", "0%", "12.5%": at most two decimals. */
+export function formatPct(pct: number): string {
+  return `${Math.round(pct * 100) / 100}%`;
+}
+
+/** The row's text, one cell per LAB_COLUMNS entry. */
+export function rowCells(row: LabRow): string[] {
+  return [
+    row.from,
+    row.to,
+    row.proto,
+    row.side,
+    row.state,
+    formatDuration(row.uptime_s),
+    orDash(row.rtt_p50_ms, formatMs),
+    orDash(row.rtt_p99_ms, formatMs),
+    formatBits(row.up_bps),
+    formatBits(row.down_bps),
+    orDash(row.udp_loss_pct, formatPct),
+    orDash(row.udp_out_of_order, String),
+    String(row.reconnects),
+    formatDuration(row.down_s),
+  ];
+}

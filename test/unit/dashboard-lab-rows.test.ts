@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  LAB_COLUMNS,
+  type LabRow,
+  labRows,
+  rowCells,
+  sortRows,
+  totals,
+} from "../../src/dashboard/lab-rows.js";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
+
+function stats(fields: Record<string, unknown>): AgentLine {
+  return {
+    type: "stats",
+    time: "2026-11-24T17:30:31.712Z",
+    conn_id: "c1",
+    side: "client",
+    proto: "tcp",
+    peer_name: "receiver",
+    peer_address: "10.0.0.2:16001",
+    target: "tcp://receiver:16001",
+    state: "connected",
+    uptime_s: 6.989956,
+    reconnects: 0,
+    down_s: 0.011392,
+    tx: { packets: 1, bytes: 1, bps: 12_248_027_017 },
+    rx: { packets: 1, bytes: 1, bps: 632 },
+    rtt: { p50_ms: 0.798, p99_ms: 1.548 },
+    udp: null,
+    ...fields,
+  };
+}
+
+const udpSummary = {
+  expected: 1786,
+  received: 1750,
+  lost: 36,
+  out_of_order: 18,
+  loss_pct: 2.015677,
+};
+
+function lab(): Map<string, AgentLine[]> {
+  return new Map<string, AgentLine[]>([
+    [
+      "sender",
+      [
+        stats({ uptime_s: 1 }),
+        { type: "event", event: "connected", conn_id: "c1", side: "client" },
+        stats({}),
+        stats({
+          conn_id: "c2",
+          proto: "udp",
+          state: "reconnecting",
+          peer_name: null,
+          target: "udp://10.0.0.3:16003",
+          tx: { bps: 3_659_078 },
+          rx: { bps: 3_603_568 },
+          rtt: null,
+          udp: udpSummary,
+          reconnects: 2,
+          down_s: 75,
+          uptime_s: 0,
+        }),
+      ],
+    ],
+    [
+      "receiver",
+      [
+        stats({
+          side: "server",
+          peer_name: "sender",
+          target: null,
+          tx: { bps: 600 },
+          rx: { bps: 12_000_000_000 },
+        }),
+      ],
+    ],
+  ]);
+}
+
+describe("labRows", () => {
+  it("takes the latest stats line per node, connection and side", () => {
+    const rows = labRows(lab());
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ["sender/c1/client", "sender/c2/client", "receiver/c1/server"],
+    );
+    const [c1, c2, server] = rows as [LabRow, LabRow, LabRow];
+    assert.deepEqual(c1, {
+      key: "sender/c1/client",
+      node: "sender",
+      conn_id: "c1",
+      from: "sender",
+      to: "receiver",
+      proto: "tcp",
+      side: "client",
+      state: "connected",
+      uptime_s: 6.989956,
+      rtt_p50_ms: 0.798,
+      rtt_p99_ms: 1.548,
+      up_bps: 12_248_027_017,
+      down_bps: 632,
+      udp_loss_pct: null,
+      udp_out_of_order: null,
+      reconnects: 0,
+      down_s: 0.011392,
+    });
+    // no peer name yet: the target stands for it; no rtt: null
+    assert.equal(c2.to, "udp://10.0.0.3:16003");
+    assert.equal(c2.rtt_p50_ms, null);
+    assert.equal(c2.rtt_p99_ms, null);
+    assert.equal(c2.udp_loss_pct, 2.015677);
+    assert.equal(c2.udp_out_of_order, 18);
+    // server: peer → node; up is what it received
+    assert.equal(server.from, "sender");
+    assert.equal(server.to, "receiver");
+    assert.equal(server.up_bps, 12_000_000_000);
+    assert.equal(server.down_bps, 600);
+  });
+
+  it("a server row without a peer name shows the peer's address", () => {
+    const rows = labRows(
+      new Map([["r", [stats({ side: "server", peer_name: null, target: null })]]]),
+    );
+    assert.equal(rows[0]?.from, "10.0.0.2:16001");
+    assert.equal(rows[0]?.to, "r");
+  });
+
+  it("no stats lines: no rows", () => {
+    assert.deepEqual(labRows(new Map([["a", [{ type: "event", event: "started" }]]])), []);
+  });
+});
+
+describe("sortRows", () => {
+  const rows = labRows(lab());
+
+  it("sorts numbers ascending and descending, without changing the input", () => {
+    const keys = (rs: LabRow[]) => rs.map((r) => r.key);
+    assert.deepEqual(keys(sortRows(rows, "up_bps")), [
+      "sender/c2/client",
+      "receiver/c1/server",
+      "sender/c1/client",
+    ]);
+    assert.deepEqual(keys(sortRows(rows, "up_bps", true)), [
+      "sender/c1/client",
+      "receiver/c1/server",
+      "sender/c2/client",
+    ]);
+    assert.equal(rows[0]?.key, "sender/c1/client");
+  });
+
+  it("is stable both ways", () => {
+    // proto: c1 client and c1 server are both tcp and keep their order
+    const keys = (rs: LabRow[]) => rs.map((r) => r.key);
+    assert.deepEqual(keys(sortRows(rows, "proto")), [
+      "sender/c1/client",
+      "receiver/c1/server",
+      "sender/c2/client",
+    ]);
+    assert.deepEqual(keys(sortRows(rows, "proto", true)), [
+      "sender/c2/client",
+      "sender/c1/client",
+      "receiver/c1/server",
+    ]);
+  });
+
+  it("puts nulls last either way", () => {
+    const keys = (rs: LabRow[]) => rs.map((r) => r.key);
+    assert.deepEqual(keys(sortRows(rows, "rtt_p50_ms", true)), [
+      "sender/c1/client",
+      "receiver/c1/server",
+      "sender/c2/client",
+    ]);
+    assert.deepEqual(keys(sortRows(rows, "rtt_p50_ms")), [
+      "sender/c1/client",
+      "receiver/c1/server",
+      "sender/c2/client",
+    ]);
+  });
+});
+
+describe("totals", () => {
+  it("counts connections once and sums client rows only", () => {
+    assert.deepEqual(totals(labRows(lab())), {
+      connections_up: 1,
+      connections_down: 1,
+      // 12 248 027 017 + 3 659 078; down 632 + 3 603 568
+      up_bps: 12_251_686_095,
+      down_bps: 3_604_200,
+    });
+  });
+
+  it("a connection with one side down counts as down", () => {
+    const rows = labRows(
+      new Map([
+        ["a", [stats({})]],
+        ["b", [stats({ side: "server", state: "disconnected" })]],
+      ]),
+    );
+    const t = totals(rows);
+    assert.equal(t.connections_up, 0);
+    assert.equal(t.connections_down, 1);
+  });
+
+  it("no rows: zeros", () => {
+    assert.deepEqual(totals([]), {
+      connections_up: 0,
+      connections_down: 0,
+      up_bps: 0,
+      down_bps: 0,
+    });
+  });
+});
+
+describe("rowCells", () => {
+  it("formats with units, one cell per column", () => {
+    const [c1, c2] = labRows(lab()) as [LabRow, LabRow];
+    assert.deepEqual(rowCells(c1), [
+      "sender",
+      "receiver",
+      "tcp",
+      "client",
+      "connected",
+      "7.0s",
+      "0.798 ms",
+      "1.55 ms",
+      "12.2 Gbit/s",
+      "632 bit/s",
+      "-",
+      "-",
+      "0",
+      "0.0s",
+    ]);
+    assert.deepEqual(rowCells(c2), [
+      "sender",
+      "udp://10.0.0.3:16003",
+      "udp",
+      "client",
+      "reconnecting",
+      "0.0s",
+      "-",
+      "-",
+      "3.66 Mbit/s",
+      "3.60 Mbit/s",
+      "2.02%",
+      "18",
+      "2",
+      "1m15s",
+    ]);
+    assert.equal(rowCells(c1).length, LAB_COLUMNS.length);
+  });
+});
