@@ -3,10 +3,9 @@
  * that fails or is cancelled removes what it created before it rethrows.
  */
 import type Docker from "dockerode";
+import type { Progress } from "./agent-image.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
-
-export type Progress = (line: string) => void;
 
 export class Cancelled extends Error {
   constructor() {

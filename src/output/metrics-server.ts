@@ -72,8 +72,15 @@ export function createMetricsRegistry(
     });
   }
 
-  /** A counter whose value is a running total kept by the agent, copied as is. */
-  function counter(name: string, help: string, value: (s: ConnectionSnapshot) => number): void {
+  /**
+   * A counter whose value is a running total kept by the agent, copied as is;
+   * `value` gives null for a connection the counter does not apply to.
+   */
+  function counter(
+    name: string,
+    help: string,
+    value: (s: ConnectionSnapshot) => number | null,
+  ): void {
     const c: Counter<ConnLabel> = new Counter({
       name,
       help,
@@ -81,7 +88,10 @@ export function createMetricsRegistry(
       registers,
       collect() {
         c.reset();
-        for (const s of current()) c.inc(connLabels(s), Math.max(0, value(s)));
+        for (const s of current()) {
+          const v = value(s);
+          if (v !== null) c.inc(connLabels(s), Math.max(0, v));
+        }
       },
     });
   }
@@ -205,16 +215,7 @@ export function createMetricsRegistry(
     ],
   ] as const;
   for (const [name, help, field] of udpCounters) {
-    const c: Counter<ConnLabel> = new Counter({
-      name,
-      help,
-      labelNames: CONN_LABELS,
-      registers,
-      collect() {
-        c.reset();
-        for (const s of current()) if (s.udp) c.inc(connLabels(s), Math.max(0, s.udp[field]));
-      },
-    });
+    counter(name, help, (s) => (s.udp ? s.udp[field] : null));
   }
   // A gauge, not a counter: during a round a late datagram takes back a loss.
   gauge(

@@ -12,30 +12,17 @@ import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/docker/agent-image.js";
 import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
 import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const LAB = "itest-docker";
 let docker: Docker | null = null;
 
-async function removeLab(d: Docker): Promise<void> {
-  for (const c of await d.listContainers({ all: true, filters: labelFilter(LAB) })) {
-    await d.getContainer(c.Id).remove({ force: true });
-  }
-  for (const n of await d.listNetworks({ filters: labelFilter(LAB) })) {
-    await d.getNetwork(n.Id).remove();
-  }
-}
-
 before(async () => {
-  try {
-    docker = await connectEngine();
-    await removeLab(docker); // what an earlier, killed run left
-  } catch {
-    docker = null;
-  }
+  docker = await connectForLabs([LAB]);
 });
 after(async () => {
-  if (docker) await removeLab(docker);
+  if (docker) await removeLabs(docker, [LAB]);
 });
 
 test("no engine at DOCKER_HOST: one line saying where and what to do", async () => {

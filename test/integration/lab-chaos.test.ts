@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
-import { removeLab } from "../../src/docker/apply.js";
-import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LAB = "labs/basic.yaml";
@@ -34,15 +33,10 @@ async function clientSaw(
 }
 
 before(async () => {
-  try {
-    docker = await connectEngine();
-    await removeLab(docker, "basic", () => {});
-  } catch {
-    docker = null;
-  }
+  docker = await connectForLabs(["basic"]);
 });
 after(async () => {
-  if (docker) await removeLab(docker, "basic", () => {});
+  if (docker) await removeLabs(docker, ["basic"]);
 });
 
 test("kill, start, disconnect and connect a node: its peer drops and comes back", {

@@ -11,8 +11,8 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
-import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 
 let docker: Docker | null = null;
@@ -20,16 +20,10 @@ let docker: Docker | null = null;
 const lab = runLab;
 
 before(async () => {
-  try {
-    docker = await connectEngine();
-    await removeLab(docker, "basic", () => {});
-  } catch {
-    docker = null;
-  }
+  docker = await connectForLabs(["basic", "nat", "stress"]);
 });
 after(async () => {
-  if (docker)
-    for (const name of ["basic", "nat", "stress"]) await removeLab(docker, name, () => {});
+  if (docker) await removeLabs(docker, ["basic", "nat", "stress"]);
 });
 
 test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_000 }, async (t) => {

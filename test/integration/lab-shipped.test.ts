@@ -11,8 +11,8 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
-import { connectEngine } from "../../src/docker/engine.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LABS = ["basic", "nat", "firewall", "stress", "multi-hop", "impair-rate", "impair-loss"];
@@ -119,16 +119,10 @@ const count = (rounds: RoundResult[], direction: "up" | "down") =>
   rounds.filter((r) => r.direction === direction).length;
 
 before(async () => {
-  try {
-    docker = await connectEngine();
-    await docker.ping();
-    for (const name of LABS) await removeLab(docker, name, () => {});
-  } catch {
-    docker = null;
-  }
+  docker = await connectForLabs(LABS);
 });
 after(async () => {
-  if (docker) for (const name of LABS) await removeLab(docker, name, () => {});
+  if (docker) await removeLabs(docker, LABS);
 });
 
 const SHIPPED: { name: string; expected: string[] }[] = [

@@ -2,17 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULTS } from "../../src/agent/config.js";
 import { isHostName, parseConnect, parseListen } from "../../src/agent/endpoint-uri.js";
-import { UsageError } from "../../src/agent/usage-error.js";
-
-function throwsUsage(fn: () => unknown, argument: string, ...parts: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    assert.equal(err.argument, argument);
-    for (const part of parts) assert.ok(err.message.includes(part), `${err.message} lacks ${part}`);
-    assert.ok(!err.message.includes("\n"), "one line");
-    return true;
-  });
-}
+import { throwsUsage } from "../helpers/throws-usage.js";
 
 describe("parseListen", () => {
   it("reads the original's tcp:PORT and udp:PORT", () => {

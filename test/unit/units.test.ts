@@ -9,18 +9,7 @@ import {
   parseSeconds,
   parseSize,
 } from "../../src/agent/units.js";
-import { UsageError } from "../../src/agent/usage-error.js";
-
-/** Asserts that `fn` throws a UsageError for `argument` whose message contains every `parts`. */
-function throwsUsage(fn: () => unknown, argument: string, ...parts: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    assert.equal(err.argument, argument);
-    for (const part of parts) assert.ok(err.message.includes(part), `${err.message} lacks ${part}`);
-    assert.ok(!err.message.includes("\n"), "one line");
-    return true;
-  });
-}
+import { throwsUsage } from "../helpers/throws-usage.js";
 
 describe("parseSize", () => {
   it("reads decimal units, case-insensitively", () => {
