@@ -18,6 +18,16 @@ function checkSignal(signal?: AbortSignal): void {
   if (signal?.aborted) throw new Cancelled();
 }
 
+/**
+ * Like Promise.all, but settles every promise before it rejects: clean-up
+ * must wait for creations still in flight, or what they create after it
+ * would be left behind.
+ */
+async function allOrFirstError(promises: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 /** `sh -c` script: set the network up, then become the agent (so signals reach it). */
 export function entrypointScript(c: PlannedContainer): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -40,7 +50,7 @@ export async function applyPlan(
   try {
     checkSignal(signal);
     progress(`creating ${plan.networks.length} networks`);
-    await Promise.all(
+    await allOrFirstError(
       plan.networks.map((n) =>
         docker.createNetwork({
           Name: dockerName(plan, n.name),
@@ -61,7 +71,7 @@ export async function applyPlan(
     checkSignal(signal);
     let done = 0;
     progress(`creating ${plan.containers.length} containers`);
-    await Promise.all(
+    await allOrFirstError(
       plan.containers.map(async (c) => {
         const [first, ...rest] = c.attachments;
         if (!first) throw new Error(`${c.name} has no network`);
