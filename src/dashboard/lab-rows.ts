@@ -14,6 +14,8 @@ export interface LabRow {
   /** client: this node → peer; server: peer → this node. */
   from: string;
   to: string;
+  /** Client rows: the --connect URI as the agent was given it. */
+  target: string | null;
   proto: string;
   side: string;
   state: string;
@@ -31,7 +33,7 @@ export interface LabRow {
   down_s: number;
 }
 
-export type LabColumn = Exclude<keyof LabRow, "key" | "node" | "conn_id">;
+export type LabColumn = Exclude<keyof LabRow, "key" | "node" | "conn_id" | "target">;
 
 /** Table header, in the order of rowCells, with the column each one sorts by. */
 export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
@@ -82,6 +84,7 @@ function rowOf(node: string, s: AgentLine): LabRow {
     conn_id: String(s.conn_id),
     from: client ? node : peer,
     to: client ? peer : node,
+    target: str(s.target),
     proto: String(s.proto),
     side: String(s.side),
     state: String(s.state),
@@ -123,6 +126,20 @@ export function sortRows(rows: readonly LabRow[], column: LabColumn, descending 
     if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
     if (typeof x === "number" && typeof y === "number") return sign * (x - y);
     return sign * String(x).localeCompare(String(y));
+  });
+}
+
+/** By from, to, protocol and side: where a reader looks for a connection. */
+export function naturalOrder(rows: readonly LabRow[]): LabRow[] {
+  const key = (r: LabRow) => [r.from, r.to, r.proto, r.side];
+  return [...rows].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    for (let i = 0; i < x.length; i++) {
+      const c = (x[i] as string).localeCompare(y[i] as string);
+      if (c !== 0) return c;
+    }
+    return 0;
   });
 }
 

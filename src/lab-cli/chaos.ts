@@ -12,6 +12,13 @@ export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
 
 export class ChaosError extends Error {}
 
+/** Docker's own words for a refused action (e.g. "container is not running"), on one line. */
+export function dockerReason(err: unknown): string {
+  if (err instanceof ChaosError) return err.message;
+  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+  return (e.json?.message ?? e.reason ?? e.message ?? String(err)).split("\n")[0] as string;
+}
+
 /** The container of NODE, in `lab` or, when not given, in whichever lab has that node. */
 export async function findNode(docker: Docker, node: string, lab?: string) {
   const all = await docker.listContainers({ all: true, filters: labelFilter(lab) });

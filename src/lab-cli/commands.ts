@@ -4,9 +4,23 @@
  * everything found again by label.
  */
 import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline/promises";
 import type Docker from "dockerode";
-import { formatBits, formatMs } from "../agent/units.js";
+import type { QuitChoice } from "../dashboard/dashboard-screen.js";
+import {
+  LAB_COLUMNS,
+  type LabRow,
+  labRows,
+  naturalOrder,
+  rowCells,
+} from "../dashboard/lab-rows.js";
+import {
+  type ContainerListEntry,
+  type NodeInfo,
+  networksText,
+  nodeInfoOf,
+  stateText,
+} from "../dashboard/node-info.js";
+import { tableText } from "../dashboard/table-text.js";
 import { ensureAgentImage } from "../docker/agent-image.js";
 import { readAgentLines } from "../docker/agent-logs.js";
 import { applyPlan, Cancelled, removeLab } from "../docker/apply.js";
@@ -18,7 +32,7 @@ import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { engineSubnets } from "./engine-subnets.js";
-import { type ConnectionState, connectionsOf, type NodeState } from "./lab-status.js";
+import { type WatchOptions, watchLab } from "./watch.js";
 
 export interface LabIo {
   root: string;
@@ -106,35 +120,25 @@ async function labContainers(docker: Docker, lab?: string) {
   return docker.listContainers({ all: true, filters: labelFilter(lab) });
 }
 
-export async function nodesOf(docker: Docker, lab: string): Promise<NodeState[]> {
-  return (await labContainers(docker, lab))
-    .filter((c) => c.Labels[LABEL.node])
-    .map((c) => ({
-      name: c.Labels[LABEL.node] as string,
-      role: c.Labels[LABEL.role] ?? "?",
-      state: c.State,
-      addresses: Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress),
-    }))
+/** The lab's nodes and routers, and every agent's latest stats as rows: one read, no following. */
+async function snapshotOf(
+  docker: Docker,
+  lab: string,
+): Promise<{ nodes: NodeInfo[]; rows: LabRow[] }> {
+  const containers = (await labContainers(docker, lab)) as unknown as ContainerListEntry[];
+  const nodes = containers
+    .map((c) => nodeInfoOf(c, lab))
+    .filter((n): n is NodeInfo => n !== null)
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export async function connectionsIn(docker: Docker, lab: string): Promise<ConnectionState[]> {
-  const containers = (await labContainers(docker, lab)).filter(
-    (c) => c.Labels[LABEL.role] === "node",
-  );
-  const per = await Promise.all(
-    containers.map(async (c) =>
-      connectionsOf(
-        c.Labels[LABEL.node] as string,
-        (await readAgentLines(docker, c.Id, 200)).lines,
-      ),
+  const agents = containers.filter((c) => c.Labels[LABEL.role] === "node");
+  const lines = await Promise.all(
+    agents.map(
+      async (c) =>
+        [c.Labels[LABEL.node] as string, (await readAgentLines(docker, c.Id, 200)).lines] as const,
     ),
   );
-  return per
-    .flat()
-    .sort((a, b) =>
-      `${a.from}${a.to}${a.proto}${a.side}`.localeCompare(`${b.from}${b.to}${b.proto}${b.side}`),
-    );
+  const rows = naturalOrder(labRows(new Map(lines)));
+  return { nodes, rows };
 }
 
 /** Waits until every agent container printed `started`; a container that exits instead fails the wait. */
@@ -172,44 +176,34 @@ async function waitForAgents(
   io.out(`every agent has started (${plan.containers.filter((c) => c.agentArgs).length})\n`);
 }
 
-function formatTable(nodes: NodeState[], conns: ConnectionState[]): string {
-  const rows = [
-    [
-      "from",
-      "to",
-      "proto",
-      "side",
-      "state",
-      "rtt p50",
-      "tx bit/s",
-      "rx bit/s",
-      "reconn",
-      "udp loss",
-    ],
-  ];
-  for (const c of conns) {
-    rows.push([
-      c.from,
-      c.to,
-      c.proto,
-      c.side,
-      c.state,
-      c.rtt_p50_ms === null ? "-" : formatMs(c.rtt_p50_ms),
-      formatBits(c.tx_bps),
-      formatBits(c.rx_bps),
-      String(c.reconnects),
-      c.udp_loss_pct === null ? "-" : `${c.udp_loss_pct.toFixed(2)} %`,
-    ]);
-  }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const table = rows
-    .map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "))
-    .join("\n");
-  const nodeLine = nodes.map((n) => `${n.name}:${n.state}`).join("  ");
-  return `nodes: ${nodeLine}\n${table}\n`;
+function formatTable(nodes: NodeInfo[], rows: LabRow[]): string {
+  const text = tableText(
+    LAB_COLUMNS.map((c) => c.title),
+    rows.map(rowCells),
+  );
+  const nodeLines = nodes.map(
+    (n) => `  ${n.name} (${n.role}): ${stateText(n)}; ${networksText(n)}`,
+  );
+  return `nodes:\n${nodeLines.join("\n")}\nconnections:\n${text}\n`;
 }
 
-export async function up(file: string, options: { detach: boolean }, io: LabIo): Promise<number> {
+export interface WatchChoice {
+  /** Plain or JSON lines instead of the dashboard (also when stdout is not a terminal). */
+  plain: boolean;
+  json: boolean;
+  everyS: number;
+}
+
+function uiOf(choice: WatchChoice, io: LabIo): WatchOptions["ui"] {
+  if (choice.json) return "json";
+  return choice.plain || !io.isTTY || !process.stdin.isTTY ? "plain" : "dashboard";
+}
+
+export async function up(
+  file: string,
+  options: { detach: boolean } & WatchChoice,
+  io: LabIo,
+): Promise<number> {
   const docker = await engine();
   const { lab, plan: addressPlan } = await checkedLab(docker, file, io);
   const existing = await labContainers(docker, lab.name);
@@ -262,51 +256,52 @@ export async function up(file: string, options: { detach: boolean }, io: LabIo):
     io.out(`see it: conntest-lab status ${file}; remove it: conntest-lab down ${file}\n`);
     return LAB_EXIT.ok;
   }
-  return follow(docker, lab.name, file, io);
+  const choice = await watchLab(docker, lab.name, {
+    ui: uiOf(options, io),
+    attached: false,
+    everyS: options.everyS,
+    out: io.out,
+  });
+  return afterWatch(choice, lab.name, file, messagesIo(options, io));
 }
 
-/** A plain live table until q, Enter or Ctrl-C; then asks whether to keep the lab. */
-async function follow(docker: Docker, lab: string, file: string, io: LabIo): Promise<number> {
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once("SIGINT", onSignal);
-  const stdin = process.stdin;
-  const onKey = (b: Buffer) => {
-    const k = b.toString();
-    if (k === "q" || k === "\u0003" || k === "\r" || k === "\n") stop = true;
-  };
-  if (stdin.isTTY) {
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on("data", onKey);
-  }
-  try {
-    while (!stop) {
-      const text = formatTable(await nodesOf(docker, lab), await connectionsIn(docker, lab));
-      io.out(`${io.isTTY ? "\u001b[2J\u001b[H" : ""}lab ${lab}  (q: quit)\n${text}`);
-      for (let i = 0; i < 10 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    process.off("SIGINT", onSignal);
-    if (stdin.isTTY) {
-      stdin.off("data", onKey);
-      stdin.setRawMode(false);
-      stdin.pause();
-    }
-  }
-  let keep = false;
-  if (stdin.isTTY) {
-    const rl = createInterface({ input: stdin, output: process.stdout });
-    keep = /^y/i.test(await rl.question(`keep lab ${lab} running? [y/N] `));
-    rl.close();
-  }
-  if (keep) {
-    io.out(`lab ${lab} keeps running; remove it with: conntest-lab down ${file}\n`);
+/** With --json, stdout carries only JSON lines: messages go to stderr. */
+function messagesIo(choice: WatchChoice, io: LabIo): LabIo {
+  return choice.json ? { ...io, out: io.err } : io;
+}
+
+async function afterWatch(
+  choice: QuitChoice,
+  lab: string,
+  file: string,
+  io: LabIo,
+): Promise<number> {
+  if (choice === "keep") {
+    io.out(
+      `lab ${lab} keeps running; see it again: conntest-lab attach ${file}; remove it: conntest-lab down ${file}\n`,
+    );
     return LAB_EXIT.ok;
   }
   return down(file, io);
+}
+
+/** The dashboard (or plain/JSON lines) on a lab that is already up; the lab stays unless asked. */
+export async function attach(file: string, options: WatchChoice, io: LabIo): Promise<number> {
+  const docker = await engine();
+  const lab = await labNameOf(file);
+  const containers = await labContainers(docker, lab);
+  if (containers.length === 0)
+    throw new LabFailure(
+      `lab ${lab} is not up; bring it up with: conntest-lab up ${file}`,
+      LAB_EXIT.badInput,
+    );
+  const choice = await watchLab(docker, lab, {
+    ui: uiOf(options, io),
+    attached: true,
+    everyS: options.everyS,
+    out: io.out,
+  });
+  return afterWatch(choice, lab, file, messagesIo(options, io));
 }
 
 export async function down(file: string | undefined, io: LabIo): Promise<number> {
@@ -324,7 +319,17 @@ export async function down(file: string | undefined, io: LabIo): Promise<number>
   }
   const started = Date.now();
   io.out(`removing ${lab ? `lab ${lab}` : "every lab"}\n`);
-  const removed = await removeLab(docker, lab, (l) => io.out(`  ${l}\n`));
+  // a Ctrl-C now would leave half a lab: finish first
+  const onSignal = () => io.out("  still removing; it ends by itself in a moment\n");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let removed: Awaited<ReturnType<typeof removeLab>>;
+  try {
+    removed = await removeLab(docker, lab, (l) => io.out(`  ${l}\n`));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
   io.out(
     `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
@@ -338,14 +343,12 @@ export async function status(file: string, options: { json: boolean }, io: LabIo
     for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
     return LAB_EXIT.badInput;
   }
-  const nodes = await nodesOf(docker, parsed.lab.name);
-  const connections = await connectionsIn(docker, parsed.lab.name);
+  const { nodes, rows } = await snapshotOf(docker, parsed.lab.name);
   if (options.json)
-    io.out(`${JSON.stringify({ lab: parsed.lab.name, nodes, connections }, null, 2)}\n`);
-  else
     io.out(
-      nodes.length === 0 ? `lab ${parsed.lab.name} is not up\n` : formatTable(nodes, connections),
+      `${JSON.stringify({ lab: parsed.lab.name, nodes: nodes.map((n) => ({ ...n, state_text: stateText(n) })), connections: rows }, null, 2)}\n`,
     );
+  else io.out(nodes.length === 0 ? `lab ${parsed.lab.name} is not up\n` : formatTable(nodes, rows));
   return LAB_EXIT.ok;
 }
 

@@ -1,7 +1,14 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
-import { ChaosError, CONTAINER_ACTIONS, containerAction, networkAction } from "./chaos.js";
 import {
+  ChaosError,
+  CONTAINER_ACTIONS,
+  containerAction,
+  dockerReason,
+  networkAction,
+} from "./chaos.js";
+import {
+  attach,
   down,
   engineFor,
   LAB_EXIT,
@@ -11,12 +18,6 @@ import {
   status,
   up,
 } from "./commands.js";
-
-/** Docker's own words for a refused action (e.g. "container is not running"), on one line. */
-function dockerReason(err: unknown): string {
-  const e = err as { json?: { message?: string }; reason?: string; message?: string };
-  return (e.json?.message ?? e.reason ?? e.message ?? String(err)).split("\n")[0] as string;
-}
 
 async function chaos(
   io: LabIo,
@@ -42,15 +43,46 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(conntest-lab --help lists the commands)");
-  program
-    .command("up")
-    .argument("<lab-file>", "a lab file, e.g. labs/basic.yaml (see docs/lab-file.md)")
-    .option("-d, --detach", "return once the lab is up and every agent has started")
+  const watchOptions = (cmd: Command) =>
+    cmd
+      .option(
+        "--plain",
+        "text lines (key=value) instead of the dashboard; the default when stdout is not a terminal",
+      )
+      .option("--json", "NDJSON lines instead of the dashboard")
+      .option("--every <seconds>", "plain/JSON: seconds between connection lines", "1");
+  const watchChoice = (opts: { plain?: boolean; json?: boolean; every: string }) => {
+    const everyS = Number(opts.every);
+    if (!Number.isFinite(everyS) || everyS < 0.1 || everyS > 3600)
+      throw new LabFailure(
+        `--every ${opts.every}: expected seconds between 0.1 and 3600, e.g. --every 5`,
+        LAB_EXIT.badInput,
+      );
+    return { plain: opts.plain === true, json: opts.json === true, everyS };
+  };
+  watchOptions(
+    program
+      .command("up")
+      .argument("<lab-file>", "a lab file, e.g. labs/basic.yaml (see docs/lab-file.md)")
+      .option("-d, --detach", "return once the lab is up and every agent has started"),
+  )
     .description(
-      "build what is missing, bring the lab up, show it live; q or Ctrl-C asks whether to keep it",
+      "build what is missing, bring the lab up and show the dashboard; q asks whether to keep the lab, Ctrl-C tears it down",
     )
-    .action((file: string, opts: { detach?: boolean }) => {
-      result = up(file, { detach: opts.detach === true }, io);
+    .action(
+      (
+        file: string,
+        opts: { detach?: boolean; plain?: boolean; json?: boolean; every: string },
+      ) => {
+        result = up(file, { detach: opts.detach === true, ...watchChoice(opts) }, io);
+      },
+    );
+  watchOptions(
+    program.command("attach").argument("<lab-file>", "a lab that is up, e.g. after up --detach"),
+  )
+    .description("show the dashboard of a running lab; quitting keeps the lab unless you ask")
+    .action((file: string, opts: { plain?: boolean; json?: boolean; every: string }) => {
+      result = attach(file, watchChoice(opts), io);
     });
   program
     .command("down")

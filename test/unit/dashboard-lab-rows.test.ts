@@ -4,33 +4,13 @@ import {
   LAB_COLUMNS,
   type LabRow,
   labRows,
+  naturalOrder,
   rowCells,
   sortRows,
   totals,
 } from "../../src/dashboard/lab-rows.js";
 import type { AgentLine } from "../../src/docker/agent-logs.js";
-
-function stats(fields: Record<string, unknown>): AgentLine {
-  return {
-    type: "stats",
-    time: "2026-11-24T17:30:31.712Z",
-    conn_id: "c1",
-    side: "client",
-    proto: "tcp",
-    peer_name: "receiver",
-    peer_address: "10.0.0.2:16001",
-    target: "tcp://receiver:16001",
-    state: "connected",
-    uptime_s: 6.989956,
-    reconnects: 0,
-    down_s: 0.011392,
-    tx: { packets: 1, bytes: 1, bps: 12_248_027_017 },
-    rx: { packets: 1, bytes: 1, bps: 632 },
-    rtt: { p50_ms: 0.798, p99_ms: 1.548 },
-    udp: null,
-    ...fields,
-  };
-}
+import { stats } from "../helpers/agent-lines.js";
 
 const udpSummary = {
   expected: 1786,
@@ -93,6 +73,7 @@ describe("labRows", () => {
       conn_id: "c1",
       from: "sender",
       to: "receiver",
+      target: "tcp://receiver:16001",
       proto: "tcp",
       side: "client",
       state: "connected",
@@ -129,6 +110,20 @@ describe("labRows", () => {
 
   it("no stats lines: no rows", () => {
     assert.deepEqual(labRows(new Map([["a", [{ type: "event", event: "started" }]]])), []);
+  });
+});
+
+describe("naturalOrder", () => {
+  it("orders by from, to, protocol and side", () => {
+    const rows = naturalOrder(labRows(lab()));
+    assert.deepEqual(
+      rows.map((r) => `${r.from}>${r.to} ${r.proto} ${r.side}`),
+      [
+        "sender>receiver tcp client",
+        "sender>receiver tcp server",
+        "sender>udp://10.0.0.3:16003 udp client",
+      ],
+    );
   });
 });
 

@@ -1,0 +1,244 @@
+/**
+ * Everything the dashboard shows, kept from the agents' lines and the
+ * engine's container list: latest stats per connection, 60 s histories for
+ * the charts, node states and the event log. Pure: the terminal, the plain
+ * output and the tests all read the same state.
+ */
+import type { AgentLine } from "../docker/agent-logs.js";
+import { eventLine } from "./events.js";
+import { type LabRow, type LabTotals, labRows, totals } from "./lab-rows.js";
+import { type NodeInfo, stateText } from "./node-info.js";
+import { SeriesStore } from "./ring-buffer.js";
+
+/** Counters as they were at the last reset, per row key. */
+interface Baseline {
+  reconnects: number;
+  down_s: number;
+  expected: number;
+  lost: number;
+  out_of_order: number;
+}
+
+export interface LabViewOptions {
+  /** Seconds of history kept for the charts. */
+  historyS?: number;
+  /** Event log lines kept. */
+  maxEvents?: number;
+}
+
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+
+function udpOf(line: AgentLine): Record<string, unknown> | null {
+  return typeof line.udp === "object" && line.udp !== null
+    ? (line.udp as Record<string, unknown>)
+    : null;
+}
+
+function rttOf(line: AgentLine): Record<string, unknown> | null {
+  return typeof line.rtt === "object" && line.rtt !== null
+    ? (line.rtt as Record<string, unknown>)
+    : null;
+}
+
+export const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+export class LabView {
+  /** node → `conn_id/side` → its newest stats line. */
+  private readonly latest = new Map<string, Map<string, AgentLine>>();
+  private readonly baselines = new Map<string, Baseline>();
+  private nodeInfos = new Map<string, NodeInfo>();
+  private readonly eventLines: string[] = [];
+  private readonly maxEvents: number;
+  private eventsPushed = 0;
+  /** Series keys: `${row.key}/up`, `/down` (bit/s); `${row.key}/last`, `/p50` (ms). */
+  readonly throughput: SeriesStore;
+  readonly latency: SeriesStore;
+  /** Bumped on every change, so a screen redraws only when something changed. */
+  version = 0;
+
+  constructor(
+    readonly lab: string,
+    options: LabViewOptions = {},
+  ) {
+    const history = options.historyS ?? 60;
+    // two points a second at most (the agent's fastest stats interval is finer, but rare)
+    this.throughput = new SeriesStore(history * 2);
+    this.latency = new SeriesStore(history * 2);
+    this.maxEvents = options.maxEvents ?? 500;
+  }
+
+  /** One line of `node`'s agent output. */
+  ingest(node: string, line: AgentLine, nowMs: number): void {
+    this.version++;
+    if (line.type === "event" && line.event === "started") {
+      // a new agent process: what the old one reported is gone with it
+      this.latest.delete(node);
+      for (const key of this.baselines.keys())
+        if (key.startsWith(`${node}/`)) this.baselines.delete(key);
+    }
+    if (line.type === "stats") {
+      let perNode = this.latest.get(node);
+      if (perNode === undefined) {
+        perNode = new Map();
+        this.latest.set(node, perNode);
+      }
+      perNode.set(`${String(line.conn_id)}/${String(line.side)}`, line);
+      this.record(node, line, nowMs);
+      return;
+    }
+    const text = eventLine(line, node);
+    if (text !== null) this.pushEvent(text);
+  }
+
+  private record(node: string, line: AgentLine, nowMs: number): void {
+    const [row] = labRows(new Map([[node, [line]]]));
+    if (row === undefined) return;
+    this.throughput.push(`${row.key}/up`, row.up_bps, nowMs);
+    this.throughput.push(`${row.key}/down`, row.down_bps, nowMs);
+    const rtt = rttOf(line);
+    if (rtt !== null) {
+      this.latency.push(`${row.key}/last`, num(rtt.last_ms), nowMs);
+      this.latency.push(`${row.key}/p50`, num(rtt.p50_ms), nowMs);
+    }
+  }
+
+  /** A line of our own in the event log: an action, its outcome, a container change. */
+  note(text: string, nowMs: number): void {
+    this.version++;
+    this.pushEvent(`${clock(nowMs)} ${text}`);
+  }
+
+  private pushEvent(text: string): void {
+    this.eventsPushed++;
+    this.eventLines.push(text);
+    if (this.eventLines.length > this.maxEvents) this.eventLines.shift();
+  }
+
+  events(): readonly string[] {
+    return this.eventLines;
+  }
+
+  /** Event lines pushed so far (also those dropped from the log since). */
+  eventCount(): number {
+    return this.eventsPushed;
+  }
+
+  /** The lines pushed after the first `count` (as many as are still kept). */
+  eventsAfter(count: number): string[] {
+    const fresh = this.eventsPushed - count;
+    return fresh <= 0 ? [] : this.eventLines.slice(-Math.min(fresh, this.eventLines.length));
+  }
+
+  /**
+   * The engine's current view of the lab's containers. A node whose state
+   * or networks changed since the last call gets a line in the event log, so
+   * a kill by hand (or by `docker kill`) shows just like one from a key.
+   */
+  setNodes(nodes: readonly NodeInfo[], nowMs: number): void {
+    const next = new Map(nodes.map((n) => [n.name, n]));
+    for (const n of nodes) {
+      const before = this.nodeInfos.get(n.name);
+      if (before === undefined) continue;
+      const was = stateText(before);
+      const is = stateText(n);
+      if (was !== is) this.note(`${n.name}: ${was} → ${is}`, nowMs);
+      const nets = (x: NodeInfo) =>
+        new Set(x.networks.filter((a) => a.address).map((a) => a.network));
+      const wasOn = nets(before);
+      const isOn = nets(n);
+      // a stopped container loses its addresses: that is the state change above, not a disconnect
+      if (n.state === "running" && before.state === "running") {
+        for (const net of isOn) if (!wasOn.has(net)) this.note(`${n.name}: joined ${net}`, nowMs);
+        for (const net of wasOn) if (!isOn.has(net)) this.note(`${n.name}: left ${net}`, nowMs);
+      }
+    }
+    for (const name of this.nodeInfos.keys())
+      if (!next.has(name)) this.note(`${name}: container removed`, nowMs);
+    if (nodes.some((n) => JSON.stringify(n) !== JSON.stringify(this.nodeInfos.get(n.name))))
+      this.version++;
+    this.nodeInfos = next;
+  }
+
+  /** Nodes first, then routers; by name. */
+  nodes(): NodeInfo[] {
+    const rank = (n: NodeInfo) => (n.role === "node" ? 0 : 1);
+    return [...this.nodeInfos.values()].sort(
+      (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name),
+    );
+  }
+
+  node(name: string): NodeInfo | undefined {
+    return this.nodeInfos.get(name);
+  }
+
+  /**
+   * One row per connection and side. A row reported by a node whose
+   * container is not running shows the container's state (killed, paused...)
+   * and no throughput: its last stats line is no longer true.
+   */
+  rows(): LabRow[] {
+    const byNode = new Map<string, AgentLine[]>();
+    for (const [node, lines] of this.latest) byNode.set(node, [...lines.values()]);
+    const raw = new Map<string, AgentLine>();
+    for (const [node, lines] of this.latest)
+      for (const line of lines.values())
+        raw.set(`${node}/${String(line.conn_id)}/${String(line.side)}`, line);
+    return labRows(byNode).map((row) => {
+      const info = this.nodeInfos.get(row.node);
+      let r = row;
+      if (info !== undefined && info.state !== "running") {
+        r = { ...r, state: stateText(info), up_bps: 0, down_bps: 0, uptime_s: 0 };
+      }
+      const base = this.baselines.get(row.key);
+      const line = raw.get(row.key);
+      if (base === undefined || line === undefined) return r;
+      const udp = udpOf(line);
+      const expected = num(udp?.expected) - base.expected;
+      const lost = num(udp?.lost) - base.lost;
+      return {
+        ...r,
+        reconnects: Math.max(0, r.reconnects - base.reconnects),
+        down_s: Math.max(0, r.down_s - base.down_s),
+        udp_loss_pct:
+          r.udp_loss_pct === null ? null : expected > 0 ? (100 * Math.max(0, lost)) / expected : 0,
+        udp_out_of_order:
+          r.udp_out_of_order === null ? null : Math.max(0, r.udp_out_of_order - base.out_of_order),
+      };
+    });
+  }
+
+  totals(): LabTotals {
+    return totals(this.rows());
+  }
+
+  /** Seconds since the lab's oldest container was created; 0 before the first node list. */
+  uptimeS(nowMs: number): number {
+    const created = [...this.nodeInfos.values()].map((n) => n.created);
+    return created.length === 0 ? 0 : Math.max(0, nowMs / 1000 - Math.min(...created));
+  }
+
+  /**
+   * Reconnects, time down, UDP loss and out-of-order count from now on; the
+   * charts start empty. The agents keep their own totals (the log has them).
+   */
+  resetCounters(nowMs: number): void {
+    for (const [node, lines] of this.latest) {
+      for (const line of lines.values()) {
+        const udp = udpOf(line);
+        this.baselines.set(`${node}/${String(line.conn_id)}/${String(line.side)}`, {
+          reconnects: num(line.reconnects),
+          down_s: num(line.down_s),
+          expected: num(udp?.expected),
+          lost: num(udp?.lost),
+          out_of_order: num(udp?.out_of_order),
+        });
+      }
+    }
+    this.throughput.clear();
+    this.latency.clear();
+    this.note(
+      "counters reset: reconnects, time down, UDP loss and out-of-order count from here",
+      nowMs,
+    );
+  }
+}

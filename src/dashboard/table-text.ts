@@ -1,0 +1,37 @@
+/** Plain-text tables: cells padded to columns that fit a width. Pure. */
+
+/** Cells padded (or cut, with …) to their widths, two spaces apart. */
+export function padCells(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((c, i) => {
+      const w = widths[i] ?? 0;
+      return c.length > w ? `${c.slice(0, Math.max(0, w - 1))}…` : c.padEnd(w);
+    })
+    .join("  ");
+}
+
+/**
+ * Each column as wide as its widest cell; when that does not fit in
+ * `available` characters, the first two columns (the names) shrink first,
+ * down to 6.
+ */
+export function fitWidths(
+  rows: readonly string[][],
+  titles: readonly string[],
+  available = Number.POSITIVE_INFINITY,
+): number[] {
+  const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > available) {
+    const i = (widths[0] ?? 0) >= (widths[1] ?? 0) ? 0 : 1;
+    if ((widths[i] ?? 0) <= 6) break;
+    widths[i] = (widths[i] ?? 0) - 1;
+  }
+  return widths;
+}
+
+/** A whole table as lines: titles, then rows, trailing spaces trimmed. */
+export function tableText(titles: readonly string[], rows: readonly string[][]): string {
+  const widths = fitWidths(rows, titles);
+  return [titles, ...rows].map((r) => padCells(r, widths).trimEnd()).join("\n");
+}

@@ -1,0 +1,230 @@
+/**
+ * A running lab's live data from the Docker API: every agent's output,
+ * followed on its container's log stream (and followed again after a
+ * restart), and the containers' states, from the engine's event stream plus
+ * a slow poll. Nothing here waits on a container: a dead or paused one just
+ * sends nothing, and the engine calls are bounded by a timeout.
+ */
+import { PassThrough, type Readable } from "node:stream";
+import type Docker from "dockerode";
+import { type ContainerListEntry, type NodeInfo, nodeInfoOf } from "../dashboard/node-info.js";
+import { type AgentLine, parseAgentLines } from "./agent-logs.js";
+import { LABEL, labelFilter } from "./labels.js";
+
+export interface FeedSink {
+  /** One line of a node's agent output, in order per node. */
+  line(node: string, line: AgentLine): void;
+  /** The lab's containers, after every change seen and at every poll. */
+  nodes(nodes: NodeInfo[]): void;
+  /** The engine failed us (once per distinct message). */
+  problem(text: string): void;
+}
+
+export interface FeedOptions {
+  /** Lines read back when a container is first followed (its latest stats and events). */
+  tail?: number;
+  /** Container list poll, besides the event stream. */
+  pollMs?: number;
+  /** Longest wait for one engine call. */
+  callTimeoutMs?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer from the engine in ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Splits a byte stream into text lines; a partial last line waits for the rest. */
+function onLines(stream: Readable, each: (line: string) => void): void {
+  let rest = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop() ?? "";
+    for (const p of parts) each(p);
+  });
+}
+
+export class LabFeed {
+  /** container id → its log stream */
+  private readonly following = new Map<string, Readable>();
+  /** container id → the run (StartedAt) last followed, and when its stream ended (unix s) */
+  private readonly runs = new Map<string, { started: string; endedAt: number }>();
+  private events: Readable | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private listing = false;
+  private listAgain = false;
+  private stopped = false;
+  private lastProblem = "";
+  private readonly tail: number;
+  private readonly pollMs: number;
+  private readonly callTimeoutMs: number;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly lab: string,
+    private readonly sink: FeedSink,
+    options: FeedOptions = {},
+  ) {
+    this.tail = options.tail ?? 200;
+    this.pollMs = options.pollMs ?? 2000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 5000;
+  }
+
+  /** Resolves after the first container list; the streams run until stop(). */
+  async start(): Promise<void> {
+    await this.list();
+    this.poll = setInterval(() => this.refresh(), this.pollMs);
+    void this.watchEvents();
+  }
+
+  /** Reads the container list again soon (after an action, an event). */
+  refresh(): void {
+    if (this.listing) {
+      this.listAgain = true;
+      return;
+    }
+    void this.list();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    this.events?.destroy();
+    for (const s of this.following.values()) s.destroy();
+    this.following.clear();
+  }
+
+  private problem(err: unknown): void {
+    const text = (err as Error).message?.split("\n")[0] ?? String(err);
+    if (text === this.lastProblem) return;
+    this.lastProblem = text;
+    this.sink.problem(text);
+  }
+
+  private async list(): Promise<void> {
+    if (this.stopped) return;
+    this.listing = true;
+    try {
+      const all = (await withTimeout(
+        this.docker.listContainers({ all: true, filters: labelFilter(this.lab) }),
+        this.callTimeoutMs,
+        "listing the lab's containers",
+      )) as unknown as ContainerListEntry[];
+      if (this.stopped) return;
+      this.lastProblem = "";
+      const nodes: NodeInfo[] = [];
+      for (const c of all) {
+        const info = nodeInfoOf(c, this.lab);
+        if (info === null) continue;
+        nodes.push(info);
+        const agent = c.Labels[LABEL.role] === "node";
+        if (agent && c.State === "running" && !this.following.has(c.Id))
+          void this.follow(c.Id, info.name);
+      }
+      this.sink.nodes(nodes);
+    } catch (err) {
+      this.problem(err);
+    } finally {
+      this.listing = false;
+      if (this.listAgain && !this.stopped) {
+        this.listAgain = false;
+        void this.list();
+      }
+    }
+  }
+
+  /**
+   * Follows a container's log. The first time: its last lines (latest stats
+   * and events). After a restart: everything since that start. The same run
+   * again (its stream ended while the container still ran, e.g. while dying):
+   * from where the last stream ended, so no line is shown twice.
+   */
+  private async follow(id: string, node: string): Promise<void> {
+    // claim the slot first: a second list while we wait must not follow twice
+    const out = new PassThrough();
+    this.following.set(id, out);
+    try {
+      const container = this.docker.getContainer(id);
+      const started = (
+        await withTimeout(container.inspect(), this.callTimeoutMs, `inspecting ${node}`)
+      ).State.StartedAt;
+      const before = this.runs.get(id);
+      let from: { tail: number } | { since: number };
+      if (before === undefined) from = { tail: this.tail };
+      else if (before.started !== started) from = { since: Date.parse(started) / 1000 };
+      else from = { since: before.endedAt };
+      this.runs.set(id, { started, endedAt: Date.now() / 1000 });
+      const stream = (await withTimeout(
+        container.logs({ follow: true, stdout: true, stderr: true, ...from }),
+        this.callTimeoutMs,
+        `following ${node}'s log`,
+      )) as unknown as Readable;
+      if (this.stopped || this.following.get(id) !== out) {
+        stream.destroy();
+        return;
+      }
+      const err = new PassThrough();
+      this.docker.modem.demuxStream(stream, out, err);
+      err.resume();
+      onLines(out, (text) => {
+        for (const line of parseAgentLines(text)) this.sink.line(node, line);
+      });
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        const run = this.runs.get(id);
+        if (run) run.endedAt = Date.now() / 1000;
+        if (this.following.get(id) === out) this.following.delete(id);
+        this.refresh();
+      };
+      stream.on("end", end);
+      stream.on("close", end);
+      stream.on("error", end);
+      out.on("close", () => stream.destroy());
+    } catch (err) {
+      if (this.following.get(id) === out) this.following.delete(id);
+      this.problem(err);
+    }
+  }
+
+  private async watchEvents(): Promise<void> {
+    try {
+      const stream = (await this.docker.getEvents({
+        filters: { type: ["container", "network"] },
+      })) as unknown as Readable;
+      if (this.stopped) {
+        stream.destroy();
+        return;
+      }
+      this.events = stream;
+      onLines(stream, (text) => {
+        try {
+          const e = JSON.parse(text) as {
+            Type?: string;
+            Actor?: { Attributes?: Record<string, string> };
+          };
+          const a = e.Actor?.Attributes ?? {};
+          const ours =
+            e.Type === "container"
+              ? a[LABEL.lab] === this.lab
+              : (a.name ?? "").startsWith(`${this.lab}-`);
+          if (ours) this.refresh();
+        } catch {
+          // not a JSON event: ignore it, the poll still runs
+        }
+      });
+      stream.on("error", (err) => this.problem(err));
+    } catch (err) {
+      // without events the poll still shows every change, a little later
+      this.problem(err);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Watching a running lab: its feed (container logs and states) into a
+ * LabView, shown as the dashboard on a terminal or as plain/JSON lines
+ * without one. Used by `up` after bring-up and by `attach`.
+ */
+import type Docker from "dockerode";
+import { type QuitChoice, runDashboard } from "../dashboard/dashboard-screen.js";
+import { LabView } from "../dashboard/lab-view.js";
+import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/plain-lines.js";
+import { LabFeed } from "../docker/lab-feed.js";
+import { containerAction, networkAction } from "./chaos.js";
+
+export interface WatchOptions {
+  ui: "dashboard" | PlainFormat;
+  /** Opened on a lab brought up by someone else: quitting keeps it unless asked. */
+  attached: boolean;
+  /** Plain/JSON: seconds between connection lines. */
+  everyS: number;
+  out: (text: string) => void;
+}
+
+/** Until the user quits; returns whether to keep the lab running. */
+export async function watchLab(
+  docker: Docker,
+  lab: string,
+  options: WatchOptions,
+): Promise<QuitChoice> {
+  const view = new LabView(lab);
+  const feed = new LabFeed(docker, lab, {
+    line: (node, line) => view.ingest(node, line, Date.now()),
+    nodes: (nodes) => view.setNodes(nodes, Date.now()),
+    problem: (text) => view.note(`engine: ${text}`, Date.now()),
+  });
+  await feed.start();
+  const onInterrupt: QuitChoice = options.attached ? "keep" : "down";
+  try {
+    if (options.ui === "dashboard") {
+      const refreshAfter = async (p: Promise<string>) => {
+        try {
+          return await p;
+        } finally {
+          feed.refresh();
+        }
+      };
+      return await runDashboard({
+        view,
+        attached: options.attached,
+        onInterrupt,
+        actions: {
+          container: (action, node) => refreshAfter(containerAction(docker, action, node, lab)),
+          network: (action, node, network) =>
+            refreshAfter(networkAction(docker, action, node, network, lab)),
+        },
+      });
+    }
+    return await printLines(view, options.ui, options, onInterrupt);
+  } finally {
+    feed.stop();
+  }
+}
+
+function printLines(
+  view: LabView,
+  format: PlainFormat,
+  options: WatchOptions,
+  onInterrupt: QuitChoice,
+): Promise<QuitChoice> {
+  return new Promise((resolve) => {
+    let printed = 0;
+    const flushEvents = () => {
+      const now = Date.now();
+      for (const text of view.eventsAfter(printed))
+        options.out(`${eventOutputLine(format, view.lab, now, text)}\n`);
+      printed = view.eventCount();
+    };
+    const events = setInterval(flushEvents, 200);
+    const rows = setInterval(() => {
+      flushEvents();
+      for (const l of intervalLines(format, view.lab, Date.now(), view.nodes(), view.rows()))
+        options.out(`${l}\n`);
+    }, options.everyS * 1000);
+    const stop = () => {
+      clearInterval(events);
+      clearInterval(rows);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      flushEvents();
+      resolve(onInterrupt);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * The lab dashboard against the real engine and labs/basic.yaml, in a real
+ * pseudo-terminal (tmux): every connection shows connected; the kill key on
+ * the server shows it killed and the client reconnecting; start brings it
+ * back; q then d tears everything down. attach opens a running lab and
+ * quitting keeps it; without a terminal, --plain and --json print lines.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+import type Docker from "dockerode";
+import { labelFilter } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
+import { hasTmux, TmuxSession } from "../helpers/tmux.js";
+
+let docker: Docker | null = null;
+const sessions: TmuxSession[] = [];
+
+before(async () => {
+  docker = await connectForLabs(["basic"]);
+});
+after(async () => {
+  for (const s of sessions) s.kill();
+  if (docker) await removeLabs(docker, ["basic"]);
+});
+
+const LAB = `${process.execPath} ${LAB_BIN}`;
+
+/** The four rows of labs/basic.yaml, each "from to proto side state". */
+const ROW = (proto: string, side: string, state: string) =>
+  new RegExp(`client\\s+server\\s+${proto}\\s+${side}\\s+${state}\\b`);
+
+function allRows(state: string) {
+  return (screen: string) =>
+    ["tcp", "udp"].every((p) => ["client", "server"].every((s) => ROW(p, s, state).test(screen)));
+}
+
+async function leftOver(d: Docker): Promise<string[]> {
+  const filters = labelFilter("basic");
+  const containers = await d.listContainers({ all: true, filters });
+  const networks = await d.listNetworks({ filters });
+  return [...containers.map((c) => c.Names[0] ?? c.Id), ...networks.map((n) => n.Name)];
+}
+
+test("up shows the dashboard; kill and start at a key; q, d tears down", {
+  timeout: 300_000,
+  skip: !hasTmux && "tmux is not installed",
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 180, height: 70, cwd: ROOT });
+  sessions.push(tmux);
+  let screen = await tmux.waitFor(allRows("connected"), "four connected rows", 120_000);
+  assert.match(screen, /lab basic\s+up \S+\s+connections 2 up, 0 down/);
+  assert.match(screen, /Throughput, Mbit\/s/);
+  assert.match(screen, /Latency \(RTT\), ms/);
+  assert.match(screen, /server\s+running\s+net 10\.201\.0\.10/);
+  assert.match(screen, /client\s+running\s+net 10\.201\.0\.20/);
+
+  // nodes are listed client, server: Tab into the panel, down to server, kill
+  tmux.keys("Tab", "Down");
+  await tmux.waitFor(/actions on: server/, "server selected");
+  tmux.keys("k");
+  // the event log: the action, its outcome, the container's change
+  await tmux.waitFor(
+    /you: kill server[\s\S]*kill: server \(lab basic\)|server: running → killed[\s\S]*you: kill server/,
+    "the kill in the event log",
+  );
+  await tmux.waitFor(/server: running → killed/, "the container change in the event log");
+  screen = await tmux.waitFor(
+    (s) => /server\s+killed/.test(s) && ROW("tcp", "client", "reconnecting").test(s),
+    "server killed and the client reconnecting",
+  );
+  // the server's own rows show its container's state, not its last stats
+  assert.match(screen, ROW("tcp", "server", "killed"));
+
+  tmux.keys("s");
+  await tmux.waitFor(/you: start server/, "the start in the event log");
+  await tmux.waitFor(/server: killed → running/, "the container running again");
+  screen = await tmux.waitFor(allRows("connected"), "connected again after start", 60_000);
+  // the client's rows count the reconnect
+  assert.match(screen, /client\s+server\s+tcp\s+client\s+connected\s+.*\s[1-9]\d*\s+\S+\s*│/);
+
+  // q asks; d tears the lab down and the command ends with 0
+  tmux.keys("q");
+  await tmux.waitFor(/tear it down/, "the quit question");
+  tmux.keys("d");
+  assert.equal(await tmux.exitCode(120_000), 0, tmux.capture());
+  assert.match(tmux.capture(), /removed \d+ containers and 1 networks/);
+  assert.deepEqual(await leftOver(docker), []);
+});
+
+/** Runs `attach` without a terminal until `enough` lines came, then Ctrl-C (SIGINT). */
+function attachLines(format: "--plain" | "--json", enough: (lines: string[]) => boolean) {
+  return new Promise<{ code: number | null; lines: string[] }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [LAB_BIN, "attach", "labs/basic.yaml", format, "--every", "0.5"],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const lines: string[] = [];
+    let rest = "";
+    let stderr = "";
+    let signalled = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`not enough lines in 60 s:\n${lines.slice(-20).join("\n")}\n${stderr}`));
+    }, 60_000);
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.stdout.on("data", (b: Buffer) => {
+      const parts = (rest + b.toString()).split("\n");
+      rest = parts.pop() ?? "";
+      lines.push(...parts);
+      if (!signalled && enough(lines)) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, lines });
+    });
+  });
+}
+
+test("attach: --json and --plain lines without a terminal; the dashboard's q keeps the lab", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const notUp = runLab(["attach", "labs/basic.yaml"]);
+  assert.equal(notUp.code, 2);
+  assert.match(
+    notUp.stderr,
+    /lab basic is not up; bring it up with: conntest-lab up labs\/basic\.yaml/,
+  );
+
+  const up = runLab(["up", "labs/basic.yaml", "--detach"]);
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+
+  const connected = (rows: { from: string; proto: string; side: string; state: string }[]) =>
+    ["tcp", "udp"].every((p) =>
+      ["client", "server"].every((s) =>
+        rows.some(
+          (r) => r.from === "client" && r.proto === p && r.side === s && r.state === "connected",
+        ),
+      ),
+    );
+  const json = await attachLines("--json", (lines) =>
+    connected(
+      lines
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l))
+        .filter((o) => o.type === "conn"),
+    ),
+  );
+  assert.equal(json.code, 0);
+  const objects = json.lines.filter((l) => l !== "").map((l) => JSON.parse(l));
+  assert.ok(objects.some((o) => o.type === "node" && o.node === "server" && o.state === "running"));
+  assert.ok(
+    objects.some(
+      (o) => o.type === "event" && / client: tcp client → server connected/.test(o.text),
+    ),
+  );
+  const tcp = objects.find(
+    (o) => o.type === "conn" && o.proto === "tcp" && o.side === "client" && o.up_bps > 0,
+  );
+  assert.ok(tcp, "a TCP client row with throughput");
+
+  const plain = await attachLines("--plain", (lines) =>
+    ["tcp", "udp"].every((p) =>
+      lines.some((l) =>
+        new RegExp(
+          ` conn lab=basic node=client from=client to=server proto=${p} side=client state=connected `,
+        ).test(l),
+      ),
+    ),
+  );
+  assert.equal(plain.code, 0);
+  assert.ok(
+    plain.lines.some((l) =>
+      /^\S+Z node lab=basic node=server role=node state=running networks=net:10\.201\.0\.10$/.test(
+        l,
+      ),
+    ),
+  );
+  // SIGINT ends attach, never the lab
+  assert.ok(plain.lines.some((l) => /lab basic keeps running/.test(l)));
+
+  const tmux = new TmuxSession(`${LAB} attach labs/basic.yaml`, {
+    width: 120,
+    height: 40,
+    cwd: ROOT,
+  });
+  sessions.push(tmux);
+  await tmux.waitFor(allRows("connected"), "four connected rows");
+  tmux.resize(90, 30);
+  await tmux.waitFor(/Connections/, "the dashboard after a resize");
+  tmux.keys("?");
+  await tmux.waitFor(/reset counters/, "the help");
+  tmux.keys("Escape", "q");
+  await tmux.waitFor(/keep it running \(Enter\)/, "the quit question, keep by default");
+  tmux.keys("Enter");
+  assert.equal(await tmux.exitCode(30_000), 0);
+  assert.match(tmux.capture(), /lab basic keeps running/);
+  assert.equal((await leftOver(docker)).length, 3, "two nodes and the network are still there");
+
+  const down = runLab(["down", "labs/basic.yaml"]);
+  assert.equal(down.code, 0);
+  assert.deepEqual(await leftOver(docker), []);
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { networksText, nodeInfoOf, stateText } from "../../src/dashboard/node-info.js";
+import { LABEL } from "../../src/docker/labels.js";
+
+const entry = (fields: Record<string, unknown> = {}) => ({
+  Id: "abc",
+  State: "running",
+  Status: "Up 3 seconds",
+  Created: 1_700_000_000,
+  Labels: {
+    [LABEL.node]: "gw",
+    [LABEL.role]: "router",
+    [LABEL.addresses]: "lan=10.202.1.1,wan=10.202.0.1",
+  },
+  NetworkSettings: {
+    Networks: {
+      "nat-wan": { IPAddress: "10.202.0.1" },
+      "nat-lan": { IPAddress: "10.202.1.1" },
+      bridge: { IPAddress: "172.17.0.2" },
+    },
+  },
+  ...fields,
+});
+
+describe("node info", () => {
+  it("reads name, role, the lab's networks and the planned addresses", () => {
+    const n = nodeInfoOf(entry(), "nat");
+    assert.deepEqual(n, {
+      name: "gw",
+      role: "router",
+      state: "running",
+      exitCode: null,
+      networks: [
+        { network: "lan", address: "10.202.1.1" },
+        { network: "wan", address: "10.202.0.1" },
+      ],
+      planned: [
+        { network: "lan", address: "10.202.1.1" },
+        { network: "wan", address: "10.202.0.1" },
+      ],
+      created: 1_700_000_000,
+    });
+    assert.equal(nodeInfoOf(entry({ Labels: {} }), "nat"), null);
+  });
+
+  it("names a SIGKILL killed, other exits by code", () => {
+    const killed = nodeInfoOf(
+      entry({ State: "exited", Status: "Exited (137) 2 seconds ago" }),
+      "nat",
+    );
+    assert.ok(killed);
+    assert.equal(stateText(killed), "killed");
+    const stopped = nodeInfoOf(
+      entry({ State: "exited", Status: "Exited (0) 1 second ago" }),
+      "nat",
+    );
+    assert.ok(stopped);
+    assert.equal(stateText(stopped), "exited (0)");
+    assert.equal(stateText({ state: "paused", exitCode: null }), "paused");
+  });
+
+  it("shows a planned network it was disconnected from as -", () => {
+    const n = nodeInfoOf(
+      entry({ NetworkSettings: { Networks: { "nat-wan": { IPAddress: "10.202.0.1" } } } }),
+      "nat",
+    );
+    assert.ok(n);
+    assert.equal(networksText(n), "lan -, wan 10.202.0.1");
+  });
+});
