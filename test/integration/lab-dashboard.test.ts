@@ -60,6 +60,24 @@ test("up shows the dashboard; kill and start at a key; q, d tears down", {
   // nodes are listed client, server: Tab into the panel, down to server, kill
   tmux.keys("Tab", "Down");
   await tmux.waitFor(/actions on: server/, "server selected");
+  // pause: the server shows paused, and the screen keeps updating (nothing waits on it)
+  tmux.keys("p");
+  screen = await tmux.waitFor(/server\s+paused/, "server paused");
+  assert.match(screen, ROW("tcp", "server", "paused"));
+  const uptime = (s: string) => /lab basic\s+up (\S+)/.exec(s)?.[1];
+  const pausedAt = uptime(screen);
+  await tmux.waitFor((s) => uptime(s) !== pausedAt, "the header ticking while a node is paused");
+  tmux.keys("p");
+  await tmux.waitFor(/you: unpause server/, "the unpause in the event log");
+  await tmux.waitFor(/server\s+running/, "server running after unpause");
+
+  // d on a node with one network: straight to disconnect, and again to connect
+  tmux.keys("d");
+  await tmux.waitFor(/server\s+running\s+net -/, "server cut from net");
+  assert.match(tmux.capture(), /server: left net/);
+  tmux.keys("d");
+  await tmux.waitFor(/server\s+running\s+net 10\.201\.0\.10/, "server back on net at its address");
+
   tmux.keys("k");
   // the event log: the action, its outcome, the container's change
   await tmux.waitFor(
@@ -92,23 +110,24 @@ test("up shows the dashboard; kill and start at a key; q, d tears down", {
 
 /** Runs `attach` without a terminal until `enough` lines came, then Ctrl-C (SIGINT). */
 function attachLines(format: "--plain" | "--json", enough: (lines: string[]) => boolean) {
+  return labLines(["attach", "labs/basic.yaml", format, "--every", "0.5"], enough);
+}
+
+/** Runs conntest-lab with pipes (no terminal) until `enough` lines came, then sends one SIGINT. */
+function labLines(args: string[], enough: (lines: string[]) => boolean) {
   return new Promise<{ code: number | null; lines: string[] }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [LAB_BIN, "attach", "labs/basic.yaml", format, "--every", "0.5"],
-      {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [LAB_BIN, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     let rest = "";
     let stderr = "";
     let signalled = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`not enough lines in 60 s:\n${lines.slice(-20).join("\n")}\n${stderr}`));
-    }, 60_000);
+      reject(new Error(`not enough lines in 90 s:\n${lines.slice(-20).join("\n")}\n${stderr}`));
+    }, 90_000);
     child.stderr.on("data", (b: Buffer) => {
       stderr += b.toString();
     });
@@ -127,6 +146,24 @@ function attachLines(format: "--plain" | "--json", enough: (lines: string[]) => 
     });
   });
 }
+
+test("up --plain prints lines until Ctrl-C, which tears the lab down", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const run = await labLines(["up", "labs/basic.yaml", "--plain"], (lines) =>
+    lines.some((l) =>
+      / conn lab=basic node=client .* proto=tcp side=client state=connected /.test(l),
+    ),
+  );
+  assert.equal(run.code, 0, run.lines.join("\n"));
+  assert.ok(run.lines.some((l) => /every agent has started \(2\)/.test(l)));
+  assert.ok(
+    run.lines.some((l) => /^removed 2 containers and 1 networks/.test(l)),
+    run.lines.join("\n"),
+  );
+  assert.deepEqual(await leftOver(docker), []);
+});
 
 test("attach: --json and --plain lines without a terminal; the dashboard's q keeps the lab", {
   timeout: 300_000,
