@@ -114,7 +114,11 @@ function attachLines(format: "--plain" | "--json", enough: (lines: string[]) => 
 }
 
 /** Runs conntest-lab with pipes (no terminal) until `enough` lines came, then sends one SIGINT. */
-function labLines(args: string[], enough: (lines: string[]) => boolean) {
+function labLines(
+  args: string[],
+  enough: (lines: string[]) => boolean,
+  options: { closeReader?: boolean } = {},
+) {
   return new Promise<{ code: number | null; lines: string[] }>((resolve, reject) => {
     const child = spawn(process.execPath, [LAB_BIN, ...args], {
       cwd: ROOT,
@@ -137,6 +141,8 @@ function labLines(args: string[], enough: (lines: string[]) => boolean) {
       lines.push(...parts);
       if (!signalled && enough(lines)) {
         signalled = true;
+        // like `up | tee` where the Ctrl-C also ends tee: writes now fail with EPIPE
+        if (options.closeReader) child.stdout.destroy();
         child.kill("SIGINT");
       }
     });
@@ -162,6 +168,19 @@ test("up --plain prints lines until Ctrl-C, which tears the lab down", {
     run.lines.some((l) => /^removed 2 containers and 1 networks/.test(l)),
     run.lines.join("\n"),
   );
+  assert.deepEqual(await leftOver(docker), []);
+});
+
+test("Ctrl-C that also ends the reader of its output still tears the lab down", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const run = await labLines(
+    ["up", "labs/basic.yaml", "--plain"],
+    (lines) => lines.some((l) => / conn lab=basic /.test(l)),
+    { closeReader: true },
+  );
+  assert.equal(run.code, 0);
   assert.deepEqual(await leftOver(docker), []);
 });
 
