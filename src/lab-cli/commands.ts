@@ -27,7 +27,9 @@ import { applyPlan, Cancelled, removeLab } from "../docker/apply.js";
 import { connectEngine, EngineUnavailable } from "../docker/engine.js";
 import { LABEL, labelFilter, labels } from "../docker/labels.js";
 import type { Plan } from "../docker/plan.js";
+import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
+import { netemFieldsOf } from "../lab/impairment-commands.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
@@ -65,6 +67,7 @@ export async function labNameOf(file: string): Promise<string> {
 }
 
 export const engineFor = (): Promise<Docker> => engine();
+export { LAB_EXIT as EXIT };
 
 async function engine(): Promise<Docker> {
   try {
@@ -75,11 +78,22 @@ async function engine(): Promise<Docker> {
   }
 }
 
-/** Reads and checks the file, with the engine's subnets; prints every error and fails with exit 2. */
-async function checkedLab(docker: Docker, file: string, io: LabIo) {
+/**
+ * Reads and checks the file, with the engine's subnets (and, when known,
+ * whether the kernel has netem); prints every error and fails with exit 2.
+ */
+export async function checkedLab(
+  docker: Docker,
+  file: string,
+  io: LabIo,
+  netemAvailable?: boolean,
+) {
   const first = await loadLab(file);
   const name = first.ok ? first.lab.name : undefined;
-  const result = await loadLab(file, { existingSubnets: await engineSubnets(docker, name) });
+  const result = await loadLab(file, {
+    existingSubnets: await engineSubnets(docker, name),
+    ...(netemAvailable === undefined ? {} : { netemAvailable }),
+  });
   if (!result.ok) {
     for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
     throw new LabFailure(
@@ -90,12 +104,14 @@ async function checkedLab(docker: Docker, file: string, io: LabIo) {
   return result;
 }
 
-function usesNetem(lab: Lab): boolean {
-  return (lab.routers ?? []).some((r) =>
-    (r.impairments ?? []).some(
-      (i) => i.delay !== undefined || i.jitter !== undefined || i.reorder !== undefined,
-    ),
-  );
+/** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
+export function netemUses(lab: Lab): string[] {
+  const fields = new Set<string>();
+  for (const r of lab.routers ?? [])
+    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
+  for (const step of lab.scenario ?? [])
+    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
+  return [...fields];
 }
 
 /** Whether this kernel has netem: one throwaway container tries it on its own loopback. */
@@ -116,7 +132,7 @@ async function probeNetem(docker: Docker, image: string): Promise<boolean> {
   }
 }
 
-async function labContainers(docker: Docker, lab?: string) {
+export async function labContainers(docker: Docker, lab?: string) {
   return docker.listContainers({ all: true, filters: labelFilter(lab) });
 }
 
@@ -199,6 +215,69 @@ function uiOf(choice: WatchChoice, io: LabIo): WatchOptions["ui"] {
   return choice.plain || !io.isTTY || !process.stdin.isTTY ? "plain" : "dashboard";
 }
 
+/** The agent image (built when missing) and, when asked, whether this kernel has netem. */
+export async function imageAndNetem(
+  docker: Docker,
+  io: LabIo,
+  needNetem: boolean,
+): Promise<{ image: string; netem: boolean }> {
+  const image = await ensureAgentImage(docker, io.root, io.version, (l) => io.out(`image: ${l}\n`));
+  return { image, netem: needNetem ? await probeNetem(docker, image) : false };
+}
+
+/** The engine-level plan of a checked lab; errors (netem on a kernel without it) fail with exit 2. */
+export function dockerPlanOf(
+  lab: Lab,
+  addressPlan: LabPlan,
+  file: string,
+  io: LabIo,
+  image: string,
+  netem: boolean,
+): Plan {
+  const planned = toDockerPlan(lab, addressPlan, {
+    image,
+    run: randomBytes(4).toString("hex"),
+    version: io.version,
+    netemAvailable: netem,
+  });
+  if ("errors" in planned) {
+    for (const e of planned.errors) io.err(`${file}: ${e}\n`);
+    throw new LabFailure("nothing was created", LAB_EXIT.badInput);
+  }
+  return planned.plan;
+}
+
+/**
+ * Creates the lab and waits for every agent. Ctrl-C (even twice) or a
+ * failure removes what was created before it throws.
+ */
+export async function bringUp(docker: Docker, plan: Plan, io: LabIo): Promise<void> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  // on, not once: a second Ctrl-C must not kill the clean-up it started
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    io.out(`bringing up lab ${plan.lab} (run ${plan.run})\n`);
+    await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal);
+    await waitForAgents(docker, plan, io, abort.signal);
+    // a Ctrl-C that came after the last step still undoes the bring-up
+    if (abort.signal.aborted) throw new Cancelled();
+  } catch (err) {
+    if (err instanceof Cancelled || abort.signal.aborted) {
+      await removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`));
+      throw new LabFailure("interrupted: everything created was removed", LAB_EXIT.interrupted);
+    }
+    if (err instanceof LabFailure) {
+      await removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`));
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 export async function up(
   file: string,
   options: { detach: boolean } & WatchChoice,
@@ -211,45 +290,9 @@ export async function up(
     io.out(`lab ${lab.name} is already up (${existing.length} containers); nothing created\n`);
   } else {
     const started = Date.now();
-    const image = await ensureAgentImage(docker, io.root, io.version, (l) =>
-      io.out(`image: ${l}\n`),
-    );
-    const netem = usesNetem(lab) ? await probeNetem(docker, image) : false;
-    const run = randomBytes(4).toString("hex");
-    const planned = toDockerPlan(lab, addressPlan, {
-      image,
-      run,
-      version: io.version,
-      netemAvailable: netem,
-    });
-    if ("errors" in planned) {
-      for (const e of planned.errors) io.err(`${file}: ${e}\n`);
-      throw new LabFailure("nothing was created", LAB_EXIT.badInput);
-    }
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    // on, not once: a second Ctrl-C must not kill the clean-up it started
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    try {
-      io.out(`bringing up lab ${lab.name} (run ${run})\n`);
-      await applyPlan(docker, planned.plan, (l) => io.out(`  ${l}\n`), abort.signal);
-      await waitForAgents(docker, planned.plan, io, abort.signal);
-      // a Ctrl-C that came after the last step still undoes the bring-up
-      if (abort.signal.aborted) throw new Cancelled();
-    } catch (err) {
-      if (err instanceof Cancelled || abort.signal.aborted) {
-        await removeLab(docker, lab.name, (l) => io.out(`  ${l}\n`));
-        throw new LabFailure("interrupted: everything created was removed", LAB_EXIT.interrupted);
-      }
-      if (err instanceof LabFailure) {
-        await removeLab(docker, lab.name, (l) => io.out(`  ${l}\n`));
-      }
-      throw err;
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
+    const { image, netem } = await imageAndNetem(docker, io, netemUses(lab).length > 0);
+    const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
+    await bringUp(docker, plan, io);
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   if (options.detach) {

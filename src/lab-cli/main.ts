@@ -1,5 +1,6 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
+import { testCommand } from "../lab-test/test-command.js";
 import {
   ChaosError,
   CONTAINER_ACTIONS,
@@ -98,6 +99,20 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     .description("the nodes and their connections, once")
     .action((file: string, opts: { json?: boolean }) => {
       result = status(file, { json: opts.json === true }, io);
+    });
+  program
+    .command("test")
+    .argument(
+      "<lab-files...>",
+      "lab files with expect: (and scenario:) sections, run one after another",
+    )
+    .option("--json <file>", "write a JSON report")
+    .option("--junit <file>", "write a JUnit XML report (one test case per expectation)")
+    .description(
+      "run each lab headless: bring it up, run its scenario, check its expectations, tear it down; exit 0 all held, 1 one failed, 2 bad file or environment",
+    )
+    .action((files: string[], opts: { json?: string; junit?: string }) => {
+      result = testCommand(files, opts, io);
     });
   for (const action of CONTAINER_ACTIONS) {
     program

@@ -8,7 +8,6 @@
  * so a variable defined in an earlier line is set in the later ones.
  */
 
-import { parseRate } from "../agent/units.js";
 import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../docker/plan.js";
 import {
   type LabPlan,
@@ -17,15 +16,17 @@ import {
   parseCidr4,
   parseIPv4,
 } from "./address-plan.js";
-import type { Lab, LabFirewallRule, LabImpairment, LabRouter } from "./lab-types.js";
-import { parseDelay, parsePercent } from "./validate-lab.js";
+import { impairmentCommands } from "./impairment-commands.js";
+import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
+
+export { tbfBurst } from "./impairment-commands.js";
 
 export interface DockerPlanOptions {
   image: string;
   /** Differs on every `up`. */
   run: string;
   version: string;
-  /** Whether the engine's kernel has sch_netem (needed for delay, jitter and reorder). */
+  /** Whether the engine's kernel has sch_netem (needed for delay, jitter, reorder and duplicate). */
   netemAvailable: boolean;
 }
 
@@ -44,22 +45,6 @@ export function findInterfaceLine(network: string, address: string): string {
     `${v}=$(ip -o -4 addr show | awk '$4 ~ /^${pattern}\\//{print $2; exit}')` +
     ` && [ -n "$${v}" ]`
   );
-}
-
-/**
- * Token bucket size for `tc tbf`: at least one kernel timer tick's worth of bytes at the rate
- * (rate/8/250: with HZ=250 the bucket is refilled only every 4 ms, and a smaller bucket caps
- * the rate below what was asked), and at least 16 KiB so that a few full-size packets (and
- * small GSO bursts) fit; a packet larger than the bucket could never be sent.
- */
-export function tbfBurst(bps: number): number {
-  return Math.max(Math.ceil(bps / 8 / 250), 16 * 1024);
-}
-
-/** 5 (percent) → "0.05"; decimal, no exponent. */
-function probability(percent: number): string {
-  const p = Number((percent / 100).toPrecision(12));
-  return p.toFixed(12).replace(/0+$/, "").replace(/\.$/, "");
 }
 
 interface RouterInfo {
@@ -265,7 +250,13 @@ function routerContainer(
 
   // Impairments, on traffic leaving the router's interface on the network.
   router.impairments?.forEach((imp, j) => {
-    setup.push(...impairmentLines(imp, `${at}.impairments[${j}]`, ifOf(imp.network), opts, errors));
+    const r = impairmentCommands(imp, ifOf(imp.network), {
+      hook: "FORWARD",
+      netemAvailable: opts.netemAvailable,
+      at: `${at}.impairments[${j}]`,
+    });
+    errors.push(...r.errors);
+    setup.push(...r.lines);
   });
 
   return {
@@ -305,70 +296,6 @@ function firewallLines(
   // A port needs a protocol: "any" with a port means both TCP and UDP.
   const protos = proto === "any" ? ["tcp", "udp"] : [proto];
   return protos.map((p) => `iptables -A FORWARD${match} -p ${p} --dport ${rule.port} ${target}`);
-}
-
-function impairmentLines(
-  imp: LabImpairment,
-  at: string,
-  dev: string,
-  opts: DockerPlanOptions,
-  errors: string[],
-): string[] {
-  const lines: string[] = [];
-  let bps: number | undefined;
-  if (imp.rate !== undefined) {
-    try {
-      bps = parseRate(imp.rate);
-    } catch {
-      errors.push(`${at}.rate: "${imp.rate}" is not a rate`);
-    }
-    if (bps === 0) bps = undefined;
-  }
-  const netemFields = (["delay", "jitter", "reorder"] as const).filter((k) => imp[k] !== undefined);
-  if (netemFields.length > 0 && !opts.netemAvailable) {
-    for (const k of netemFields) {
-      errors.push(
-        `${at}.${k}: this kernel has no netem (tc qdisc kind "netem" is unknown), so delay, jitter and reorder cannot be made; remove them or run on a kernel with sch_netem`,
-      );
-    }
-    return [];
-  }
-  if (netemFields.length > 0) {
-    const args: string[] = [];
-    const delay = imp.delay;
-    if (delay === undefined || parseDelay(delay) === undefined) {
-      errors.push(`${at}.delay: jitter and reorder need a delay, e.g. 20ms`);
-      return [];
-    }
-    args.push(`delay ${delay}`);
-    if (imp.jitter !== undefined) {
-      if (parseDelay(imp.jitter) === undefined) errors.push(`${at}.jitter: not a duration`);
-      args.push(imp.jitter);
-    }
-    if (imp.reorder !== undefined) {
-      const r = parsePercent(imp.reorder);
-      if (r === undefined) errors.push(`${at}.reorder: not a percentage`);
-      else args.push(`reorder ${r}%`);
-    }
-    // netem limits the rate itself (a second root qdisc would replace it).
-    if (bps !== undefined) args.push(`rate ${bps}bit`);
-    lines.push(`tc qdisc replace dev ${dev} root netem ${args.join(" ")}`);
-  } else if (bps !== undefined) {
-    lines.push(
-      `tc qdisc replace dev ${dev} root tbf rate ${bps}bit burst ${tbfBurst(bps)} latency 50ms`,
-    );
-  }
-  if (imp.loss !== undefined) {
-    const loss = parsePercent(imp.loss);
-    if (loss === undefined) errors.push(`${at}.loss: not a percentage`);
-    else if (loss > 0) {
-      // Inserted at the top so that it comes before any ACCEPT (the conntrack one included).
-      lines.push(
-        `iptables -I FORWARD 1 -o ${dev} -m statistic --mode random --probability ${probability(loss)} -j DROP`,
-      );
-    }
-  }
-  return lines;
 }
 
 /** The host of a connect URI (IPv6 in brackets is left alone); undefined when none. */

@@ -135,8 +135,9 @@ export const ImpairmentSchema = strict(
     delay: duration.optional().describe("Added delay, e.g. 20ms."),
     jitter: duration.optional().describe("Delay variation, e.g. 5ms; needs delay."),
     reorder: percent.optional().describe("Reordered packets, percent; needs delay."),
+    duplicate: percent.optional().describe("Duplicated packets, percent (netem)."),
   },
-  "an impairment { network, rate, loss, delay, jitter, reorder }",
+  "an impairment { network, rate, loss, delay, jitter, reorder, duplicate }",
 );
 
 export const RouterSchema = strict(
@@ -190,12 +191,134 @@ export const NodeSchema = strict(
   "a node with name and network",
 );
 
+const nodeRef = ref("a node or router");
+
+/** Where an impairment is set at run time: a router's or node's interface on a network. */
+export const ImpairTargetSchema = strict(
+  {
+    on: nodeRef.describe("The router or node whose outgoing traffic on the network is impaired."),
+    network: ref("a network it has an interface on"),
+    rate: z.string({ error: "a rate in bit/s, e.g. 50mbit or 1g" }).optional(),
+    loss: percent.optional(),
+    delay: duration.optional(),
+    jitter: duration.optional(),
+    reorder: percent.optional(),
+    duplicate: percent.optional(),
+  },
+  "an impairment { on, network, rate, loss, delay, jitter, reorder, duplicate }",
+);
+
+export const ClearTargetSchema = strict(
+  {
+    on: nodeRef,
+    network: ref("a network it has an interface on"),
+  },
+  "an interface { on, network }",
+);
+
+export const NetworkActionSchema = strict(
+  {
+    node: nodeRef,
+    network: ref("a network"),
+  },
+  "{ node, network }",
+);
+
+export const StepSchema = strict(
+  {
+    name: z
+      .string({ error: "a step name, e.g. kill-server" })
+      .optional()
+      .describe("Lets an expectation refer to this step (after: NAME)."),
+    at: duration
+      .optional()
+      .describe(
+        "Time from the start of the run (all agents started); default: right after the previous step.",
+      ),
+    kill: nodeRef.optional(),
+    stop: nodeRef.optional(),
+    start: nodeRef.optional(),
+    restart: nodeRef.optional(),
+    pause: nodeRef.optional(),
+    unpause: nodeRef.optional(),
+    disconnect: NetworkActionSchema.optional(),
+    connect: NetworkActionSchema.optional(),
+    impair: ImpairTargetSchema.optional().describe(
+      "Sets (replaces) the impairment of one interface.",
+    ),
+    clear: ClearTargetSchema.optional().describe("Removes the impairment of one interface."),
+    wait: duration.optional().describe("Does nothing for this long."),
+  },
+  "a step with one action: kill, stop, start, restart, pause, unpause, disconnect, connect, impair, clear or wait",
+);
+
+/** Which connections an expectation is about: globs on the names, as the dashboard shows them. */
+const selector = {
+  from: z.string({ error: "a node name or glob, e.g. client-*" }).optional(),
+  to: z.string({ error: "a node name or glob, e.g. server" }).optional(),
+  proto: z.enum(["tcp", "udp"], { error: "tcp or udp" }).optional(),
+  port: port("the port the client connects to").optional(),
+};
+const rate = z.string({ error: "a rate in bit/s, e.g. 50mbit or 1g" });
+const direction = z.enum(["up", "down"], { error: "up (client → server) or down" }).optional();
+
+export const ExpectationSchema = strict(
+  {
+    name: z.string({ error: "a text" }).optional().describe("Test case name in reports."),
+    ...selector,
+    connected_within: duration
+      .optional()
+      .describe("Every matching connection is connected within this time of the start."),
+    never_connects: z
+      .boolean({ error: "true" })
+      .optional()
+      .describe("No matching connection connects during the whole run (firewalls)."),
+    after: z
+      .string({ error: "a step name" })
+      .optional()
+      .describe(
+        "With reconnects_within: the step that breaks the connections. With throughput or loss: only rounds that started after this step.",
+      ),
+    reconnects_within: duration
+      .optional()
+      .describe("After the step, every matching connection is connected again within this time."),
+    direction,
+    throughput_at_least: rate
+      .optional()
+      .describe("Mean of the bandwidth rounds (receiver-measured), each matching connection."),
+    throughput_at_most: rate.optional(),
+    loss_at_most: percent
+      .optional()
+      .describe("UDP loss over all rounds, each matching connection."),
+    loss_at_least: percent.optional(),
+    rtt_p99_at_most: duration
+      .optional()
+      .describe("The connection's RTT p99 at the end of the run."),
+    no_crash: z
+      .boolean({ error: "true" })
+      .optional()
+      .describe("No agent exited or restarted unless a step did it."),
+  },
+  "an expectation, e.g. { from: client, to: server, connected_within: 10s }",
+);
+
 export const LabSchema = strict(
   {
     name: name().describe("Lab name; prefixes the Docker objects."),
     networks: list(NetworkSchema, "networks").min(1, { error: "at least one network" }),
     routers: list(RouterSchema, "routers").optional(),
     nodes: list(NodeSchema, "nodes").optional(),
+    scenario: list(StepSchema, "steps")
+      .optional()
+      .describe("For conntest-lab test: timed actions on the running lab."),
+    expect: list(ExpectationSchema, "expectations")
+      .optional()
+      .describe("For conntest-lab test: what must hold; the exit code says whether it did."),
+    duration: duration
+      .optional()
+      .describe(
+        "For conntest-lab test: least length of the run; default: until the scenario ends and every expectation can be decided.",
+      ),
   },
   "a lab with name, networks, routers and nodes",
 ).describe("A conntest lab: networks, routers and nodes to build on Docker.");

@@ -3,14 +3,17 @@
 import type { z } from "zod";
 import type {
   AttachmentSchema,
+  ExpectationSchema,
   FirewallRuleSchema,
   ForwardSchema,
   ImpairmentSchema,
+  ImpairTargetSchema,
   InterfaceSchema,
   LabSchema,
   NetworkSchema,
   NodeSchema,
   RouterSchema,
+  StepSchema,
 } from "./lab-schema.js";
 
 export type Lab = z.infer<typeof LabSchema>;
@@ -22,6 +25,9 @@ export type LabAttachment = z.infer<typeof AttachmentSchema>;
 export type LabForward = z.infer<typeof ForwardSchema>;
 export type LabFirewallRule = z.infer<typeof FirewallRuleSchema>;
 export type LabImpairment = z.infer<typeof ImpairmentSchema>;
+export type LabStep = z.infer<typeof StepSchema>;
+export type LabExpectation = z.infer<typeof ExpectationSchema>;
+export type LabImpairTarget = z.infer<typeof ImpairTargetSchema>;
 
 /** A path into the lab document: field names and list indexes. */
 export type LabPath = readonly (string | number)[];

@@ -19,6 +19,7 @@ import { type LabPlan, planLab } from "./address-plan.js";
 import { LabSchema } from "./lab-schema.js";
 import type { Lab, LabError, LabIssue, LabPath } from "./lab-types.js";
 import { pathText, type ValidateOptions, validateLab } from "./validate-lab.js";
+import { validateScenario } from "./validate-scenario.js";
 
 export type ParseLabResult =
   | { ok: true; lab: Lab; plan: LabPlan }
@@ -59,7 +60,7 @@ export function parseLab(
   if (!parsed.success) {
     issues = parsed.error.issues.flatMap((issue) => schemaIssues(issue, data));
   } else {
-    issues = validateLab(parsed.data, options);
+    issues = [...validateLab(parsed.data, options), ...validateScenario(parsed.data, options)];
   }
   if (issues.length === 0 && parsed.success) {
     return { ok: true, lab: parsed.data, plan: planLab(parsed.data).plan };

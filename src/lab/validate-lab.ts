@@ -29,6 +29,8 @@ export interface ExistingSubnet {
 
 export interface ValidateOptions {
   existingSubnets?: readonly ExistingSubnet[];
+  /** Whether the engine's kernel has sch_netem; unknown (not checked) when absent. */
+  netemAvailable?: boolean;
 }
 
 export function pathText(path: LabPath): string {
@@ -313,7 +315,7 @@ export function validateLab(lab: Lab, options: ValidateOptions = {}): LabIssue[]
           );
         }
       }
-      for (const key of ["loss", "reorder"] as const) {
+      for (const key of ["loss", "reorder", "duplicate"] as const) {
         const v = imp[key];
         if (v !== undefined && parsePercent(v) === undefined) {
           add(

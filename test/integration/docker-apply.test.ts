@@ -5,13 +5,13 @@
  * a failed bring-up that removes what it had created.
  */
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/docker/agent-image.js";
 import { applyPlan, removeLab } from "../../src/docker/apply.js";
 import { connectEngine } from "../../src/docker/engine.js";
+import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import type { Plan } from "../../src/docker/plan.js";
 
@@ -96,18 +96,8 @@ function routedPlan(run: string): Plan {
 }
 
 async function exec(d: Docker, container: string, cmd: string[]): Promise<string> {
-  const e = await d
-    .getContainer(container)
-    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const out = new PassThrough();
-  d.modem.demuxStream(stream, out, out);
-  let text = "";
-  out.on("data", (c: Buffer) => {
-    text += c.toString();
-  });
-  await new Promise((resolve) => stream.on("end", resolve));
-  return text;
+  const quoted = cmd.map((c) => `'${c.replaceAll("'", "'\\''")}'`).join(" ");
+  return (await execIn(d, container, quoted)).output;
 }
 
 async function waitForLog(

@@ -32,6 +32,14 @@ function container(p: Plan, name: string): PlannedContainer {
 const IF_LAN = `IF_lan=$(ip -o -4 addr show | awk '$4 ~ /^10\\.77\\.1\\.1\\//{print $2; exit}') && [ -n "$IF_lan" ]`;
 const IF_WAN = `IF_wan=$(ip -o -4 addr show | awk '$4 ~ /^10\\.77\\.0\\.1\\//{print $2; exit}') && [ -n "$IF_wan" ]`;
 
+/** What every impairment starts with: the old one cleared, the loss chain empty and jumped to. */
+const IMPAIR_PREFIX = (dev: string) => [
+  `tc qdisc del dev ${dev} root 2>/dev/null || true`,
+  `iptables -N CT-IMP-${dev} 2>/dev/null || true`,
+  `iptables -C FORWARD -o ${dev} -j CT-IMP-${dev} 2>/dev/null || iptables -I FORWARD 1 -o ${dev} -j CT-IMP-${dev}`,
+  `iptables -F CT-IMP-${dev}`,
+];
+
 const GW_LAB = (router: string, extraNodes = "") => `
 name: t
 networks:
@@ -256,10 +264,12 @@ nodes:
       "ip route del default",
       IF_LAN,
       IF_WAN,
+      ...IMPAIR_PREFIX("$IF_wan"),
       "tc qdisc replace dev $IF_wan root tbf rate 50000000bit burst 25000 latency 50ms",
-      "iptables -I FORWARD 1 -o $IF_wan -m statistic --mode random --probability 0.05 -j DROP",
+      "iptables -A CT-IMP-$IF_wan -m statistic --mode random --probability 0.05 -j DROP",
+      ...IMPAIR_PREFIX("$IF_lan"),
       "tc qdisc replace dev $IF_lan root tbf rate 1000000bit burst 16384 latency 50ms",
-      "iptables -I FORWARD 1 -o $IF_lan -m statistic --mode random --probability 0.005 -j DROP",
+      "iptables -A CT-IMP-$IF_lan -m statistic --mode random --probability 0.005 -j DROP",
     ]);
   });
 
@@ -271,7 +281,21 @@ nodes:
     assert.deepEqual(container(p, "gw").setup, [
       "ip route del default",
       IF_WAN,
+      ...IMPAIR_PREFIX("$IF_wan"),
       "tc qdisc replace dev $IF_wan root netem delay 20ms 5ms reorder 1% rate 50000000bit",
+    ]);
+  });
+
+  it("makes duplicate alone with netem, no delay needed", () => {
+    const p = plan(
+      GW_LAB(`    impairments:
+      - { network: wan, duplicate: 1% }`),
+    );
+    assert.deepEqual(container(p, "gw").setup, [
+      "ip route del default",
+      IF_WAN,
+      ...IMPAIR_PREFIX("$IF_wan"),
+      "tc qdisc replace dev $IF_wan root netem duplicate 1%",
     ]);
   });
 

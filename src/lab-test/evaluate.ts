@@ -1,0 +1,432 @@
+/**
+ * Expectations judged over what a run recorded: the agents' lines (events,
+ * stats, round results) with their times, the steps as they ran, and the
+ * containers at the end. Pure, so every verdict is unit-tested on recorded
+ * data.
+ */
+import picomatch from "picomatch";
+import { formatBits } from "../agent/units.js";
+import type { NodeInfo } from "../dashboard/node-info.js";
+import { stateText } from "../dashboard/node-info.js";
+import type { AgentLine } from "../docker/agent-logs.js";
+import type { LabExpectation } from "../lab/lab-types.js";
+import { parseDelay, parsePercent } from "../lab/validate-lab.js";
+import { kindsOf } from "../lab/validate-scenario.js";
+import type { ExpectationResult } from "./report.js";
+import { bpsOf } from "./schedule.js";
+
+export interface RecordedLine {
+  node: string;
+  /** Milliseconds from the start of the run (negative: before it). */
+  atMs: number;
+  line: AgentLine;
+}
+
+export interface RecordedStep {
+  name: string;
+  /** When it ran, ms from the start. */
+  atMs: number;
+  action: string;
+  /** The node or router it acted on, if any. */
+  target: string | null;
+  ok: boolean;
+}
+
+export interface Recording {
+  lines: readonly RecordedLine[];
+  steps: readonly RecordedStep[];
+  /** The lab's containers at the end of the run. */
+  nodes: readonly NodeInfo[];
+  endMs: number;
+  /** Connect targets' hosts (addresses, names) → the node they are, for connections that never got a peer name. */
+  hostNames: ReadonlyMap<string, string>;
+}
+
+/** A client connection as the agents reported it. */
+interface Conn {
+  node: string;
+  connId: string;
+  proto: string;
+  /** The port of its connect URI. */
+  port: number | null;
+  to: string;
+  lines: RecordedLine[];
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+
+function hostOf(target: string | null): string | null {
+  if (target === null) return null;
+  const m = /^[a-z]+:\/\/(\[[^\]]+\]|[^/:?]+)/i.exec(target);
+  return m?.[1] ?? null;
+}
+
+/** Client connections, by node and conn_id, with every line about them in time order. */
+export function clientConnections(rec: Recording): Conn[] {
+  const conns = new Map<string, Conn>();
+  for (const r of rec.lines) {
+    const l = r.line;
+    if (l.side !== "client" || typeof l.conn_id !== "string") continue;
+    const key = `${r.node}/${l.conn_id}`;
+    let c = conns.get(key);
+    if (c === undefined) {
+      const port = /:(\d+)(?:[/?]|$)/.exec(str(l.target) ?? "")?.[1];
+      c = {
+        node: r.node,
+        connId: l.conn_id,
+        proto: String(l.proto),
+        port: port === undefined ? null : Number(port),
+        to: "?",
+        lines: [],
+      };
+      conns.set(key, c);
+    }
+    c.lines.push(r);
+    const host = hostOf(str(l.target));
+    const to = str(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
+    if (to !== null && (c.to === "?" || str(l.peer_name) !== null)) c.to = to;
+  }
+  for (const c of conns.values()) c.lines.sort((a, b) => a.atMs - b.atMs);
+  return [...conns.values()];
+}
+
+function matcher(glob: string | undefined): (name: string) => boolean {
+  return glob === undefined ? () => true : picomatch(glob);
+}
+
+export function selectorText(e: LabExpectation): string {
+  return `${e.from ?? "*"} → ${e.to ?? "*"}${e.port ? `:${e.port}` : ""}${e.proto ? ` ${e.proto}` : ""}`;
+}
+
+function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
+  const from = matcher(e.from);
+  const to = matcher(e.to);
+  return conns.filter(
+    (c) =>
+      from(c.node) &&
+      to(c.to) &&
+      (e.proto === undefined || c.proto === e.proto) &&
+      (e.port === undefined || c.port === e.port),
+  );
+}
+
+const label = (c: Conn) => `${c.node} → ${c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}`;
+
+const events = (c: Conn, name: string) =>
+  c.lines.filter((r) => r.line.type === "event" && r.line.event === name);
+
+/** The newest reason the connection gave for being down, if any. */
+function lastTrouble(c: Conn, beforeMs = Number.POSITIVE_INFINITY): string {
+  const bad = c.lines.filter(
+    (r) =>
+      r.atMs <= beforeMs &&
+      r.line.type === "event" &&
+      (r.line.event === "reconnecting" ||
+        r.line.event === "disconnected" ||
+        r.line.event === "error"),
+  );
+  const last = bad.at(-1);
+  const reason = last ? str(last.line.reason) : null;
+  return reason === null ? "" : ` (last: ${reason})`;
+}
+
+interface Verdicts {
+  passed: boolean;
+  expected: string;
+  measured: string[];
+  atS: number | null;
+}
+
+function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
+  const kind = kindsOf(e)[0];
+  // throughput and loss after a step: only rounds that started after it ran
+  const since =
+    e.after === undefined ? null : (rec.steps.find((s) => s.name === e.after)?.atMs ?? null);
+  if (kind === "no_crash") return noCrash(rec);
+  if (conns.length === 0) {
+    const all = clientConnections(rec).map(label);
+    return {
+      passed: false,
+      expected: "a connection that matches",
+      measured: [
+        `no connection matches ${selectorText(e)}; the lab has: ${all.join(", ") || "none"}`,
+      ],
+      atS: null,
+    };
+  }
+  switch (kind) {
+    case "connected_within": {
+      const within = parseDelay(e.connected_within ?? "") ?? 0;
+      const measured: string[] = [];
+      let passed = true;
+      let worst: number | null = null;
+      for (const c of conns) {
+        const first = events(c, "connected")[0];
+        if (first !== undefined && first.atMs <= within) {
+          measured.push(
+            `${label(c)}: connected ${first.atMs <= 0 ? "before the start" : `after ${secs(first.atMs)}`}`,
+          );
+          worst = Math.max(worst ?? 0, first.atMs);
+        } else {
+          passed = false;
+          measured.push(
+            first === undefined
+              ? `${label(c)}: never connected${lastTrouble(c)}`
+              : `${label(c)}: connected only after ${secs(first.atMs)}${lastTrouble(c, first.atMs)}`,
+          );
+          worst = within;
+        }
+      }
+      return {
+        passed,
+        expected: `connected within ${e.connected_within}`,
+        measured,
+        atS: worst === null ? null : worst / 1000,
+      };
+    }
+    case "never_connects": {
+      const measured: string[] = [];
+      let passed = true;
+      let at: number | null = null;
+      for (const c of conns) {
+        const first = events(c, "connected")[0];
+        if (first === undefined)
+          measured.push(`${label(c)}: never connected in ${secs(rec.endMs)}${lastTrouble(c)}`);
+        else {
+          passed = false;
+          at = at === null ? first.atMs : Math.min(at, first.atMs);
+          measured.push(`${label(c)}: connected at ${secs(first.atMs)}`);
+        }
+      }
+      return { passed, expected: "never connects", measured, atS: at === null ? null : at / 1000 };
+    }
+    case "reconnects_within": {
+      const step = rec.steps.find((s) => s.name === e.after);
+      const within = parseDelay(e.reconnects_within ?? "") ?? 0;
+      const expected = `connected again within ${e.reconnects_within} after step ${e.after}`;
+      if (step === undefined)
+        return { passed: false, expected, measured: [`step ${e.after} did not run`], atS: null };
+      const deadline = step.atMs + within;
+      const measured: string[] = [];
+      let passed = true;
+      let worst = 0;
+      for (const c of conns) {
+        const again = events(c, "connected").find((r) => r.atMs > step.atMs);
+        const dropped = c.lines.some(
+          (r) =>
+            r.atMs > step.atMs &&
+            r.line.type === "event" &&
+            (r.line.event === "disconnected" || r.line.event === "reconnecting"),
+        );
+        if (again !== undefined && again.atMs <= deadline) {
+          measured.push(
+            `${label(c)}: connected again ${secs(again.atMs - step.atMs)} after the step`,
+          );
+          worst = Math.max(worst, again.atMs - step.atMs);
+        } else if (again === undefined && !dropped && stateAt(c, deadline) === "connected") {
+          measured.push(`${label(c)}: stayed connected`);
+        } else {
+          passed = false;
+          worst = within;
+          measured.push(
+            again === undefined
+              ? `${label(c)}: not connected again by ${secs(deadline)}${lastTrouble(c)}`
+              : `${label(c)}: connected again only ${secs(again.atMs - step.atMs)} after the step`,
+          );
+        }
+      }
+      return { passed, expected, measured, atS: (step.atMs + worst) / 1000 };
+    }
+    case "throughput": {
+      const lo = e.throughput_at_least === undefined ? null : bpsOf(e.throughput_at_least);
+      const hi = e.throughput_at_most === undefined ? null : bpsOf(e.throughput_at_most);
+      const expected = [
+        lo === null ? null : `≥ ${formatBits(lo)}`,
+        hi === null ? null : `≤ ${formatBits(hi)}`,
+      ]
+        .filter(Boolean)
+        .join(" and ");
+      return perConnection(
+        conns,
+        e,
+        `throughput${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
+        (c) => {
+          const rounds = roundsOf(c, e.direction, since);
+          if (rounds.length === 0)
+            return { ok: false, text: "no bandwidth round finished (is monitor-bandwidth on?)" };
+          const mean = rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
+          const ok = (lo === null || mean >= lo) && (hi === null || mean <= hi);
+          return { ok, text: `${formatBits(mean)} (mean of ${rounds.length} rounds)` };
+        },
+      );
+    }
+    case "loss": {
+      const lo = e.loss_at_least === undefined ? null : (parsePercent(e.loss_at_least) ?? 0);
+      const hi = e.loss_at_most === undefined ? null : (parsePercent(e.loss_at_most) ?? 100);
+      const expected = [lo === null ? null : `≥ ${lo}%`, hi === null ? null : `≤ ${hi}%`]
+        .filter(Boolean)
+        .join(" and ");
+      return perConnection(
+        conns,
+        e,
+        `loss${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
+        (c) => {
+          if (c.proto !== "udp") return { ok: false, text: "not UDP: loss is not measured" };
+          const rounds = roundsOf(c, e.direction, since);
+          const sent = rounds.reduce((s, r) => s + r.sent, 0);
+          const lost = rounds.reduce((s, r) => s + r.lost, 0);
+          if (sent === 0)
+            return { ok: false, text: "no UDP round finished (is monitor-bandwidth on?)" };
+          const pct = (100 * lost) / sent;
+          const ok = (lo === null || pct >= lo) && (hi === null || pct <= hi);
+          return {
+            ok,
+            text: `${pct.toFixed(2)}% (${lost} of ${sent} datagrams, ${rounds.length} rounds)`,
+          };
+        },
+      );
+    }
+    case "rtt_p99_at_most": {
+      const limit = parseDelay(e.rtt_p99_at_most ?? "") ?? 0;
+      return perConnection(conns, e, `RTT p99 ≤ ${e.rtt_p99_at_most}`, (c) => {
+        const last = c.lines.filter((r) => r.line.type === "stats" && r.line.rtt).at(-1);
+        const p99 = last ? Number((last.line.rtt as { p99_ms?: unknown }).p99_ms) : Number.NaN;
+        if (!Number.isFinite(p99)) return { ok: false, text: "no RTT sample" };
+        return { ok: p99 <= limit, text: `p99 ${p99.toFixed(3)} ms` };
+      });
+    }
+    default:
+      return {
+        passed: false,
+        expected: "one thing to check",
+        measured: ["nothing checked"],
+        atS: null,
+      };
+  }
+}
+
+function stateAt(c: Conn, ms: number): string | null {
+  const last = c.lines.filter((r) => r.atMs <= ms && r.line.type === "stats").at(-1);
+  return last ? String(last.line.state) : null;
+}
+
+interface Round {
+  bps: number;
+  sent: number;
+  lost: number;
+}
+
+/**
+ * The round results a client printed (the receiver's figures), in one
+ * direction or both; with `sinceMs`, only rounds that started after it.
+ */
+function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null): Round[] {
+  return events(c, "round")
+    .filter((r) => {
+      if (sinceMs === null) return true;
+      const duration =
+        Number((r.line.result as { duration_s?: unknown } | undefined)?.duration_s) || 0;
+      return r.atMs - duration * 1000 >= sinceMs;
+    })
+    .map((r) => r.line.result as Record<string, unknown> | undefined)
+    .filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null)
+    .filter((r) => direction === undefined || r.direction === direction)
+    .map((r) => ({
+      bps: Number(r.bps) || 0,
+      sent: Number(r.sent_packets) || 0,
+      lost: Number(r.lost) || 0,
+    }));
+}
+
+function perConnection(
+  conns: Conn[],
+  _e: LabExpectation,
+  expected: string,
+  judge: (c: Conn) => { ok: boolean; text: string },
+): Verdicts {
+  const measured: string[] = [];
+  let passed = true;
+  for (const c of conns) {
+    const v = judge(c);
+    if (!v.ok) passed = false;
+    measured.push(`${label(c)}: ${v.text}`);
+  }
+  return { passed, expected, measured, atS: null };
+}
+
+/** Agents that exited or restarted when no step made them. */
+function noCrash(rec: Recording): Verdicts {
+  const measured: string[] = [];
+  const problems: string[] = [];
+  let at: number | null = null;
+  for (const n of rec.nodes.filter((x) => x.role === "node")) {
+    const mine = rec.steps.filter((s) => s.target === n.name && s.ok);
+    const allowedStarts =
+      1 + mine.filter((s) => s.action === "start" || s.action === "restart").length;
+    const starts = rec.lines.filter(
+      (r) => r.node === n.name && r.line.type === "event" && r.line.event === "started",
+    );
+    const lastContainerStep = mine
+      .filter((s) => ["kill", "stop", "start", "restart"].includes(s.action))
+      .at(-1);
+    const leftDown = lastContainerStep?.action === "kill" || lastContainerStep?.action === "stop";
+    if (n.state !== "running" && n.state !== "paused" && !leftDown) {
+      problems.push(`${n.name} is ${stateText(n)} and no step stopped it`);
+    }
+    if (starts.length > allowedStarts) {
+      const extra = starts[allowedStarts];
+      at = extra === undefined ? at : Math.min(at ?? extra.atMs, extra.atMs);
+      problems.push(
+        `${n.name}'s agent started ${starts.length} times, steps (re)started it ${allowedStarts - 1} times`,
+      );
+    }
+  }
+  if (problems.length === 0)
+    measured.push("every agent ran from start to end, but for the steps' own kills and restarts");
+  return {
+    passed: problems.length === 0,
+    expected: "no agent exits or restarts unless a step does it",
+    measured: problems.length > 0 ? problems : measured,
+    atS: at === null ? null : at / 1000,
+  };
+}
+
+const afterText = (e: LabExpectation) => (e.after === undefined ? "" : ` after step ${e.after}`);
+
+const KIND_LABELS: Record<string, string> = {
+  connected_within: "connects",
+  never_connects: "never connects",
+  reconnects_within: "reconnects",
+  throughput: "throughput",
+  loss: "loss",
+  rtt_p99_at_most: "RTT p99",
+};
+
+/** The expectation's own name, or a short one: what it selects and what it checks (the bounds are in `expected`). */
+export function expectationName(e: LabExpectation): string {
+  if (e.name !== undefined) return e.name;
+  const kind = kindsOf(e)[0] ?? "";
+  if (kind === "no_crash") return "no agent crashed";
+  const dir = e.direction && (kind === "throughput" || kind === "loss") ? ` ${e.direction}` : "";
+  return `${selectorText(e)}: ${KIND_LABELS[kind] ?? kind}${dir}`;
+}
+
+/** Every expectation of the lab, judged. */
+export function evaluate(
+  expectations: readonly LabExpectation[],
+  rec: Recording,
+): ExpectationResult[] {
+  const conns = clientConnections(rec);
+  return expectations.map((e, index) => {
+    const v = check(e, rec, select(e, conns));
+    return {
+      index,
+      name: expectationName(e),
+      verdict: v.passed ? "passed" : "failed",
+      expected: v.expected,
+      measured: v.measured.join("; "),
+      atS: v.atS,
+    };
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * Reports of `conntest-lab test` runs: the plain-text summary printed at the
+ * end, a JSON report and a JUnit XML report for CI. Pure: the caller writes
+ * the strings wherever they go.
+ */
+import junitModule, { type Builder } from "junit-report-builder";
+import { tableText } from "../dashboard/table-text.js";
+
+export type Verdict = "passed" | "failed";
+export interface ExpectationResult {
+  /** Position in the lab file's expect list (0-based). */
+  index: number;
+  /** Test case name: the expectation's `name`, or a generated one like "client → server tcp: connected within 10s". */
+  name: string;
+  verdict: Verdict;
+  /** What was expected, e.g. "connected within 10s", "loss ≤ 12% (at least 8%)". */
+  expected: string;
+  /** What was measured, e.g. "connected after 1.2s", "loss 9.94% over 5000 datagrams", "never connected". */
+  measured: string;
+  /** When it was decided or went wrong, seconds from the start of the run; null when it is about the whole run. */
+  atS: number | null;
+}
+export interface StepResult {
+  /** Step name, or "step N" (1-based). */
+  name: string;
+  /** Planned time, seconds from the start of the run. */
+  atS: number;
+  /** e.g. "kill server", "impair r wan: loss 5%". */
+  action: string;
+  ok: boolean;
+  /** Docker's answer or the error, one line. */
+  detail: string;
+}
+export interface LabTestResult {
+  file: string;
+  lab: string;
+  /** ISO time of the start. */
+  startedAt: string;
+  /** Whole run, bring-up and teardown included. */
+  durationS: number;
+  /** passed: every expectation held; failed: one did not; error: the lab could not be tested (bad file, engine, bring-up). */
+  outcome: "passed" | "failed" | "error";
+  /** For outcome error: one line saying what and what to do. */
+  error: string | null;
+  steps: StepResult[];
+  expectations: ExpectationResult[];
+}
+
+/**
+ * The package is CommonJS (`module.exports = builder`) but its typings say
+ * `export default`, so under NodeNext TypeScript sees the namespace while Node
+ * hands over the builder itself. Take whichever is there.
+ */
+const rootBuilder: Builder =
+  (junitModule as unknown as { default?: Builder }).default ?? (junitModule as unknown as Builder);
+
+/** Seconds with one decimal: "41.2 s". */
+function seconds(s: number): string {
+  return `${s.toFixed(1)} s`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "step kill-server", or "step 3" as it is when the step has no name of its own. */
+function stepLabel(step: StepResult): string {
+  return /^step \d+$/.test(step.name) ? step.name : `step ${step.name}`;
+}
+
+/** Longest measured text in the summary table. */
+const MEASURED_CELL = 100;
+
+/** "expected …; measured …[ at 12.3 s]". */
+function expectationMessage(e: ExpectationResult): string {
+  const at = e.atS === null ? "" : ` at ${seconds(e.atS)}`;
+  return `expected ${e.expected}; measured ${e.measured}${at}`;
+}
+
+/** "kill server at 5.0 s failed: …". */
+function stepMessage(step: StepResult): string {
+  return `${step.action} at ${seconds(step.atS)} failed: ${step.detail}`;
+}
+
+function fileTitle(r: LabTestResult): string {
+  return r.lab === "" ? r.file : `${r.file} (lab ${r.lab})`;
+}
+
+function headerLine(r: LabTestResult): string {
+  const total = r.expectations.length;
+  const failed = r.expectations.filter((e) => e.verdict === "failed").length;
+  const failedSteps = r.steps.filter((s) => !s.ok).length;
+  switch (r.outcome) {
+    case "passed":
+      return `${fileTitle(r)}: PASSED, ${total - failed}/${total} expectations, ${seconds(r.durationS)}`;
+    case "failed": {
+      const stepPart =
+        failedSteps > 0 ? `, ${failedSteps} ${failedSteps === 1 ? "step" : "steps"} failed` : "";
+      return `${fileTitle(r)}: FAILED, ${failed} of ${total} expectations failed${stepPart}, ${seconds(r.durationS)}`;
+    }
+    case "error":
+      return `${fileTitle(r)}: ERROR: ${r.error ?? "unknown error"}`;
+  }
+}
+
+function fileBlock(r: LabTestResult): string[] {
+  const lines = [headerLine(r)];
+  if (r.expectations.length > 0) {
+    const rows = r.expectations.map((e) => [
+      e.verdict === "passed" ? "PASS" : "FAIL",
+      e.name,
+      e.expected,
+      // the table stays readable with many connections; the ✗ lines, JSON and JUnit carry it whole
+      e.measured.length > MEASURED_CELL ? `${e.measured.slice(0, MEASURED_CELL - 1)}…` : e.measured,
+      e.atS === null ? "" : seconds(e.atS),
+    ]);
+    const table = tableText(["result", "expectation", "expected", "measured", "at"], rows);
+    lines.push(...table.split("\n").map((l) => `  ${l}`));
+  }
+  for (const e of r.expectations) {
+    if (e.verdict === "failed") lines.push(`  ✗ ${e.name}: ${expectationMessage(e)}`);
+  }
+  for (const s of r.steps) {
+    if (!s.ok)
+      lines.push(`  ! ${stepLabel(s)} at ${seconds(s.atS)} (${s.action}) failed: ${s.detail}`);
+  }
+  return lines;
+}
+
+/**
+ * What `conntest-lab test` prints at the end: a block per lab file (header,
+ * table of expectations, failed expectations and steps), a blank line
+ * between blocks, and a totals line. No trailing newline, no colours.
+ */
+export function summaryText(results: readonly LabTestResult[]): string {
+  const blocks = results.map((r) => fileBlock(r).join("\n"));
+  const count = (o: LabTestResult["outcome"]) => results.filter((r) => r.outcome === o).length;
+  const all = results.flatMap((r) => r.expectations);
+  const passedExp = all.filter((e) => e.verdict === "passed").length;
+  const totals =
+    `${plural(results.length, "lab file")}: ${count("passed")} passed, ${count("failed")} failed, ` +
+    `${plural(count("error"), "error")}; ` +
+    `${plural(all.length, "expectation")}: ${passedExp} passed, ${all.length - passedExp} failed`;
+  return [...blocks, totals].join("\n\n");
+}
+
+/** JSON report: `{ version: 1, passed, files }`, two-space indented, ending in a newline. */
+export function jsonReport(results: readonly LabTestResult[]): string {
+  const passed = results.every((r) => r.outcome === "passed");
+  return `${JSON.stringify({ version: 1, passed, files: results }, null, 2)}\n`;
+}
+
+/**
+ * JUnit XML: a testsuite per lab file, a testcase per expectation, one
+ * "bring-up" testcase with an error for a file that could not be tested, and
+ * a failing testcase per step that did not run.
+ */
+export function junitXml(results: readonly LabTestResult[]): string {
+  const builder = rootBuilder.newBuilder();
+  for (const r of results) {
+    const className = r.lab === "" ? r.file : r.lab;
+    const suite = builder
+      .testSuite()
+      .name(r.lab === "" ? `lab (${r.file})` : `lab ${r.lab} (${r.file})`)
+      .timestamp(r.startedAt)
+      .time(r.durationS);
+    if (r.outcome === "error") {
+      const message = r.error ?? "unknown error";
+      suite.testCase().className(className).name("bring-up").error(message, "error", message);
+    }
+    for (const e of r.expectations) {
+      const tc = suite.testCase().className(className).name(e.name);
+      if (e.verdict === "failed") tc.failure(expectationMessage(e));
+    }
+    for (const s of r.steps) {
+      if (!s.ok) suite.testCase().className(className).name(stepLabel(s)).failure(stepMessage(s));
+    }
+  }
+  return builder.build();
+}

@@ -1,0 +1,293 @@
+/**
+ * `conntest-lab test`: one lab file run headless. Bring it up, record every
+ * agent line from the containers' log streams, run the scenario on its
+ * timeline, judge the expectations, and always tear the lab down (also on a
+ * failure and on Ctrl-C).
+ */
+import type Docker from "dockerode";
+import type { NodeInfo } from "../dashboard/node-info.js";
+import { removeLab } from "../docker/apply.js";
+import { execIn } from "../docker/exec.js";
+import { LabFeed } from "../docker/lab-feed.js";
+import { clearImpairmentCommands, impairmentCommands } from "../lab/impairment-commands.js";
+import type { Lab, LabStep } from "../lab/lab-types.js";
+import { containerAction, dockerReason, findNode, networkAction } from "../lab-cli/chaos.js";
+import {
+  bringUp,
+  checkedLab,
+  dockerPlanOf,
+  LAB_EXIT,
+  LabFailure,
+  type LabIo,
+  labContainers,
+} from "../lab-cli/commands.js";
+import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
+import type { LabTestResult, StepResult } from "./report.js";
+import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
+
+export class Interrupted extends Error {}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Interrupted());
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done() {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Addresses and names a connect URI may use for a node → that node (for connections that never connected). */
+function hostNamesOf(
+  lab: Lab,
+  plan: import("../lab/address-plan.js").LabPlan,
+): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const n of plan.nodes) {
+    names.set(n.name, n.name);
+    for (const a of n.attachments) if (a.address !== "") names.set(a.address, n.name);
+  }
+  // a port forward: the router's outside address stands for the inside node
+  for (const r of lab.routers ?? [])
+    for (const f of r.nat?.forward ?? []) {
+      const outside = r.interfaces.find((i) => i.network === f.on);
+      if (outside) names.set(outside.address, f.to);
+    }
+  return names;
+}
+
+const STEP_TARGET = (step: LabStep): string | null =>
+  step.kill ??
+  step.stop ??
+  step.start ??
+  step.restart ??
+  step.pause ??
+  step.unpause ??
+  step.disconnect?.node ??
+  step.connect?.node ??
+  step.impair?.on ??
+  step.clear?.on ??
+  null;
+
+/** The interface of a container on a lab network, found inside it by its planned address. */
+function interfaceScript(address: string): string {
+  return `IF=$(ip -o -4 addr show | awk -v a="${address}/" 'index($4, a) == 1 { print $2; exit }')
+[ -n "$IF" ] || { echo "no interface with address ${address}"; exit 1; }`;
+}
+
+async function impairStep(docker: Docker, lab: string, step: LabStep): Promise<string> {
+  const target = step.impair ?? step.clear;
+  if (target === undefined) return "";
+  const info = await findNode(docker, target.on, lab);
+  const hook = info.Labels["org.conntest-lab.role"] === "router" ? "FORWARD" : "OUTPUT";
+  const planned = new Map(
+    (info.Labels["org.conntest-lab.addresses"] ?? "")
+      .split(",")
+      .map((p) => p.split("=") as [string, string]),
+  );
+  const address = planned.get(target.network);
+  if (address === undefined) throw new Error(`${target.on} has no interface on ${target.network}`);
+  let lines: string[];
+  if (step.impair !== undefined) {
+    const made = impairmentCommands(step.impair, "$IF", {
+      hook,
+      netemAvailable: true,
+      at: "impair",
+    });
+    if (made.errors.length > 0) throw new Error(made.errors.join("; "));
+    lines = made.lines;
+  } else lines = clearImpairmentCommands("$IF", hook);
+  const result = await execIn(docker, info.Id, `${interfaceScript(address)}\n${lines.join("\n")}`);
+  if (result.code !== 0)
+    throw new Error(
+      `exit ${result.code}: ${result.output.trim().split("\n").pop() ?? "no output"}`,
+    );
+  return `${step.impair ? "impaired" : "cleared"} ${target.on} on ${target.network}`;
+}
+
+async function runStep(docker: Docker, lab: string, p: PlannedStep): Promise<string> {
+  const step = p.step;
+  switch (p.action) {
+    case "kill":
+    case "stop":
+    case "start":
+    case "restart":
+    case "pause":
+    case "unpause":
+      return containerAction(docker, p.action, String(step[p.action]), lab);
+    case "disconnect":
+    case "connect": {
+      const t = step[p.action];
+      if (t === undefined) return "";
+      return networkAction(docker, p.action, t.node, t.network, lab);
+    }
+    case "impair":
+    case "clear":
+      return impairStep(docker, lab, step);
+    case "wait":
+      // the schedule already placed the next step after the wait
+      return `waited ${step.wait}`;
+  }
+}
+
+export interface RunOptions {
+  signal: AbortSignal;
+  /** Whether this kernel has netem (probed once for all files). */
+  netemAvailable: boolean;
+  image: string;
+}
+
+/**
+ * One file. A bad file or environment comes back as outcome "error" (the
+ * lab is not created); Ctrl-C throws Interrupted after the teardown.
+ */
+export async function runLabTest(
+  docker: Docker,
+  file: string,
+  io: LabIo,
+  options: RunOptions,
+): Promise<LabTestResult> {
+  const startedAt = new Date();
+  const result = (
+    outcome: LabTestResult["outcome"],
+    fields: Partial<LabTestResult> = {},
+  ): LabTestResult => ({
+    file,
+    lab: "",
+    startedAt: startedAt.toISOString(),
+    durationS: (Date.now() - startedAt.getTime()) / 1000,
+    outcome,
+    error: null,
+    steps: [],
+    expectations: [],
+    ...fields,
+  });
+
+  let lab: Lab;
+  let addressPlan: import("../lab/address-plan.js").LabPlan;
+  try {
+    ({ lab, plan: addressPlan } = await checkedLab(docker, file, io, options.netemAvailable));
+    if ((await labContainers(docker, lab.name)).length > 0)
+      throw new LabFailure(
+        `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
+        LAB_EXIT.badInput,
+      );
+  } catch (err) {
+    if (err instanceof LabFailure) return result("error", { error: err.message });
+    throw err;
+  }
+  if ((lab.expect ?? []).length === 0)
+    return result("error", {
+      lab: lab.name,
+      error: `${file} has no expect: section; nothing to test`,
+    });
+
+  const planned = scheduleSteps(lab.scenario ?? []);
+  const lengthMs = runLengthMs(lab, planned);
+  io.out(
+    `test ${file}: lab ${lab.name}, ${planned.length} steps, ${lab.expect?.length} expectations, run of ${(lengthMs / 1000).toFixed(0)} s\n`,
+  );
+
+  const lines: RecordedLine[] = [];
+  let nodes: NodeInfo[] = [];
+  let t0 = Number.POSITIVE_INFINITY;
+  const steps: RecordedStep[] = [];
+  const stepResults: StepResult[] = [];
+  let feed: LabFeed | null = null;
+  try {
+    try {
+      const plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
+      await bringUp(docker, plan, io);
+    } catch (err) {
+      if (err instanceof LabFailure && err.code === LAB_EXIT.interrupted) throw new Interrupted();
+      if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
+      throw err;
+    }
+    t0 = Date.now();
+    feed = new LabFeed(docker, lab.name, {
+      line: (node, line) => {
+        const time = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
+        lines.push({ node, atMs: (Number.isFinite(time) ? time : Date.now()) - t0, line });
+      },
+      nodes: (list) => {
+        nodes = list;
+      },
+      problem: (text) => io.err(`  engine: ${text}\n`),
+    });
+    await feed.start();
+    io.out(`  running: t=0 at ${new Date(t0).toISOString()}\n`);
+
+    for (const p of planned) {
+      await sleep(t0 + p.atMs - Date.now(), options.signal);
+      const doneAt = Date.now() - t0;
+      let ok = true;
+      let detail: string;
+      try {
+        detail = await runStep(docker, lab.name, p);
+      } catch (err) {
+        ok = false;
+        detail = dockerReason(err);
+      }
+      steps.push({ name: p.name, atMs: doneAt, action: p.action, target: STEP_TARGET(p.step), ok });
+      stepResults.push({ name: p.name, atS: p.atMs / 1000, action: p.text, ok, detail });
+      io.out(
+        `  ${(doneAt / 1000).toFixed(1).padStart(6)} s  ${p.text}: ${ok ? detail : `FAILED: ${detail}`}\n`,
+      );
+    }
+    // the run goes on until every expectation can be decided
+    while (Date.now() - t0 < lengthMs) {
+      await sleep(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
+      const up = new Set(
+        lines
+          .filter(
+            (l) =>
+              l.line.type === "stats" && l.line.side === "client" && l.line.state === "connected",
+          )
+          .map((l) => `${l.node}/${String(l.line.conn_id)}`),
+      ).size;
+      if (Date.now() - t0 < lengthMs)
+        io.out(
+          `  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  of ${(lengthMs / 1000).toFixed(0)} s (${up} client connections reported connected so far)\n`,
+        );
+    }
+    feed.refresh();
+    await sleep(300, options.signal);
+    const endMs = Date.now() - t0;
+    feed.stop();
+    feed = null;
+    const expectations = evaluate(lab.expect ?? [], {
+      lines,
+      steps,
+      nodes,
+      endMs,
+      hostNames: hostNamesOf(lab, addressPlan),
+    });
+    const failed =
+      expectations.some((e) => e.verdict === "failed") || stepResults.some((s) => !s.ok);
+    return result(failed ? "failed" : "passed", {
+      lab: lab.name,
+      steps: stepResults,
+      expectations,
+    });
+  } finally {
+    feed?.stop();
+    // always: passed, failed, interrupted or crashed; a second Ctrl-C must not cut it short
+    const keepGoing = () => io.out("  still removing the lab; it ends by itself in a moment\n");
+    process.on("SIGINT", keepGoing);
+    process.on("SIGTERM", keepGoing);
+    try {
+      const removed = await removeLab(docker, lab.name, () => {});
+      if (removed.containers + removed.networks > 0)
+        io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
+    } finally {
+      process.off("SIGINT", keepGoing);
+      process.off("SIGTERM", keepGoing);
+    }
+  }
+}

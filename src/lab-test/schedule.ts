@@ -1,0 +1,117 @@
+/**
+ * When each scenario step runs and how long a test run lasts. Pure: times
+ * are milliseconds from the start of the run (every agent started).
+ */
+import { parseRate } from "../agent/units.js";
+import type { Lab, LabStep } from "../lab/lab-types.js";
+import { parseDelay } from "../lab/validate-lab.js";
+import { actionOf, type StepAction } from "../lab/validate-scenario.js";
+
+export interface PlannedStep {
+  index: number;
+  /** The step's name, or "step N" (1-based). */
+  name: string;
+  atMs: number;
+  action: StepAction;
+  /** e.g. "kill server", "impair r wan: rate 20mbit, loss 5%", "wait 10s". */
+  text: string;
+  step: LabStep;
+}
+
+const ms = (text: string | undefined): number => (text === undefined ? 0 : (parseDelay(text) ?? 0));
+
+export function describeStep(step: LabStep): string {
+  const action = actionOf(step);
+  switch (action) {
+    case "disconnect":
+      return `disconnect ${step.disconnect?.node} from ${step.disconnect?.network}`;
+    case "connect":
+      return `connect ${step.connect?.node} to ${step.connect?.network}`;
+    case "impair": {
+      const i = step.impair;
+      if (i === undefined) return "impair";
+      const parts = (["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const)
+        .filter((k) => i[k] !== undefined)
+        .map((k) => `${k} ${String(i[k])}`);
+      return `impair ${i.on} ${i.network}: ${parts.join(", ")}`;
+    }
+    case "clear":
+      return `clear ${step.clear?.on} ${step.clear?.network}`;
+    case "wait":
+      return `wait ${step.wait}`;
+    case undefined:
+      return "nothing";
+    default:
+      return `${action} ${String(step[action])}`;
+  }
+}
+
+/**
+ * A step with `at` runs at that time; one without runs right after the
+ * previous step (after its wait, for a wait step). Steps run in file order;
+ * an `at` earlier than the previous step's time runs at once after it.
+ */
+export function scheduleSteps(steps: readonly LabStep[]): PlannedStep[] {
+  const planned: PlannedStep[] = [];
+  let cursor = 0;
+  steps.forEach((step, index) => {
+    const action = actionOf(step) ?? "wait";
+    const atMs = step.at === undefined ? cursor : Math.max(cursor, ms(step.at));
+    planned.push({
+      index,
+      name: step.name ?? `step ${index + 1}`,
+      atMs,
+      action,
+      text: describeStep(step),
+      step,
+    });
+    cursor = atMs + (action === "wait" ? ms(step.wait) : 0);
+  });
+  return planned;
+}
+
+/** When the last step is over (its wait included). */
+export function scenarioEndMs(planned: readonly PlannedStep[]): number {
+  return planned.reduce(
+    (end, p) => Math.max(end, p.atMs + (p.action === "wait" ? ms(p.step.wait) : 0)),
+    0,
+  );
+}
+
+/** Throughput, loss and RTT need some bandwidth rounds: a run with them lasts at least this long. */
+export const MEASURING_RUN_MS = 15_000;
+
+/**
+ * Long enough for the scenario, for `duration`, and for every expectation to
+ * be decided: a connected_within or reconnects_within window closes before
+ * the end, and measuring expectations get MEASURING_RUN_MS.
+ */
+export function runLengthMs(lab: Lab, planned: readonly PlannedStep[]): number {
+  let end = Math.max(ms(lab.duration), scenarioEndMs(planned) + 1000);
+  const byName = new Map(planned.map((p) => [p.step.name, p]));
+  for (const e of lab.expect ?? []) {
+    if (e.connected_within !== undefined) end = Math.max(end, ms(e.connected_within) + 500);
+    if (e.reconnects_within !== undefined) {
+      const step = byName.get(e.after);
+      end = Math.max(end, (step?.atMs ?? 0) + ms(e.reconnects_within) + 500);
+    }
+    const measuring =
+      e.throughput_at_least !== undefined ||
+      e.throughput_at_most !== undefined ||
+      e.loss_at_least !== undefined ||
+      e.loss_at_most !== undefined ||
+      e.rtt_p99_at_most !== undefined;
+    if (measuring) end = Math.max(end, MEASURING_RUN_MS);
+    if (e.never_connects) end = Math.max(end, 5000);
+  }
+  return end;
+}
+
+/** Bits per second of a rate text; 0 when it does not parse (validation refused it before). */
+export function bpsOf(text: string): number {
+  try {
+    return parseRate(text);
+  } catch {
+    return 0;
+  }
+}

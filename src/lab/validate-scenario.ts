@@ -1,0 +1,251 @@
+/**
+ * Semantic checks of a lab's `scenario`, `expect` and `duration`: one action
+ * per step, references to nodes, routers, networks and steps that exist,
+ * durations, rates and percentages that parse, expectations that say what
+ * they check. Pure: no I/O.
+ */
+import { parseRate } from "../agent/units.js";
+import { quote } from "../agent/usage-error.js";
+import { memberNames } from "./address-plan.js";
+import { netemFieldsOf } from "./impairment-commands.js";
+import type { Lab, LabExpectation, LabIssue, LabPath, LabStep } from "./lab-types.js";
+import { parseDelay, parsePercent, type ValidateOptions } from "./validate-lab.js";
+
+export const STEP_ACTIONS = [
+  "kill",
+  "stop",
+  "start",
+  "restart",
+  "pause",
+  "unpause",
+  "disconnect",
+  "connect",
+  "impair",
+  "clear",
+  "wait",
+] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+
+/** The one action key a step has (the schema allows several; validation refuses that). */
+export function actionOf(step: LabStep): StepAction | undefined {
+  return STEP_ACTIONS.find((a) => step[a] !== undefined);
+}
+
+/** What an expectation checks; an expectation checks exactly one thing. */
+export const EXPECTATION_KINDS = [
+  "connected_within",
+  "never_connects",
+  "reconnects_within",
+  "throughput",
+  "loss",
+  "rtt_p99_at_most",
+  "no_crash",
+] as const;
+export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
+
+export function kindsOf(e: LabExpectation): ExpectationKind[] {
+  const kinds: ExpectationKind[] = [];
+  if (e.connected_within !== undefined) kinds.push("connected_within");
+  if (e.never_connects !== undefined) kinds.push("never_connects");
+  if (e.reconnects_within !== undefined) kinds.push("reconnects_within");
+  if (e.throughput_at_least !== undefined || e.throughput_at_most !== undefined)
+    kinds.push("throughput");
+  if (e.loss_at_least !== undefined || e.loss_at_most !== undefined) kinds.push("loss");
+  if (e.rtt_p99_at_most !== undefined) kinds.push("rtt_p99_at_most");
+  if (e.no_crash !== undefined) kinds.push("no_crash");
+  return kinds;
+}
+
+function names(all: Iterable<string>): string {
+  const list = [...all].map((n) => quote(n));
+  return list.length === 0 ? "(none)" : list.join(", ");
+}
+
+export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const add = (path: LabPath, message: string, expected?: string) =>
+    issues.push(expected === undefined ? { path, message } : { path, message, expected });
+
+  const nodeNames = new Set((lab.nodes ?? []).flatMap(memberNames));
+  const routerNames = new Set((lab.routers ?? []).map((r) => r.name));
+  const containers = new Set([...nodeNames, ...routerNames]);
+  const networksOf = new Map<string, Set<string>>();
+  for (const n of lab.nodes ?? []) {
+    const nets = new Set([
+      ...(n.network ? [n.network] : []),
+      ...(n.networks ?? []).map((a) => a.network),
+    ]);
+    for (const m of memberNames(n)) networksOf.set(m, nets);
+  }
+  for (const r of lab.routers ?? [])
+    networksOf.set(r.name, new Set(r.interfaces.map((i) => i.network)));
+
+  const duration = (path: LabPath, text: string | undefined) => {
+    if (text !== undefined && parseDelay(text) === undefined)
+      add(path, `${quote(text)} is not a duration`, "a duration such as 500ms, 10s or 1.5s");
+  };
+  const percent = (path: LabPath, value: string | number | undefined) => {
+    if (value !== undefined && parsePercent(value) === undefined)
+      add(
+        path,
+        `${quote(String(value))} is not a percentage`,
+        "a percentage 0 to 100, e.g. 5% or 0.5",
+      );
+  };
+  const rate = (path: LabPath, text: string | undefined) => {
+    if (text === undefined) return;
+    try {
+      parseRate(text);
+    } catch {
+      add(path, `${quote(text)} is not a rate`, "a rate in bit/s, e.g. 20mbit, 500k or 1g");
+    }
+  };
+  const container = (path: LabPath, name: string) => {
+    if (!containers.has(name))
+      add(path, `unknown node or router ${quote(name)}`, `one of ${names(containers)}`);
+  };
+  const onNetwork = (path: LabPath, name: string, network: string) => {
+    const nets = networksOf.get(name);
+    if (nets !== undefined && !nets.has(network))
+      add(
+        path,
+        `${quote(name)} has no interface on network ${quote(network)}`,
+        `one of ${names(nets)}`,
+      );
+  };
+
+  duration(["duration"], lab.duration);
+
+  const stepNames = new Set<string>();
+  lab.scenario?.forEach((step, i) => {
+    const base: LabPath = ["scenario", i];
+    const actions = STEP_ACTIONS.filter((a) => step[a] !== undefined);
+    if (actions.length !== 1) {
+      add(
+        base,
+        actions.length === 0
+          ? "a step without an action"
+          : `a step with ${actions.length} actions (${actions.join(", ")})`,
+        `exactly one of ${STEP_ACTIONS.join(", ")}; split it into several steps`,
+      );
+    }
+    if (step.name !== undefined) {
+      if (stepNames.has(step.name))
+        add([...base, "name"], `step name ${quote(step.name)} is used twice`, "a unique name");
+      stepNames.add(step.name);
+    }
+    duration([...base, "at"], step.at);
+    duration([...base, "wait"], step.wait);
+    for (const a of ["kill", "stop", "start", "restart", "pause", "unpause"] as const) {
+      const target = step[a];
+      if (target !== undefined) container([...base, a], target);
+    }
+    for (const a of ["disconnect", "connect"] as const) {
+      const target = step[a];
+      if (target === undefined) continue;
+      container([...base, a, "node"], target.node);
+      onNetwork([...base, a, "network"], target.node, target.network);
+    }
+    for (const a of ["impair", "clear"] as const) {
+      const target = step[a];
+      if (target === undefined) continue;
+      container([...base, a, "on"], target.on);
+      onNetwork([...base, a, "network"], target.on, target.network);
+    }
+    const imp = step.impair;
+    if (imp !== undefined) {
+      rate([...base, "impair", "rate"], imp.rate);
+      for (const k of ["loss", "reorder", "duplicate"] as const)
+        percent([...base, "impair", k], imp[k]);
+      for (const k of ["delay", "jitter"] as const) duration([...base, "impair", k], imp[k]);
+      const settings = ["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const;
+      if (!settings.some((k) => imp[k] !== undefined))
+        add(
+          [...base, "impair"],
+          "an impairment that sets nothing",
+          "rate, loss, delay, jitter, reorder or duplicate; or use clear",
+        );
+      if (options.netemAvailable === false)
+        for (const k of netemFieldsOf(imp))
+          add(
+            [...base, "impair", k],
+            `this kernel has no netem (tc qdisc kind "netem" is unknown), so ${k} cannot be made`,
+            "rate and loss only (tbf and iptables work here), or a kernel with sch_netem",
+          );
+      if ((imp.jitter !== undefined || imp.reorder !== undefined) && imp.delay === undefined)
+        add(
+          [...base, "impair"],
+          "jitter and reorder need a delay",
+          "a delay as well, e.g. delay: 20ms",
+        );
+    }
+  });
+
+  lab.expect?.forEach((e, i) => {
+    const base: LabPath = ["expect", i];
+    const kinds = kindsOf(e);
+    if (kinds.length !== 1) {
+      add(
+        base,
+        kinds.length === 0
+          ? "an expectation that checks nothing"
+          : `an expectation that checks ${kinds.length} things (${kinds.join(", ")})`,
+        "exactly one of connected_within, never_connects, reconnects_within (with after), throughput_at_least/at_most, loss_at_least/at_most, rtt_p99_at_most, no_crash; split it",
+      );
+    }
+    duration([...base, "connected_within"], e.connected_within);
+    duration([...base, "reconnects_within"], e.reconnects_within);
+    duration([...base, "rtt_p99_at_most"], e.rtt_p99_at_most);
+    rate([...base, "throughput_at_least"], e.throughput_at_least);
+    rate([...base, "throughput_at_most"], e.throughput_at_most);
+    percent([...base, "loss_at_least"], e.loss_at_least);
+    percent([...base, "loss_at_most"], e.loss_at_most);
+    if (e.reconnects_within !== undefined && e.after === undefined)
+      add(
+        [...base, "reconnects_within"],
+        "reconnects_within without after",
+        "after: the name of the step that breaks the connections",
+      );
+    if (e.after !== undefined && !stepNames.has(e.after))
+      add(
+        [...base, "after"],
+        `unknown step ${quote(e.after)}`,
+        `the name of a step: ${names(stepNames)}`,
+      );
+    if (
+      e.after !== undefined &&
+      !kinds.some((k) => k === "reconnects_within" || k === "throughput" || k === "loss")
+    )
+      add(
+        [...base, "after"],
+        "after applies to reconnects_within, throughput and loss only",
+        "leave it out",
+      );
+    if (e.never_connects === false)
+      add(
+        [...base, "never_connects"],
+        "never_connects: false checks nothing",
+        "true, or connected_within",
+      );
+    if (e.no_crash === false)
+      add([...base, "no_crash"], "no_crash: false checks nothing", "true, or leave it out");
+    if (e.direction !== undefined && !kinds.some((k) => k === "throughput" || k === "loss"))
+      add([...base, "direction"], "direction applies to throughput and loss only", "leave it out");
+    if (kinds.includes("loss") && e.proto === "tcp")
+      add(
+        [...base, "proto"],
+        "loss is measured on UDP connections only",
+        "proto: udp, or leave proto out",
+      );
+    for (const k of ["from", "to"] as const) {
+      const glob = e[k];
+      if (glob !== undefined && !/[*?[{]/.test(glob) && !containers.has(glob))
+        add(
+          [...base, k],
+          `unknown node ${quote(glob)}`,
+          `a node name or a glob, e.g. ${[...nodeNames][0] ?? "client"}-*`,
+        );
+    }
+  });
+  return issues;
+}

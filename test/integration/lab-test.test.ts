@@ -1,0 +1,183 @@
+/**
+ * `conntest-lab test` against the real engine: every shipped lab passes its
+ * own expectations in one call (with JSON and JUnit reports), a lab with a
+ * wrong expectation fails with exit 1 and says what was measured, and an
+ * impairment this kernel cannot make is refused with exit 2 before anything
+ * is created. Every run leaves nothing behind.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type Docker from "dockerode";
+import { labelFilter } from "../../src/docker/labels.js";
+import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { runLab } from "../helpers/lab-process.js";
+
+const SHIPPED = readdirSync("labs")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `labs/${f}`)
+  .sort();
+const LABS = [
+  "basic",
+  "nat",
+  "firewall",
+  "stress",
+  "multi-hop",
+  "reconnect",
+  "lossy-udp",
+  "rate-limit",
+  "wrong-expect",
+  "netem-delay",
+];
+const dir = mkdtempSync(join(tmpdir(), "conntest-lab-test-"));
+let docker: Docker | null = null;
+
+before(async () => {
+  docker = await connectForLabs(LABS);
+});
+after(async () => {
+  if (docker) await removeLabs(docker, LABS);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function leftOver(d: Docker): Promise<number> {
+  const filters = labelFilter();
+  return (
+    (await d.listContainers({ all: true, filters })).length +
+    (await d.listNetworks({ filters })).length
+  );
+}
+
+interface Report {
+  passed: boolean;
+  files: {
+    file: string;
+    outcome: string;
+    steps: { name: string; ok: boolean; detail: string }[];
+    expectations: {
+      name: string;
+      verdict: string;
+      expected: string;
+      measured: string;
+      atS: number | null;
+    }[];
+  }[];
+}
+
+test("every shipped lab passes its expectations, in one call, with JSON and JUnit reports", {
+  timeout: 600_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const json = join(dir, "all.json");
+  const junit = join(dir, "all.xml");
+  const run = runLab(["test", ...SHIPPED, "--json", json, "--junit", junit], process.env, 540_000);
+  const report = JSON.parse(readFileSync(json, "utf8")) as Report;
+  const failures = report.files
+    .flatMap((f) =>
+      f.expectations
+        .filter((e) => e.verdict !== "passed")
+        .map((e) => `${f.file}: ${e.name}: ${e.measured}`),
+    )
+    .join("\n");
+  assert.equal(run.code, 0, `${failures}\n${run.stdout.slice(-3000)}\n${run.stderr}`);
+  assert.equal(report.passed, true);
+  assert.deepEqual(
+    report.files.map((f) => [f.file, f.outcome]),
+    SHIPPED.map((f) => [f, "passed"]),
+  );
+  // the labs that exist as tests measured what their kernel set-up makes
+  const byFile = new Map(report.files.map((f) => [f.file, f]));
+  const loss = byFile
+    .get("labs/lossy-udp.yaml")
+    ?.expectations.find((e) => e.name.includes("loss up"));
+  assert.match(loss?.measured ?? "", /client → server:1234 udp: \d+\.\d\d% \(\d+ of \d+ datagrams/);
+  const rate = byFile
+    .get("labs/rate-limit.yaml")
+    ?.expectations.find((e) => e.name.includes("throughput up"));
+  assert.match(rate?.measured ?? "", /client → server:1234 tcp: (1[7-9]|2[01])\.\d Mbit\/s/);
+  const reconnect = byFile.get("labs/reconnect.yaml");
+  assert.deepEqual(
+    reconnect?.steps.map((s) => [s.name, s.ok]),
+    [
+      ["kill-server", true],
+      ["step 2", true],
+      ["start-server", true],
+    ],
+  );
+  assert.match(
+    reconnect?.expectations.find((e) => e.name.includes("reconnects"))?.measured ?? "",
+    /client-1 → server:1234 tcp: connected again \d+\.\d s after the step/,
+  );
+  // JUnit: one test case per expectation, none failed
+  const xml = readFileSync(junit, "utf8");
+  const cases = report.files.reduce((n, f) => n + f.expectations.length, 0);
+  assert.equal(xml.match(/<testcase /g)?.length, cases);
+  assert.equal(xml.match(/<testsuite /g)?.length, SHIPPED.length);
+  assert.equal(xml.match(/<failure/g), null);
+  assert.match(
+    run.stdout,
+    new RegExp(`${SHIPPED.length} lab files: ${SHIPPED.length} passed, 0 failed, 0 errors`),
+  );
+  assert.equal(await leftOver(docker), 0);
+});
+
+test("a wrong expectation fails with exit 1: what was expected, what was measured", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const junit = join(dir, "wrong.xml");
+  const run = runLab(["test", "test/fixtures/labs/test/wrong-expectation.yaml", "--junit", junit]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /✗ impossible throughput: expected throughput up ≥ 5\.00 Tbit\/s; measured client → server:1234 tcp: \S+ \S+bit\/s \(mean of \d+ rounds\)/,
+  );
+  assert.match(run.stdout, /PASS\s+client → server: connects/);
+  assert.match(
+    run.stdout,
+    /1 lab file: 0 passed, 1 failed, 0 errors; 2 expectations: 1 passed, 1 failed/,
+  );
+  const xml = readFileSync(junit, "utf8");
+  assert.equal(xml.match(/<failure/g)?.length, 1);
+  assert.equal(await leftOver(docker), 0);
+});
+
+test("an impairment this kernel lacks is refused with exit 2 before anything is created", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const run = runLab(["test", "test/fixtures/labs/test/netem-delay.yaml"]);
+  if (run.code === 0) {
+    // a kernel with sch_netem makes the delay, and the lab passes
+    assert.match(run.stdout, /1 passed/);
+    return;
+  }
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.match(
+    run.stderr,
+    /netem-delay\.yaml:\d+:\d+: scenario\[0\]\.impair\.delay: this kernel has no netem \(tc qdisc kind "netem" is unknown\), so delay cannot be made/,
+  );
+  assert.match(run.stderr, /nothing was created/);
+  assert.doesNotMatch(run.stdout, /bringing up/);
+  assert.equal(await leftOver(docker), 0);
+});
+
+test("a bad file among good ones: exit 2, nothing is run or created", {
+  timeout: 120_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const run = runLab([
+    "test",
+    "labs/basic.yaml",
+    "test/fixtures/labs/broken/expect-unknown-step.yaml",
+  ]);
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /expect-unknown-step\.yaml:11:12: expect\[0\]\.after: unknown step "start-sever"/,
+  );
+  assert.doesNotMatch(run.stdout, /bringing up/);
+  assert.equal(await leftOver(docker), 0);
+});

@@ -1,0 +1,282 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { NodeInfo } from "../../src/dashboard/node-info.js";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { LabExpectation } from "../../src/lab/lab-types.js";
+import { evaluate, type RecordedLine, type Recording } from "../../src/lab-test/evaluate.js";
+
+/** A client event or stats line of `node`'s connection `id`, at `s` seconds. */
+function at(s: number, node: string, fields: Record<string, unknown>, id = "c1"): RecordedLine {
+  const line: AgentLine = {
+    type: "event",
+    side: "client",
+    proto: "tcp",
+    conn_id: id,
+    target: "tcp://10.0.0.2:1234",
+    ...fields,
+  } as AgentLine;
+  return { node, atMs: s * 1000, line };
+}
+
+const connected = (s: number, node = "client", id = "c1", peer = "server") =>
+  at(s, node, { event: "connected", peer_name: peer }, id);
+const reconnecting = (s: number, reason: string, node = "client", id = "c1") =>
+  at(s, node, { event: "reconnecting", reason }, id);
+const round = (s: number, direction: string, result: Record<string, number>, proto = "tcp") =>
+  at(s, "client", { event: "round", proto, peer_name: "server", result: { direction, ...result } });
+
+function node(name: string, fields: Partial<NodeInfo> = {}): NodeInfo {
+  return {
+    name,
+    role: "node",
+    state: "running",
+    exitCode: null,
+    networks: [],
+    planned: [],
+    created: 0,
+    ...fields,
+  };
+}
+
+function rec(lines: RecordedLine[], fields: Partial<Recording> = {}): Recording {
+  return {
+    lines,
+    steps: [],
+    nodes: [node("client"), node("server")],
+    endMs: 30_000,
+    hostNames: new Map([["10.0.0.2", "server"]]),
+    ...fields,
+  };
+}
+
+const one = (e: LabExpectation, r: Recording) => {
+  const [result] = evaluate([e], r);
+  assert.ok(result);
+  return result;
+};
+
+describe("evaluate", () => {
+  it("connected_within passes when every matching connection connected in time", () => {
+    const r = one({ from: "client", to: "server", connected_within: "5s" }, rec([connected(1.5)]));
+    assert.equal(r.verdict, "passed");
+    assert.equal(r.name, "client → server: connects");
+    assert.equal(r.measured, "client → server:1234 tcp: connected after 1.5 s");
+    assert.equal(r.atS, 1.5);
+  });
+
+  it("connected_within fails late or never, with the last reason", () => {
+    const late = one(
+      { to: "server", connected_within: "5s" },
+      rec([reconnecting(1, "ECONNREFUSED"), connected(7)]),
+    );
+    assert.equal(late.verdict, "failed");
+    assert.equal(
+      late.measured,
+      "client → server:1234 tcp: connected only after 7.0 s (last: ECONNREFUSED)",
+    );
+    // never connected: the connection's name comes from its target's host
+    const never = one(
+      { to: "server", connected_within: "5s" },
+      rec([reconnecting(1, "no route to host")]),
+    );
+    assert.equal(never.verdict, "failed");
+    assert.equal(
+      never.measured,
+      "client → server:1234 tcp: never connected (last: no route to host)",
+    );
+    assert.equal(never.atS, 5);
+  });
+
+  it("globs and protocol select connections; none matching is a failure that lists what exists", () => {
+    const lines = [
+      connected(1, "client-1", "a"),
+      connected(2, "client-2", "b"),
+      connected(9, "other", "c"),
+    ];
+    assert.equal(one({ from: "client-*", connected_within: "3s" }, rec(lines)).verdict, "passed");
+    assert.equal(one({ from: "*", connected_within: "3s" }, rec(lines)).verdict, "failed");
+    const none = one({ from: "client-*", proto: "udp", connected_within: "3s" }, rec(lines));
+    assert.equal(none.verdict, "failed");
+    assert.match(
+      none.measured,
+      /no connection matches client-\* → \* udp; the lab has: client-1 → server:1234 tcp, /,
+    );
+  });
+
+  it("a port tells two connections to the same node apart", () => {
+    const other = at(
+      2,
+      "client",
+      { event: "connected", peer_name: "server", target: "tcp://10.0.0.2:2345" },
+      "c2",
+    );
+    const lines = [reconnecting(1, "connect timeout"), other];
+    assert.equal(
+      one({ to: "server", port: 1234, never_connects: true }, rec(lines)).verdict,
+      "passed",
+    );
+    const leak = one({ to: "server", port: 2345, never_connects: true }, rec(lines));
+    assert.equal(leak.verdict, "failed");
+    assert.equal(leak.name, "* → server:2345: never connects");
+  });
+
+  it("throughput and loss after a step count only rounds that started after it", () => {
+    const steps = [{ name: "shape", atMs: 4000, action: "impair", target: "r", ok: true }];
+    const lines = [
+      round(3, "up", { bps: 9e9, duration_s: 2 }),
+      round(7, "up", { bps: 20e6, duration_s: 2 }),
+    ];
+    const r = one(
+      { direction: "up", after: "shape", throughput_at_most: "21m" },
+      rec(lines, { steps }),
+    );
+    assert.equal(r.verdict, "passed");
+    assert.equal(r.expected, "throughput up ≤ 21.0 Mbit/s after step shape");
+    assert.equal(r.measured, "client → server:1234 tcp: 20.0 Mbit/s (mean of 1 rounds)");
+  });
+
+  it("never_connects: passes when no matching connection connects, fails at the first that does", () => {
+    const blocked = rec([reconnecting(1, "connect timeout")]);
+    assert.equal(one({ to: "server", never_connects: true }, blocked).verdict, "passed");
+    const leak = one({ to: "server", never_connects: true }, rec([connected(4.2)]));
+    assert.equal(leak.verdict, "failed");
+    assert.equal(leak.atS, 4.2);
+    assert.equal(leak.measured, "client → server:1234 tcp: connected at 4.2 s");
+  });
+
+  it("reconnects_within measures from the step, and says how long it took", () => {
+    const steps = [
+      { name: "kill-server", atMs: 10_000, action: "kill", target: "server", ok: true },
+    ];
+    const lines = [connected(1), reconnecting(10.1, "peer closed"), connected(13.5)];
+    const ok = one(
+      { to: "server", after: "kill-server", reconnects_within: "5s" },
+      rec(lines, { steps }),
+    );
+    assert.equal(ok.verdict, "passed");
+    assert.equal(ok.measured, "client → server:1234 tcp: connected again 3.5 s after the step");
+    const slow = one(
+      { to: "server", after: "kill-server", reconnects_within: "2s" },
+      rec(lines, { steps }),
+    );
+    assert.equal(slow.verdict, "failed");
+    assert.equal(
+      slow.measured,
+      "client → server:1234 tcp: connected again only 3.5 s after the step",
+    );
+    const gone = one(
+      { to: "server", after: "kill-server", reconnects_within: "5s" },
+      rec([connected(1), reconnecting(10.1, "peer closed")], { steps }),
+    );
+    assert.equal(gone.verdict, "failed");
+    assert.equal(
+      gone.measured,
+      "client → server:1234 tcp: not connected again by 15.0 s (last: peer closed)",
+    );
+    assert.equal(gone.atS, 15);
+  });
+
+  it("reconnects_within passes a connection that never dropped", () => {
+    const steps = [{ name: "pause", atMs: 5000, action: "pause", target: "server", ok: true }];
+    const stats = at(8, "client", { type: "stats", state: "connected", peer_name: "server" });
+    const r = one(
+      { after: "pause", reconnects_within: "5s" },
+      rec([connected(1), stats], { steps }),
+    );
+    assert.equal(r.verdict, "passed");
+    assert.equal(r.measured, "client → server:1234 tcp: stayed connected");
+  });
+
+  it("throughput is the mean of the rounds, in one direction when asked", () => {
+    const lines = [
+      connected(1),
+      round(3, "up", { bps: 19e6 }),
+      round(5, "down", { bps: 1e9 }),
+      round(8, "up", { bps: 21e6 }),
+    ];
+    const up = one(
+      { to: "server", direction: "up", throughput_at_least: "18m", throughput_at_most: "22m" },
+      rec(lines),
+    );
+    assert.equal(up.verdict, "passed");
+    assert.equal(up.expected, "throughput up ≥ 18.0 Mbit/s and ≤ 22.0 Mbit/s");
+    assert.equal(up.measured, "client → server:1234 tcp: 20.0 Mbit/s (mean of 2 rounds)");
+    assert.equal(
+      one({ to: "server", direction: "up", throughput_at_least: "25m" }, rec(lines)).verdict,
+      "failed",
+    );
+    const none = one({ to: "server", throughput_at_least: "1m" }, rec([connected(1)]));
+    assert.equal(none.verdict, "failed");
+    assert.match(none.measured, /no bandwidth round finished \(is monitor-bandwidth on\?\)/);
+  });
+
+  it("loss sums lost over sent across rounds: a band around the configured drop", () => {
+    const lines = [
+      round(3, "up", { bps: 1e6, sent_packets: 1000, lost: 95 }, "udp"),
+      round(6, "up", { bps: 1e6, sent_packets: 1000, lost: 105 }, "udp"),
+      round(4, "down", { bps: 1e6, sent_packets: 1000, lost: 0 }, "udp"),
+    ];
+    const band = one(
+      { proto: "udp", direction: "up", loss_at_least: "8%", loss_at_most: "12%" },
+      rec(lines),
+    );
+    assert.equal(band.verdict, "passed");
+    assert.equal(
+      band.measured,
+      "client → server:1234 udp: 10.00% (200 of 2000 datagrams, 2 rounds)",
+    );
+    // both directions: 200 of 3000
+    const both = one({ proto: "udp", loss_at_most: "5%" }, rec(lines));
+    assert.equal(both.verdict, "failed");
+    assert.equal(
+      both.measured,
+      "client → server:1234 udp: 6.67% (200 of 3000 datagrams, 3 rounds)",
+    );
+  });
+
+  it("rtt_p99_at_most reads the last stats line", () => {
+    const stats = (s: number, p99: number) =>
+      at(s, "client", {
+        type: "stats",
+        state: "connected",
+        peer_name: "server",
+        rtt: { p99_ms: p99 },
+      });
+    const r = rec([connected(1), stats(2, 9), stats(3, 1.25)]);
+    assert.equal(one({ rtt_p99_at_most: "2ms" }, r).verdict, "passed");
+    assert.equal(
+      one({ rtt_p99_at_most: "1ms" }, r).measured,
+      "client → server:1234 tcp: p99 1.250 ms",
+    );
+  });
+
+  it("no_crash allows the starts and stops the steps made, nothing else", () => {
+    const started = (s: number, n: string) => ({
+      node: n,
+      atMs: s * 1000,
+      line: { type: "event", event: "started" } as AgentLine,
+    });
+    const steps = [
+      { name: "kill", atMs: 5000, action: "kill", target: "server", ok: true },
+      { name: "start", atMs: 8000, action: "start", target: "server", ok: true },
+    ];
+    const fine = rec([started(0, "client"), started(0, "server"), started(8, "server")], { steps });
+    assert.equal(one({ no_crash: true }, fine).verdict, "passed");
+    const crashed = rec([started(0, "client"), started(0, "server"), started(12, "client")], {
+      nodes: [node("client"), node("server", { state: "exited", exitCode: 1 })],
+    });
+    const r = one({ no_crash: true }, crashed);
+    assert.equal(r.verdict, "failed");
+    assert.equal(
+      r.measured,
+      "client's agent started 2 times, steps (re)started it 0 times; server is exited (1) and no step stopped it",
+    );
+    assert.equal(r.atS, 12);
+    // a node the scenario killed last may stay down
+    const killed = rec([started(0, "client"), started(0, "server")], {
+      steps: [{ name: "kill", atMs: 5000, action: "kill", target: "server", ok: true }],
+      nodes: [node("client"), node("server", { state: "exited", exitCode: 137 })],
+    });
+    assert.equal(one({ no_crash: true }, killed).verdict, "passed");
+  });
+});
