@@ -243,17 +243,14 @@ export async function runLabTest(
     // the run goes on until every expectation can be decided
     while (Date.now() - t0 < lengthMs) {
       await sleep(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
-      const up = new Set(
-        lines
-          .filter(
-            (l) =>
-              l.line.type === "stats" && l.line.side === "client" && l.line.state === "connected",
-          )
-          .map((l) => `${l.node}/${String(l.line.conn_id)}`),
-      ).size;
+      const latest = new Map<string, unknown>();
+      for (const l of lines)
+        if (l.line.type === "stats" && l.line.side === "client")
+          latest.set(`${l.node}/${String(l.line.conn_id)}`, l.line.state);
+      const up = [...latest.values()].filter((state) => state === "connected").length;
       if (Date.now() - t0 < lengthMs)
         io.out(
-          `  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  of ${(lengthMs / 1000).toFixed(0)} s (${up} client connections reported connected so far)\n`,
+          `  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  of ${(lengthMs / 1000).toFixed(0)} s: ${up} of ${latest.size} client connections connected\n`,
         );
     }
     feed.refresh();
