@@ -32,8 +32,16 @@ export class UdpLink implements Link {
     this.transmit(frame);
   }
 
+  /**
+   * One buffer per datagram, not [head, payload]: the 1.4 kB copy costs the
+   * sender nothing measurable, and a receiver on the same machine kept up
+   * with it far better (loopback, 3 rounds each: 320,000 vs 257,000
+   * datagrams/s received at about 320,000 sent).
+   */
   sendData(head: Buffer, payload: Buffer): void {
-    this.transmit(payload.length > 0 ? [head, payload] : head);
+    this.transmit(
+      payload.length > 0 ? Buffer.concat([head, payload], head.length + payload.length) : head,
+    );
   }
 
   congested(): Promise<void> | null {

@@ -85,7 +85,7 @@ const LINE_COLOURS = ["green", "yellow", "cyan", "magenta"];
 export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
   const { view, actions } = opts;
   const now = opts.now ?? Date.now;
-  const frameMs = opts.frameMs ?? 250;
+  const frameMs = opts.frameMs ?? 500;
   // @types/blessed has the types of input and output swapped, hence the cast.
   const screen = blessed.screen({
     input: opts.input ?? process.stdin,

@@ -44,7 +44,7 @@ export function contentHash(root: string): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-async function imageExists(docker: Docker, name: string): Promise<boolean> {
+export async function imageExists(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
     return true;
@@ -54,7 +54,11 @@ async function imageExists(docker: Docker, name: string): Promise<boolean> {
 }
 
 /** Waits for a pull or build stream to end; rejects on an error in the stream (dockerode resolves at its start). */
-function follow(docker: Docker, stream: NodeJS.ReadableStream, progress: Progress): Promise<void> {
+export function followBuild(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  progress: Progress,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,
@@ -80,7 +84,7 @@ async function tryPull(docker: Docker, image: string, progress: Progress): Promi
   try {
     const stream = await docker.pull(image);
     await Promise.race([
-      follow(docker, stream, progress),
+      followBuild(docker, stream, progress),
       new Promise((_, reject) =>
         setTimeout(() => reject(new Error("timed out")), PULL_TIMEOUT_MS).unref(),
       ),
@@ -185,7 +189,7 @@ export async function ensureAgentImage(
         rm: true,
       },
     );
-    await follow(docker, stream, progress);
+    await followBuild(docker, stream, progress);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -1,0 +1,163 @@
+/**
+ * The benchmark's pure part: medians, the reference tools' output parsed,
+ * the agent's round and RTT figures read from its NDJSON, and targets
+ * judged. Unit-tested; the Docker work is in run.ts.
+ */
+import type { AgentLine } from "../src/docker/agent-logs.js";
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** iperf3 -J, TCP client: what the receiver got, bit/s. */
+export function iperfTcpBps(json: string): number {
+  const r = JSON.parse(json) as {
+    end?: { sum_received?: { bits_per_second?: number } };
+    error?: string;
+  };
+  if (r.error) throw new Error(`iperf3: ${r.error}`);
+  const bps = r.end?.sum_received?.bits_per_second;
+  if (typeof bps !== "number") throw new Error("iperf3: no end.sum_received in its JSON");
+  return bps;
+}
+
+export interface UdpFigures {
+  /** Datagrams per second the receiver got. */
+  receivedPps: number;
+  sentPps: number;
+  lossPct: number;
+}
+
+/** iperf3 -u -J client: receiver-side datagrams (newer iperf3 has sum_received; older only sum). */
+export function iperfUdp(json: string): UdpFigures {
+  type Sum = { packets?: number; lost_packets?: number; seconds?: number; lost_percent?: number };
+  const r = JSON.parse(json) as {
+    end?: { sum?: Sum; sum_sent?: Sum; sum_received?: Sum };
+    error?: string;
+  };
+  if (r.error) throw new Error(`iperf3: ${r.error}`);
+  const sum = r.end?.sum;
+  const sent = r.end?.sum_sent ?? sum;
+  if (!sum || !sent?.seconds) throw new Error("iperf3: no end.sum in its JSON");
+  const lost = sum.lost_packets ?? 0;
+  const total = sum.packets ?? 0;
+  const received = r.end?.sum_received?.packets ?? total - lost;
+  const seconds = r.end?.sum_received?.seconds ?? sent.seconds;
+  return {
+    receivedPps: received / seconds,
+    sentPps: (sent.packets ?? total) / sent.seconds,
+    lossPct: sum.lost_percent ?? (total > 0 ? (100 * lost) / total : 0),
+  };
+}
+
+/** ping's per-reply times, ms. */
+export function pingTimesMs(text: string): number[] {
+  return [...text.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+}
+
+export function agentLines(text: string): AgentLine[] {
+  const out: AgentLine[] = [];
+  for (const raw of text.split("\n")) {
+    if (!raw.startsWith("{")) continue;
+    try {
+      out.push(JSON.parse(raw) as AgentLine);
+    } catch {
+      // a line cut by the timeout
+    }
+  }
+  return out;
+}
+
+export interface RoundFigures {
+  bps: number;
+  packets: number;
+  durationS: number;
+  sent: number;
+  lost: number;
+}
+
+/** The client's round results in one direction, in order. */
+export function rounds(lines: readonly AgentLine[], direction: "up" | "down"): RoundFigures[] {
+  return lines
+    .filter((l) => l.type === "event" && l.event === "round" && l.side === "client")
+    .map((l) => l.result as Record<string, number>)
+    .filter((r) => r && (r.direction as unknown) === direction)
+    .map((r) => ({
+      bps: r.bps ?? 0,
+      packets: r.packets ?? 0,
+      durationS: r.duration_s ?? 0,
+      sent: r.sent_packets ?? 0,
+      lost: r.lost ?? 0,
+    }));
+}
+
+/** The client's last RTT summary. */
+export function lastRtt(lines: readonly AgentLine[]): { p50: number; samples: number } | null {
+  const last = lines.filter((l) => l.type === "stats" && l.side === "client" && l.rtt).at(-1);
+  if (!last) return null;
+  const rtt = last.rtt as { p50_ms: number; samples: number };
+  return { p50: rtt.p50_ms, samples: rtt.samples };
+}
+
+/** CPU share of one core from two cumulative CPU-time readings (seconds) over a wall-clock span. */
+export function coreShare(cpuBeforeS: number, cpuAfterS: number, wallS: number): number {
+  return wallS > 0 ? (cpuAfterS - cpuBeforeS) / wallS : Number.NaN;
+}
+
+/** Docker's one-shot stats → share of one core (the API's usual formula, times nothing: 1.0 = a whole core). */
+export function dockerCpuShare(stats: {
+  cpu_stats: {
+    cpu_usage: { total_usage: number };
+    system_cpu_usage?: number;
+    online_cpus?: number;
+  };
+  precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
+}): number {
+  const cpu = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
+  const system =
+    (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
+  const cpus = stats.cpu_stats.online_cpus ?? 1;
+  return system > 0 ? (cpu / system) * cpus : Number.NaN;
+}
+
+/** Memory in use without the page cache, bytes (cgroup v1 and v2 names). */
+export function dockerMemory(stats: {
+  memory_stats: { usage?: number; stats?: Record<string, number> };
+}): number {
+  const m = stats.memory_stats;
+  const cache = m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? m.stats?.cache ?? 0;
+  return (m.usage ?? 0) - cache;
+}
+
+export type Verdict = "met" | "missed" | "n/a";
+
+export interface Figure {
+  name: string;
+  /** The figure as a number (a ratio, seconds, a share...), NaN when not measured. */
+  value: number;
+  /** How it reads, e.g. "0.93×", "4.1 s". */
+  text: string;
+  target: string;
+  verdict: Verdict;
+  /** What was compared, the runs, what limits it. */
+  note: string;
+}
+
+export function judge(value: number, test: (v: number) => boolean): Verdict {
+  return Number.isFinite(value) ? (test(value) ? "met" : "missed") : "n/a";
+}
+
+export function figuresMarkdown(figures: readonly Figure[]): string {
+  const rows = figures.map(
+    (f) =>
+      `| ${f.name} | ${f.text} | ${f.target} | ${f.verdict} | ${f.note.replaceAll("|", "\\|")} |`,
+  );
+  return ["| figure | measured | target | verdict | how |", "|---|---|---|---|---|", ...rows].join(
+    "\n",
+  );
+}
