@@ -15,8 +15,7 @@ import { removeLab } from "../src/docker/apply.js";
 import { connectEngine } from "../src/docker/engine.js";
 import { execIn } from "../src/docker/exec.js";
 import { LABEL, labelFilter, TOOL } from "../src/docker/labels.js";
-import { impairmentCommands } from "../src/lab/impairment-commands.js";
-import { findNode } from "../src/lab-cli/chaos.js";
+import { findNode, impairAction } from "../src/lab-cli/chaos.js";
 import { bringUp, checkedLab, dockerPlanOf, type LabIo } from "../src/lab-cli/commands.js";
 import {
   agentLines,
@@ -283,17 +282,8 @@ async function throughputAndLatency(
 async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promise<void> {
   progress("router lab: tx → r → rx; impairments on r's wan interface");
   await up(docker, "bench-router", ROUTER, tools);
-  const r = await findNode(docker, "r", "bench-router");
-  const impair = async (imp: { rate?: string; loss?: string }) => {
-    const made = impairmentCommands(imp, "$IF", {
-      hook: "FORWARD",
-      netemAvailable: false,
-      at: "bench",
-    });
-    const script = `IF=$(ip -o -4 addr show | awk '$4 ~ /^10\\.221\\.0\\.1\\// { print $2 }')\n${made.lines.join("\n")}`;
-    const res = await execIn(docker, r.Id, script);
-    if (res.code !== 0) throw new Error(`impairment on r: ${res.output}`);
-  };
+  const impair = (imp: { rate?: string; loss?: string }) =>
+    impairAction(docker, "r", "wan", imp, "bench-router");
 
   const R = 50e6;
   await impair({ rate: "50mbit" });

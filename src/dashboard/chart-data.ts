@@ -91,6 +91,19 @@ export function busiest(rows: readonly LabRow[], n: number): LabRow[] {
     .map((x) => x.r);
 }
 
+/** One line per busy row, its values from `values`. */
+function topChart(
+  rows: readonly LabRow[],
+  n: number,
+  slots: number,
+  values: (r: LabRow) => number[],
+): ChartData {
+  return {
+    x: axis(slots),
+    lines: busiest(rows, n).map((r) => ({ title: pairTitle(r), y: values(r) })),
+  };
+}
+
 /** Throughput (up + down, Mbit/s) of each of the busiest rows. */
 export function topThroughput(
   store: SeriesStore,
@@ -99,14 +112,11 @@ export function topThroughput(
   n = 4,
   slots = 60,
 ): ChartData {
-  return {
-    x: axis(slots),
-    lines: busiest(rows, n).map((r) => {
-      const up = resample(store.get(`${r.key}/up`), nowMs, slots);
-      const down = resample(store.get(`${r.key}/down`), nowMs, slots);
-      return { title: pairTitle(r), y: up.map((v, i) => (v + (down[i] ?? 0)) / MBIT) };
-    }),
-  };
+  return topChart(rows, n, slots, (r) => {
+    const up = resample(store.get(`${r.key}/up`), nowMs, slots);
+    const down = resample(store.get(`${r.key}/down`), nowMs, slots);
+    return up.map((v, i) => (v + (down[i] ?? 0)) / MBIT);
+  });
 }
 
 /** Last RTT sample (ms) of each of the busiest rows. */
@@ -117,11 +127,5 @@ export function topLatency(
   n = 4,
   slots = 60,
 ): ChartData {
-  return {
-    x: axis(slots),
-    lines: busiest(rows, n).map((r) => ({
-      title: pairTitle(r),
-      y: resample(store.get(`${r.key}/last`), nowMs, slots),
-    })),
-  };
+  return topChart(rows, n, slots, (r) => resample(store.get(`${r.key}/last`), nowMs, slots));
 }

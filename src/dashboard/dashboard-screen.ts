@@ -4,10 +4,12 @@
  * chaos on the selected node at a key press. It only draws a LabView and
  * calls LabActions; where the data comes from is the caller's business.
  */
+
 import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
 import { formatBits, formatDuration } from "../agent/units.js";
 import { type ContainerAction, dockerReason } from "../lab-cli/chaos.js";
+import { createScreen } from "../output/terminal-screen.js";
 import {
   type ChartData,
   selectedLatency,
@@ -86,17 +88,11 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
   const { view, actions } = opts;
   const now = opts.now ?? Date.now;
   const frameMs = opts.frameMs ?? 500;
-  // @types/blessed has the types of input and output swapped, hence the cast.
-  const screen = blessed.screen({
-    input: opts.input ?? process.stdin,
-    output: opts.output ?? process.stdout,
-    smartCSR: true,
-    fullUnicode: true,
-    warnings: false,
+  const screen = createScreen({
     title: `conntest-lab ${view.lab}`,
-  } as unknown as Widgets.IScreenOptions);
-  // Box lines as Unicode, not the terminal's alternate charset: they survive tmux captures.
-  (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+    input: opts.input,
+    output: opts.output,
+  });
 
   // a fixed two-line header; the grid fills the rest (its percentages are of the body)
   const header = blessed.box({
@@ -118,22 +114,17 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     fg: "white",
     selectedBg: "blue",
   });
-  const throughputChart = grid.set(5, 0, 3, 6, contrib.line, {
-    label: " Throughput, Mbit/s ",
-    showLegend: true,
-    legend: { width: 26 },
-    xLabelPadding: 3,
-    xPadding: 5,
-    wholeNumbersOnly: false,
-  });
-  const latencyChart = grid.set(5, 6, 3, 6, contrib.line, {
-    label: " Latency (RTT), ms ",
-    showLegend: true,
-    legend: { width: 26 },
-    xLabelPadding: 3,
-    xPadding: 5,
-    wholeNumbersOnly: false,
-  });
+  const chart = (col: number, label: string) =>
+    grid.set(5, col, 3, 6, contrib.line, {
+      label,
+      showLegend: true,
+      legend: { width: 26 },
+      xLabelPadding: 3,
+      xPadding: 5,
+      wholeNumbersOnly: false,
+    });
+  const throughputChart = chart(0, " Throughput, Mbit/s ");
+  const latencyChart = chart(6, " Latency (RTT), ms ");
   const nodesPanel = grid.set(8, 0, 3, 5, blessed.list as never, {
     label: " Nodes ",
     keys: false,

@@ -5,9 +5,11 @@ import type { AgentLine } from "../docker/agent-logs.js";
 /** HH:MM:SS in UTC of an ISO time, "--:--:--" when missing or invalid. */
 export function clockOf(time: unknown): string {
   const ms = typeof time === "string" ? Date.parse(time) : Number.NaN;
-  if (!Number.isFinite(ms)) return "--:--:--";
-  return new Date(ms).toISOString().slice(11, 19);
+  return Number.isFinite(ms) ? clock(ms) : "--:--:--";
 }
+
+/** HH:MM:SS in UTC of a time in milliseconds. */
+export const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 function str(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;

@@ -5,7 +5,7 @@
  * output and the tests all read the same state.
  */
 import type { AgentLine } from "../docker/agent-logs.js";
-import { eventLine } from "./events.js";
+import { clock, eventLine } from "./events.js";
 import { type LabRow, type LabTotals, labRows, totals } from "./lab-rows.js";
 import { type NodeInfo, stateText } from "./node-info.js";
 import { SeriesStore } from "./ring-buffer.js";
@@ -39,8 +39,6 @@ function rttOf(line: AgentLine): Record<string, unknown> | null {
     ? (line.rtt as Record<string, unknown>)
     : null;
 }
-
-export const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 export class LabView {
   /** node → `conn_id/side` → its newest stats line. */

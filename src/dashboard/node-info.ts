@@ -2,7 +2,7 @@
  * A lab's containers as the nodes panel shows them, from the engine's
  * container list. Pure: the list entry in, what to print out.
  */
-import { LABEL } from "../docker/labels.js";
+import { LABEL, plannedAddresses } from "../docker/labels.js";
 
 export interface NodeInfo {
   name: string;
@@ -29,16 +29,6 @@ export interface ContainerListEntry {
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
 }
 
-function plannedOf(label: string | undefined): { network: string; address: string }[] {
-  return (label ?? "")
-    .split(",")
-    .filter((p) => p.includes("="))
-    .map((p) => {
-      const [network = "", address = ""] = p.split("=");
-      return { network, address };
-    });
-}
-
 /** Null for a container that is not a lab node or router (e.g. a probe). */
 export function nodeInfoOf(c: ContainerListEntry, lab: string): NodeInfo | null {
   const name = c.Labels[LABEL.node];
@@ -55,7 +45,10 @@ export function nodeInfoOf(c: ContainerListEntry, lab: string): NodeInfo | null 
     state: c.State,
     exitCode: c.State === "exited" && exited ? Number(exited[1]) : null,
     networks,
-    planned: plannedOf(c.Labels[LABEL.addresses]),
+    planned: [...plannedAddresses(c.Labels[LABEL.addresses])].map(([network, address]) => ({
+      network,
+      address,
+    })),
     created: c.Created,
   };
 }

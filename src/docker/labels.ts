@@ -37,3 +37,13 @@ export function labelFilter(lab?: string): { label: string[] } {
     label: lab ? [`${LABEL.tool}=${TOOL}`, `${LABEL.lab}=${lab}`] : [`${LABEL.tool}=${TOOL}`],
   };
 }
+
+/** The `addresses` label read back: lab network → planned IPv4 address. */
+export function plannedAddresses(label: string | undefined): Map<string, string> {
+  const planned = new Map<string, string>();
+  for (const pair of (label ?? "").split(",")) {
+    const [network = "", address = ""] = pair.split("=");
+    if (network !== "" && address !== "") planned.set(network, address);
+  }
+  return planned;
+}

@@ -4,8 +4,14 @@
  * docker commands on the same containers work just as well.
  */
 import type Docker from "dockerode";
-import { LABEL, labelFilter } from "../docker/labels.js";
+import { execIn } from "../docker/exec.js";
+import { LABEL, labelFilter, plannedAddresses } from "../docker/labels.js";
 import { dockerName } from "../docker/plan.js";
+import {
+  clearImpairmentCommands,
+  type ImpairmentSpec,
+  impairmentCommands,
+} from "../lab/impairment-commands.js";
 
 export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
@@ -81,12 +87,7 @@ export async function networkAction(
     await net.disconnect({ Container: info.Id, Force: true });
     return `disconnect: ${node} from ${network} (lab ${labName})`;
   }
-  const planned = new Map(
-    (info.Labels[LABEL.addresses] ?? "")
-      .split(",")
-      .filter(Boolean)
-      .map((p) => p.split("=") as [string, string]),
-  );
+  const planned = plannedAddresses(info.Labels[LABEL.addresses]);
   const ipv4 = planned.get(network);
   if (!ipv4)
     throw new ChaosError(
@@ -97,4 +98,44 @@ export async function networkAction(
     EndpointConfig: { IPAMConfig: { IPv4Address: ipv4 }, Aliases: [node] },
   });
   return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})`;
+}
+
+/** Shell lines that set $IF to the container's interface holding `address`. */
+function interfaceScript(address: string): string {
+  return `IF=$(ip -o -4 addr show | awk -v a="${address}/" 'index($4, a) == 1 { print $2; exit }')
+[ -n "$IF" ] || { echo "no interface with address ${address}"; exit 1; }`;
+}
+
+/**
+ * Sets (replaces) or, with `impairment` null, clears the impairment of
+ * NODE's interface on NETWORK, found inside the container by its planned
+ * address. A router impairs what it forwards, a node what it sends.
+ */
+export async function impairAction(
+  docker: Docker,
+  node: string,
+  network: string,
+  impairment: ImpairmentSpec | null,
+  lab?: string,
+): Promise<string> {
+  const info = await findNode(docker, node, lab);
+  const hook = info.Labels[LABEL.role] === "router" ? "FORWARD" : "OUTPUT";
+  const address = plannedAddresses(info.Labels[LABEL.addresses]).get(network);
+  if (address === undefined) throw new ChaosError(`${node} has no interface on ${network}`);
+  let lines: string[];
+  if (impairment !== null) {
+    const made = impairmentCommands(impairment, "$IF", {
+      hook,
+      netemAvailable: true,
+      at: "impair",
+    });
+    if (made.errors.length > 0) throw new ChaosError(made.errors.join("; "));
+    lines = made.lines;
+  } else lines = clearImpairmentCommands("$IF", hook);
+  const result = await execIn(docker, info.Id, `${interfaceScript(address)}\n${lines.join("\n")}`);
+  if (result.code !== 0)
+    throw new Error(
+      `exit ${result.code}: ${result.output.trim().split("\n").pop() ?? "no output"}`,
+    );
+  return `${impairment !== null ? "impaired" : "cleared"} ${node} on ${network}`;
 }

@@ -347,6 +347,24 @@ export async function attach(file: string, options: WatchChoice, io: LabIo): Pro
   return afterWatch(choice, lab, file, messagesIo(options, io));
 }
 
+/** Removes a lab (or every lab); a Ctrl-C meanwhile would leave half a lab, so it is only acknowledged. */
+export async function removeUninterrupted(
+  docker: Docker,
+  lab: string | undefined,
+  io: LabIo,
+  progress: (line: string) => void,
+): ReturnType<typeof removeLab> {
+  const onSignal = () => io.out("  still removing; it ends by itself in a moment\n");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await removeLab(docker, lab, progress);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 export async function down(file: string | undefined, io: LabIo): Promise<number> {
   const docker = await engine();
   let lab: string | undefined;
@@ -362,17 +380,7 @@ export async function down(file: string | undefined, io: LabIo): Promise<number>
   }
   const started = Date.now();
   io.out(`removing ${lab ? `lab ${lab}` : "every lab"}\n`);
-  // a Ctrl-C now would leave half a lab: finish first
-  const onSignal = () => io.out("  still removing; it ends by itself in a moment\n");
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  let removed: Awaited<ReturnType<typeof removeLab>>;
-  try {
-    removed = await removeLab(docker, lab, (l) => io.out(`  ${l}\n`));
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  const removed = await removeUninterrupted(docker, lab, io, (l) => io.out(`  ${l}\n`));
   io.out(
     `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );

@@ -249,7 +249,6 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
         .join(" and ");
       return perConnection(
         conns,
-        e,
         `throughput${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
         (c) => {
           const rounds = roundsOf(c, e.direction, since);
@@ -269,7 +268,6 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
         .join(" and ");
       return perConnection(
         conns,
-        e,
         `loss${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
         (c) => {
           if (c.proto !== "udp") return { ok: false, text: "not UDP: loss is not measured" };
@@ -289,7 +287,7 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
     }
     case "rtt_p99_at_most": {
       const limit = parseDelay(e.rtt_p99_at_most ?? "") ?? 0;
-      return perConnection(conns, e, `RTT p99 ≤ ${e.rtt_p99_at_most}`, (c) => {
+      return perConnection(conns, `RTT p99 ≤ ${e.rtt_p99_at_most}`, (c) => {
         const last = c.lines.filter((r) => r.line.type === "stats" && r.line.rtt).at(-1);
         const p99 = last ? Number((last.line.rtt as { p99_ms?: unknown }).p99_ms) : Number.NaN;
         if (!Number.isFinite(p99)) return { ok: false, text: "no RTT sample" };
@@ -341,7 +339,6 @@ function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null
 
 function perConnection(
   conns: Conn[],
-  _e: LabExpectation,
   expected: string,
   judge: (c: Conn) => { ok: boolean; text: string },
 ): Verdicts {

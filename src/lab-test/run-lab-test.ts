@@ -5,13 +5,12 @@
  * failure and on Ctrl-C).
  */
 import type Docker from "dockerode";
+import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
-import { removeLab } from "../docker/apply.js";
-import { execIn } from "../docker/exec.js";
 import { LabFeed } from "../docker/lab-feed.js";
-import { clearImpairmentCommands, impairmentCommands } from "../lab/impairment-commands.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
-import { containerAction, dockerReason, findNode, networkAction } from "../lab-cli/chaos.js";
+import { actionOf } from "../lab/validate-scenario.js";
+import { containerAction, dockerReason, impairAction, networkAction } from "../lab-cli/chaos.js";
 import {
   bringUp,
   checkedLab,
@@ -20,6 +19,7 @@ import {
   LabFailure,
   type LabIo,
   labContainers,
+  removeUninterrupted,
 } from "../lab-cli/commands.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
@@ -27,20 +27,10 @@ import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
 
 export class Interrupted extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Interrupted());
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(new Interrupted());
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+/** Waits `ms`; Ctrl-C (the signal) ends the run with Interrupted. */
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(Math.max(0, ms), signal);
+  if (signal.aborted) throw new Interrupted();
 }
 
 /** Addresses and names a connect URI may use for a node → that node (for connections that never connected). */
@@ -62,53 +52,13 @@ function hostNamesOf(
   return names;
 }
 
-const STEP_TARGET = (step: LabStep): string | null =>
-  step.kill ??
-  step.stop ??
-  step.start ??
-  step.restart ??
-  step.pause ??
-  step.unpause ??
-  step.disconnect?.node ??
-  step.connect?.node ??
-  step.impair?.on ??
-  step.clear?.on ??
-  null;
-
-/** The interface of a container on a lab network, found inside it by its planned address. */
-function interfaceScript(address: string): string {
-  return `IF=$(ip -o -4 addr show | awk -v a="${address}/" 'index($4, a) == 1 { print $2; exit }')
-[ -n "$IF" ] || { echo "no interface with address ${address}"; exit 1; }`;
-}
-
-async function impairStep(docker: Docker, lab: string, step: LabStep): Promise<string> {
-  const target = step.impair ?? step.clear;
-  if (target === undefined) return "";
-  const info = await findNode(docker, target.on, lab);
-  const hook = info.Labels["org.conntest-lab.role"] === "router" ? "FORWARD" : "OUTPUT";
-  const planned = new Map(
-    (info.Labels["org.conntest-lab.addresses"] ?? "")
-      .split(",")
-      .map((p) => p.split("=") as [string, string]),
-  );
-  const address = planned.get(target.network);
-  if (address === undefined) throw new Error(`${target.on} has no interface on ${target.network}`);
-  let lines: string[];
-  if (step.impair !== undefined) {
-    const made = impairmentCommands(step.impair, "$IF", {
-      hook,
-      netemAvailable: true,
-      at: "impair",
-    });
-    if (made.errors.length > 0) throw new Error(made.errors.join("; "));
-    lines = made.lines;
-  } else lines = clearImpairmentCommands("$IF", hook);
-  const result = await execIn(docker, info.Id, `${interfaceScript(address)}\n${lines.join("\n")}`);
-  if (result.code !== 0)
-    throw new Error(
-      `exit ${result.code}: ${result.output.trim().split("\n").pop() ?? "no output"}`,
-    );
-  return `${step.impair ? "impaired" : "cleared"} ${target.on} on ${target.network}`;
+/** The node or router a step acts on; null for a wait. */
+function targetOf(step: LabStep): string | null {
+  const action = actionOf(step);
+  const value = action === undefined || action === "wait" ? undefined : step[action];
+  if (typeof value === "string") return value;
+  if (value === undefined) return null;
+  return "node" in value ? value.node : value.on;
 }
 
 async function runStep(docker: Docker, lab: string, p: PlannedStep): Promise<string> {
@@ -128,12 +78,35 @@ async function runStep(docker: Docker, lab: string, p: PlannedStep): Promise<str
       return networkAction(docker, p.action, t.node, t.network, lab);
     }
     case "impair":
-    case "clear":
-      return impairStep(docker, lab, step);
+    case "clear": {
+      const t = step[p.action];
+      if (t === undefined) return "";
+      return impairAction(docker, t.on, t.network, step.impair ?? null, lab);
+    }
     case "wait":
       // the schedule already placed the next step after the wait
       return `waited ${step.wait}`;
   }
+}
+
+/** A result with nothing run yet filled in: no steps, no expectations. */
+export function labTestResult(
+  file: string,
+  startedAt: Date,
+  outcome: LabTestResult["outcome"],
+  fields: Partial<LabTestResult> = {},
+): LabTestResult {
+  return {
+    file,
+    lab: "",
+    startedAt: startedAt.toISOString(),
+    durationS: (Date.now() - startedAt.getTime()) / 1000,
+    outcome,
+    error: null,
+    steps: [],
+    expectations: [],
+    ...fields,
+  };
 }
 
 export interface RunOptions {
@@ -154,20 +127,8 @@ export async function runLabTest(
   options: RunOptions,
 ): Promise<LabTestResult> {
   const startedAt = new Date();
-  const result = (
-    outcome: LabTestResult["outcome"],
-    fields: Partial<LabTestResult> = {},
-  ): LabTestResult => ({
-    file,
-    lab: "",
-    startedAt: startedAt.toISOString(),
-    durationS: (Date.now() - startedAt.getTime()) / 1000,
-    outcome,
-    error: null,
-    steps: [],
-    expectations: [],
-    ...fields,
-  });
+  const result = (outcome: LabTestResult["outcome"], fields: Partial<LabTestResult> = {}) =>
+    labTestResult(file, startedAt, outcome, fields);
 
   let lab: Lab;
   let addressPlan: import("../lab/address-plan.js").LabPlan;
@@ -224,7 +185,7 @@ export async function runLabTest(
     io.out(`  running: t=0 at ${new Date(t0).toISOString()}\n`);
 
     for (const p of planned) {
-      await sleep(t0 + p.atMs - Date.now(), options.signal);
+      await wait(t0 + p.atMs - Date.now(), options.signal);
       const doneAt = Date.now() - t0;
       let ok = true;
       let detail: string;
@@ -234,7 +195,7 @@ export async function runLabTest(
         ok = false;
         detail = dockerReason(err);
       }
-      steps.push({ name: p.name, atMs: doneAt, action: p.action, target: STEP_TARGET(p.step), ok });
+      steps.push({ name: p.name, atMs: doneAt, action: p.action, target: targetOf(p.step), ok });
       stepResults.push({ name: p.name, atS: p.atMs / 1000, action: p.text, ok, detail });
       io.out(
         `  ${(doneAt / 1000).toFixed(1).padStart(6)} s  ${p.text}: ${ok ? detail : `FAILED: ${detail}`}\n`,
@@ -242,7 +203,7 @@ export async function runLabTest(
     }
     // the run goes on until every expectation can be decided
     while (Date.now() - t0 < lengthMs) {
-      await sleep(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
+      await wait(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
       const latest = new Map<string, unknown>();
       for (const l of lines)
         if (l.line.type === "stats" && l.line.side === "client")
@@ -254,7 +215,7 @@ export async function runLabTest(
         );
     }
     feed.refresh();
-    await sleep(300, options.signal);
+    await wait(300, options.signal);
     const endMs = Date.now() - t0;
     feed.stop();
     feed = null;
@@ -274,17 +235,9 @@ export async function runLabTest(
     });
   } finally {
     feed?.stop();
-    // always: passed, failed, interrupted or crashed; a second Ctrl-C must not cut it short
-    const keepGoing = () => io.out("  still removing the lab; it ends by itself in a moment\n");
-    process.on("SIGINT", keepGoing);
-    process.on("SIGTERM", keepGoing);
-    try {
-      const removed = await removeLab(docker, lab.name, () => {});
-      if (removed.containers + removed.networks > 0)
-        io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
-    } finally {
-      process.off("SIGINT", keepGoing);
-      process.off("SIGTERM", keepGoing);
-    }
+    // always: passed, failed, interrupted or crashed
+    const removed = await removeUninterrupted(docker, lab.name, io, () => {});
+    if (removed.containers + removed.networks > 0)
+      io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
   }
 }

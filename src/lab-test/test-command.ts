@@ -20,7 +20,7 @@ import {
   netemUses,
 } from "../lab-cli/commands.js";
 import { jsonReport, junitXml, type LabTestResult, summaryText } from "./report.js";
-import { Interrupted, runLabTest } from "./run-lab-test.js";
+import { Interrupted, labTestResult, runLabTest } from "./run-lab-test.js";
 
 export interface TestOptions {
   json?: string;
@@ -67,7 +67,7 @@ export async function testCommand(
   if (options.json) writable(options.json, "--json");
   if (options.junit) writable(options.junit, "--junit");
   const docker = await engineFor();
-  const started = new Date().toISOString();
+  const started = new Date();
 
   // 1. every file, before anything is created
   const labs = [];
@@ -94,14 +94,8 @@ export async function testCommand(
     }
     if (error !== null)
       checked.push({
-        file: l.file,
-        lab: l.lab?.name ?? "",
-        startedAt: started,
+        ...labTestResult(l.file, started, "error", { lab: l.lab?.name ?? "", error }),
         durationS: 0,
-        outcome: "error",
-        error,
-        steps: [],
-        expectations: [],
       });
   }
   if (checked.length > 0) {

@@ -4,7 +4,6 @@
  * connection-rows.ts; this file only clips, colours and draws it.
  */
 
-import type { Widgets } from "blessed";
 import blessed from "blessed";
 import type { AgentEvent, ConnectionSnapshot, ConnectionState } from "../stats/snapshot.js";
 import {
@@ -15,6 +14,7 @@ import {
   tableLayout,
 } from "./connection-rows.js";
 import type { Reporter } from "./reporter.js";
+import { createScreen } from "./terminal-screen.js";
 
 export interface TuiReporterOptions {
   name: string;
@@ -55,19 +55,11 @@ function styled(line: TableLine, text: string): string {
 }
 
 export function createTuiReporter(opts: TuiReporterOptions): Reporter {
-  // @types/blessed has the types of input and output swapped, hence the cast.
-  const screenOptions = {
-    input: opts.input ?? process.stdin,
-    output: opts.output ?? process.stdout,
-    smartCSR: true,
-    fullUnicode: true,
-    warnings: false,
+  const screen = createScreen({
     title: `conntest ${opts.name}`,
-  } as unknown as Widgets.IScreenOptions;
-  const screen = blessed.screen(screenOptions);
-  // Draw box lines as Unicode, not through the terminal's alternate charset
-  // (ACS): they then survive tmux captures and copy-paste (blessed reads this flag at draw time).
-  (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+    input: opts.input,
+    output: opts.output,
+  });
 
   const header = blessed.box({
     parent: screen,
