@@ -5,6 +5,7 @@
  * data.
  */
 import picomatch from "picomatch";
+import { parseConnect } from "../agent/endpoint-uri.js";
 import { formatBits } from "../agent/units.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { stateText } from "../dashboard/node-info.js";
@@ -56,10 +57,15 @@ interface Conn {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
-function hostOf(target: string | null): string | null {
+/** Host and port of a connect URI as the agent printed it (the agent's own parser); null when there is none. */
+function endpointOf(target: string | null): { host: string; port: number } | null {
   if (target === null) return null;
-  const m = /^[a-z]+:\/\/(\[[^\]]+\]|[^/:?]+)/i.exec(target);
-  return m?.[1] ?? null;
+  try {
+    const spec = parseConnect(target);
+    return { host: spec.host, port: spec.port };
+  } catch {
+    return null;
+  }
 }
 
 /** Client connections, by node and conn_id, with every line about them in time order. */
@@ -71,19 +77,18 @@ export function clientConnections(rec: Recording): Conn[] {
     const key = `${r.node}/${l.conn_id}`;
     let c = conns.get(key);
     if (c === undefined) {
-      const port = /:(\d+)(?:[/?]|$)/.exec(str(l.target) ?? "")?.[1];
       c = {
         node: r.node,
         connId: l.conn_id,
         proto: String(l.proto),
-        port: port === undefined ? null : Number(port),
+        port: endpointOf(str(l.target))?.port ?? null,
         to: "?",
         lines: [],
       };
       conns.set(key, c);
     }
     c.lines.push(r);
-    const host = hostOf(str(l.target));
+    const host = endpointOf(str(l.target))?.host ?? null;
     const to = str(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
     if (to !== null && (c.to === "?" || str(l.peer_name) !== null)) c.to = to;
   }
