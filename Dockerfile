@@ -14,5 +14,8 @@ COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
 COPY dist/src ./dist/src
 LABEL org.conntest-lab.role=agent
-ENTRYPOINT ["node", "/opt/conntest/dist/src/bin/conntest.js"]
+# `conntest` on the PATH runs the bin through its shebang, which carries the
+# agent's V8 flags (see src/bin/conntest.ts); labs and the bench call it so.
+RUN chmod +x dist/src/bin/conntest.js && ln -s /opt/conntest/dist/src/bin/conntest.js /usr/local/bin/conntest
+ENTRYPOINT ["conntest"]
 CMD ["--help"]

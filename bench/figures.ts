@@ -75,6 +75,7 @@ export function agentLines(text: string): AgentLine[] {
 
 export interface RoundFigures {
   bps: number;
+  bytes: number;
   packets: number;
   durationS: number;
   sent: number;
@@ -89,6 +90,7 @@ export function rounds(lines: readonly AgentLine[], direction: "up" | "down"): R
     .filter((r) => r && (r.direction as unknown) === direction)
     .map((r) => ({
       bps: r.bps ?? 0,
+      bytes: r.bytes ?? 0,
       packets: r.packets ?? 0,
       durationS: r.duration_s ?? 0,
       sent: r.sent_packets ?? 0,

@@ -1,4 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-incremental-marking
+// --no-incremental-marking: under a bulk receive (a fresh 64 KB buffer per
+// socket read) V8 kept restarting incremental marking once the heap had
+// settled, about every 20 ms, and its concurrent markers took a core from the
+// kernel's TCP work: a long-running receiver served every bandwidth session
+// after its first at half the rate. Without it a full collection of this
+// small heap is one pause of about 10 ms, seldom (bench/README.md, "TCP").
 import { readFileSync } from "node:fs";
 import { internalError, runAgentCli } from "../agent/cli.js";
 import { EXIT } from "../agent/exit-codes.js";

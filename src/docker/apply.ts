@@ -36,7 +36,7 @@ export function entrypointScript(c: PlannedContainer): string {
     (line) => `${line} || { echo ${quote(`conntest-lab setup failed: ${line}`)} >&2; exit 78; }`,
   );
   const main = c.agentArgs
-    ? `exec node /opt/conntest/dist/src/bin/conntest.js ${c.agentArgs.map(quote).join(" ")}`
+    ? `exec conntest ${c.agentArgs.map(quote).join(" ")}`
     : "exec sleep infinity";
   return [...setup, main].join("\n");
 }

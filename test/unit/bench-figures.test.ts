@@ -58,7 +58,15 @@ describe("bench figures", () => {
         type: "event",
         event: "round",
         side: "client",
-        result: { direction: "up", bps: 5, packets: 10, duration_s: 2, sent_packets: 11, lost: 1 },
+        result: {
+          direction: "up",
+          bps: 5,
+          bytes: 1250,
+          packets: 10,
+          duration_s: 2,
+          sent_packets: 11,
+          lost: 1,
+        },
       }),
       JSON.stringify({
         type: "event",
@@ -77,7 +85,7 @@ describe("bench figures", () => {
     ].join("\n");
     const lines = agentLines(text);
     assert.deepEqual(rounds(lines, "up"), [
-      { bps: 5, packets: 10, durationS: 2, sent: 11, lost: 1 },
+      { bps: 5, bytes: 1250, packets: 10, durationS: 2, sent: 11, lost: 1 },
     ]);
     assert.deepEqual(lastRtt(lines), { p50: 0.2, samples: 40 });
   });
