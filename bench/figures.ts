@@ -111,20 +111,14 @@ export function coreShare(cpuBeforeS: number, cpuAfterS: number, wallS: number):
   return wallS > 0 ? (cpuAfterS - cpuBeforeS) / wallS : Number.NaN;
 }
 
-/** Docker's one-shot stats → share of one core (the API's usual formula, times nothing: 1.0 = a whole core). */
-export function dockerCpuShare(stats: {
-  cpu_stats: {
-    cpu_usage: { total_usage: number };
-    system_cpu_usage?: number;
-    online_cpus?: number;
-  };
-  precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
-}): number {
-  const cpu = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
-  const system =
-    (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
-  const cpus = stats.cpu_stats.online_cpus ?? 1;
-  return system > 0 ? (cpu / system) * cpus : Number.NaN;
+/** Share of one core a container used between two of Docker's stats readings (1.0 = a whole core). */
+export function dockerCpuShareBetween(
+  first: { read: string; cpu_stats: { cpu_usage: { total_usage: number } } },
+  second: { read: string; cpu_stats: { cpu_usage: { total_usage: number } } },
+): number {
+  const cpuNs = second.cpu_stats.cpu_usage.total_usage - first.cpu_stats.cpu_usage.total_usage;
+  const wallMs = Date.parse(second.read) - Date.parse(first.read);
+  return wallMs > 0 ? cpuNs / 1e6 / wallMs : Number.NaN;
 }
 
 /** Memory in use without the page cache, bytes (cgroup v1 and v2 names). */

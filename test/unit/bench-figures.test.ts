@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import {
   agentLines,
   coreShare,
-  dockerCpuShare,
+  dockerCpuShareBetween,
   dockerMemory,
   iperfTcpBps,
   iperfUdp,
@@ -92,11 +92,23 @@ describe("bench figures", () => {
 
   it("CPU shares and memory from Docker's stats", () => {
     assert.equal(coreShare(1, 1.5, 10), 0.05);
-    const share = dockerCpuShare({
-      cpu_stats: { cpu_usage: { total_usage: 300 }, system_cpu_usage: 2000, online_cpus: 2 },
-      precpu_stats: { cpu_usage: { total_usage: 100 }, system_cpu_usage: 1000 },
+    // 50 ms of CPU over 10 s of wall clock: half a percent of a core
+    const at = (read: string, ns: number) => ({
+      read,
+      cpu_stats: { cpu_usage: { total_usage: ns } },
     });
-    assert.equal(share, 0.4);
+    assert.equal(
+      dockerCpuShareBetween(
+        at("2026-11-24T21:00:00.000000000Z", 7e9),
+        at("2026-11-24T21:00:10.000000000Z", 7e9 + 50e6),
+      ),
+      0.005,
+    );
+    assert.ok(
+      Number.isNaN(
+        dockerCpuShareBetween(at("2026-11-24T21:00:00Z", 1), at("2026-11-24T21:00:00Z", 2)),
+      ),
+    );
     assert.equal(
       dockerMemory({ memory_stats: { usage: 1000, stats: { inactive_file: 200 } } }),
       800,
