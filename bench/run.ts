@@ -10,7 +10,12 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { ensureAgentImage, followBuild, imageExists } from "../src/docker/agent-image.js";
+import {
+  ensureAgentImage,
+  followBuild,
+  imageExists,
+  removeOlderImages,
+} from "../src/docker/agent-image.js";
 import { removeLab } from "../src/docker/apply.js";
 import { connectEngine } from "../src/docker/engine.js";
 import { execIn } from "../src/docker/exec.js";
@@ -77,6 +82,13 @@ async function toolsImage(docker: Docker): Promise<{ agent: string; tools: strin
     },
   );
   await followBuild(docker, stream, (l) => progress(`  image: ${l}`));
+  // older tools images first: each holds on to the agent image it was built from
+  const oldTools = await removeOlderImages(docker, "bench-tools-image", tools);
+  const agents = await removeOlderImages(docker, "agent-image", agent);
+  if (oldTools + agents > 0)
+    progress(
+      `  removed ${oldTools} tools and ${agents} agent image(s) older than an hour that no container uses`,
+    );
   return { agent, tools };
 }
 

@@ -149,7 +149,39 @@ async function productionModules(root: string): Promise<string[]> {
     .map((p) => relative(root, p));
 }
 
-/** Builds (if needed) and returns the agent image's name. */
+/** Images built this recently stay: another checkout may be about to start containers from one. */
+export const KEEP_RECENT_IMAGES_S = 3600;
+
+/**
+ * Removes this tool's images of `role` other than `keep` that are older than
+ * `keepRecentS`. The engine refuses to remove one a container (even a
+ * stopped one) or a child image uses, and those stay. Returns how many went.
+ */
+export async function removeOlderImages(
+  docker: Docker,
+  role: string,
+  keep: string,
+  keepRecentS = KEEP_RECENT_IMAGES_S,
+): Promise<number> {
+  const images = await docker.listImages({
+    filters: { label: [`${LABEL.tool}=${TOOL}`, `${LABEL.role}=${role}`] },
+  });
+  const cutoffS = Date.now() / 1000 - keepRecentS;
+  let removed = 0;
+  for (const image of images) {
+    const tags = (image.RepoTags ?? []).filter((t) => t !== "<none>:<none>");
+    if (tags.includes(keep) || image.Created > cutoffS) continue;
+    try {
+      for (const name of tags.length > 0 ? tags : [image.Id]) await docker.getImage(name).remove();
+      removed += 1;
+    } catch {
+      // in use: kept
+    }
+  }
+  return removed;
+}
+
+/** Builds (if needed) and returns the agent image's name; a new build replaces older unused ones. */
 export async function ensureAgentImage(
   docker: Docker,
   root: string,
@@ -193,5 +225,8 @@ export async function ensureAgentImage(
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+  const removed = await removeOlderImages(docker, "agent-image", tag);
+  if (removed > 0)
+    progress(`removed ${removed} agent image(s) older than an hour that no container uses`);
   return tag;
 }

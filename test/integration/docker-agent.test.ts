@@ -2,14 +2,23 @@
  * The real Docker engine (.ci/run starts one): a missing engine gives one
  * clear line; the agent image builds (offline base where no registry
  * answers); two agent containers on a bridge find each other by container
- * name. Everything carries our labels and is removed by label, also on failure.
+ * name; older agent images go unless a container uses them. Everything
+ * carries our labels and is removed by label, also on failure.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { ensureAgentImage } from "../../src/docker/agent-image.js";
+import {
+  ensureAgentImage,
+  followBuild,
+  imageExists,
+  removeOlderImages,
+} from "../../src/docker/agent-image.js";
 import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
 import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
@@ -120,4 +129,50 @@ test("the agent image builds, and two containers connect by name", {
   const mine = await d.listContainers({ all: true, filters: labelFilter(LAB) });
   assert.equal(mine.length, 2);
   for (const c of mine) assert.equal(c.Labels[LABEL.run], run);
+});
+
+test("older agent images go, unless a container uses one or it is recent", {
+  timeout: 120_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  const d = docker;
+  const image = await ensureAgentImage(d, root, "test", () => {});
+  // two stand-ins for images of earlier builds: children of the current one inherit its labels
+  const context = mkdtempSync(join(tmpdir(), "conntest-old-image-"));
+  const older = (n: string) => `conntest-lab/agent:itest-older-${n}-${process.pid}`;
+  try {
+    for (const n of ["unused", "used"]) {
+      // a label of its own each, so the two are different images, not two tags of one
+      writeFileSync(join(context, "Dockerfile"), `FROM ${image}\nLABEL itest.older=${n}\n`);
+      const stream = await d.buildImage({ context, src: ["Dockerfile"] }, { t: older(n) });
+      await followBuild(d, stream, () => {});
+    }
+    // a created, never started container is enough to hold its image
+    await d.createContainer({
+      name: `${LAB}-holder`,
+      Image: older("used"),
+      Labels: labels(LAB, `t${process.pid}`, "node", "test"),
+    });
+
+    // just built, so kept under the default age; with no age limit they are fair game
+    assert.equal(await removeOlderImages(d, "agent-image", image), 0);
+    assert.equal(await imageExists(d, older("unused")), true, "a recent image stays");
+    const removed = await removeOlderImages(d, "agent-image", image, 0);
+
+    assert.ok(removed >= 1, `removed ${removed}`);
+    assert.equal(await imageExists(d, older("unused")), false, "the unused older image went");
+    assert.equal(await imageExists(d, older("used")), true, "the one a container uses stayed");
+    assert.equal(await imageExists(d, image), true, "the current image stayed");
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+    await d
+      .getContainer(`${LAB}-holder`)
+      .remove({ force: true })
+      .catch(() => {});
+    for (const n of ["unused", "used"])
+      await d
+        .getImage(older(n))
+        .remove()
+        .catch(() => {});
+  }
 });
