@@ -123,8 +123,8 @@ function conntestCommand(uri: string, args: string, seconds: number): string {
 }
 
 /** A bare UDP sink counting datagrams for 3 s from its first, and a bare Node.js sender as fast as dgram goes: the floor for any Node.js UDP sender. */
-const UDP_SINK = `const s = require("dgram").createSocket("udp4"); let n = 0, t0 = 0; s.on("message", () => { if (n++ === 0) { t0 = Date.now(); setTimeout(() => { require("fs").writeFileSync("/tmp/udp-sink", String(Math.round(n / ((Date.now() - t0) / 1000)))); process.exit(0); }, 3000); } }); s.bind(5301);`;
-const UDP_SENDER = `const s = require("dgram").createSocket("udp4"); const b = Buffer.alloc(1400); s.connect(5301, "rx", () => { let f = 0; const done = () => { f--; }; const end = Date.now() + 3500; const pump = () => { for (let i = 0; i < 64 && Date.now() < end; i++) { if (f >= 256) break; f++; s.send(b, done); } if (Date.now() < end) setImmediate(pump); else s.close(); }; pump(); });`;
+const UDP_SINK = `const s = require("dgram").createSocket("udp4"); let n = 0, t0 = 0; s.on("message", () => { if (n++ === 0) { t0 = Date.now(); setTimeout(() => { require("fs").writeFileSync("/tmp/udp-sink", String(Math.round(n / ((Date.now() - t0) / 1000)))); process.exit(0); }, 3000); } }); s.bind(5301, () => require("fs").writeFileSync("/tmp/udp-sink-ready", ""));`;
+const UDP_SENDER = `const s = require("dgram").createSocket("udp4"); s.on("error", () => {}); const b = Buffer.alloc(1400); s.connect(5301, "rx", () => { let f = 0; const done = () => { f--; }; const end = Date.now() + 3500; const pump = () => { for (let i = 0; i < 64 && Date.now() < end; i++) { if (f >= 256) break; f++; s.send(b, done); } if (Date.now() < end) setImmediate(pump); else s.close(); }; pump(); });`;
 
 /** A conntest client inside `node` for `seconds`, its NDJSON lines. */
 async function conntest(
@@ -312,7 +312,13 @@ async function throughputAndLatency(
     note: `bytes of the first up round as the receiving agent counted them, over the TCP payload the sender's eth0 delivered from the client's start until that round's result: growth of tx_bytes, less ${TCP_FRAME_HEADERS} header bytes per frame of tx_packets, less ${TCP_MSS} bytes per retransmitted segment (RetransSegs: ${retransmits.join(", ")}); the handshake and pings are the rest. Median of ${RUNS}: ${counted.map((v) => v.toFixed(5)).join(", ")}`,
   });
   progress("UDP baseline: a bare Node.js dgram sender, 1400-byte datagrams, 3 s");
-  await sh(docker, "bench-pair", "rx", `nohup node -e '${UDP_SINK}' >/dev/null 2>&1 &\nsleep 0.5`);
+  // the sender starts once the sink is bound (a refused datagram would end it)
+  await sh(
+    docker,
+    "bench-pair",
+    "rx",
+    `nohup node -e '${UDP_SINK}' >/dev/null 2>&1 &\nfor i in $(seq 100); do [ -e /tmp/udp-sink-ready ] && break; sleep 0.1; done`,
+  );
   await sh(docker, "bench-pair", "tx", `node -e '${UDP_SENDER}'`);
   await new Promise((r) => setTimeout(r, 500));
   const bareUdp = Number(await sh(docker, "bench-pair", "rx", "cat /tmp/udp-sink"));
