@@ -183,7 +183,9 @@ function routerContainer(
   const at = `routers[${index}]`;
   const ifOf = (network: string) => `$${interfaceVar(network)}`;
   const hasIf = (network: string) => info.interfaces.some((i) => i.network === network);
-  const setup: string[] = ["ip route del default"];
+  // Nothing is forwarded until every rule below is in: a client that came up
+  // first would otherwise reach the far side un-NATed or past the firewall.
+  const setup: string[] = ["iptables -P FORWARD DROP", "ip route del default"];
 
   // Interface names, found by address (only those the lines below use).
   const used = new Set<string>();
@@ -235,7 +237,6 @@ function routerContainer(
   // Firewall (forwarded traffic only). First match wins, as in the file.
   const deny = router.firewall?.default === "deny";
   if (router.firewall !== undefined) {
-    setup.push(`iptables -P FORWARD ${deny ? "DROP" : "ACCEPT"}`);
     if (deny) {
       setup.push("iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT");
     }
@@ -258,6 +259,8 @@ function routerContainer(
     errors.push(...r.errors);
     setup.push(...r.lines);
   });
+  // the rules are in: now forward (a default-deny firewall keeps DROP)
+  if (!deny) setup.push("iptables -P FORWARD ACCEPT");
 
   return {
     name: router.name,

@@ -118,7 +118,11 @@ nodes:
     assert.equal(gw.agentArgs, null);
     assert.deepEqual(gw.capAdd, ["NET_ADMIN"]);
     assert.deepEqual(gw.sysctls, { "net.ipv4.ip_forward": "1" });
-    assert.deepEqual(gw.setup, ["ip route del default"]);
+    assert.deepEqual(gw.setup, [
+      "iptables -P FORWARD DROP",
+      "ip route del default",
+      "iptables -P FORWARD ACCEPT",
+    ]);
     assert.deepEqual(gw.attachments, [
       { network: "lan", ipv4: "10.77.1.1" },
       { network: "wan", ipv4: "10.77.0.1" },
@@ -144,10 +148,12 @@ nodes:
       forward: [{ proto: tcp, port: 8080, to: inside, to_port: 1234, on: wan }]`),
     );
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       IF_WAN,
       "iptables -t nat -A POSTROUTING -s 10.77.1.0/24 -o $IF_wan -j MASQUERADE",
       "iptables -t nat -A PREROUTING -i $IF_wan -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
+      "iptables -P FORWARD ACCEPT",
     ]);
   });
 
@@ -167,10 +173,10 @@ nodes:
       ),
     );
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       IF_WAN,
       "iptables -t nat -A PREROUTING -i $IF_wan -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
-      "iptables -P FORWARD DROP",
       "iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
       "iptables -A FORWARD -s 10.77.1.0/24 -d 10.77.0.0/24 -p tcp -j ACCEPT",
       "iptables -A FORWARD -s 10.77.0.0/25 -d 10.77.1.10/32 -j DROP",
@@ -187,9 +193,10 @@ nodes:
       rules: [{ action: deny, proto: udp, from: wan }]`),
     );
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
-      "iptables -P FORWARD ACCEPT",
       "iptables -A FORWARD -s 10.77.0.0/24 -p udp -j DROP",
+      "iptables -P FORWARD ACCEPT",
     ]);
   });
 
@@ -219,19 +226,25 @@ nodes:
   - { name: right, network: c, address: 10.1.4.10, gateway: r3, listen: [tcp:1234] }
 `);
     assert.deepEqual(container(p, "r1").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       "ip route add 10.1.3.0/24 via 10.1.2.2",
       "ip route add 10.1.4.0/24 via 10.1.2.2",
+      "iptables -P FORWARD ACCEPT",
     ]);
     assert.deepEqual(container(p, "r2").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       "ip route add 10.1.1.0/24 via 10.1.2.1",
       "ip route add 10.1.4.0/24 via 10.1.3.3",
+      "iptables -P FORWARD ACCEPT",
     ]);
     assert.deepEqual(container(p, "r3").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       "ip route add 10.1.2.0/24 via 10.1.3.2",
       "ip route add 10.1.1.0/24 via 10.1.3.2",
+      "iptables -P FORWARD ACCEPT",
     ]);
     assert.deepEqual(container(p, "left").setup, [
       "ip route del default",
@@ -261,6 +274,7 @@ nodes:
     assert.equal(tbfBurst(50_000_000), 25_000);
     assert.equal(tbfBurst(1_000_000), 16_384);
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       IF_LAN,
       IF_WAN,
@@ -270,6 +284,7 @@ nodes:
       ...IMPAIR_PREFIX("$IF_lan"),
       "tc qdisc replace dev $IF_lan root tbf rate 1000000bit burst 16384 latency 50ms",
       "iptables -A CT-IMP-$IF_lan -m statistic --mode random --probability 0.005 -j DROP",
+      "iptables -P FORWARD ACCEPT",
     ]);
   });
 
@@ -279,10 +294,12 @@ nodes:
       - { network: wan, rate: 50mbit, delay: 20ms, jitter: 5ms, reorder: 1% }`),
     );
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       IF_WAN,
       ...IMPAIR_PREFIX("$IF_wan"),
       "tc qdisc replace dev $IF_wan root netem delay 20ms 5ms reorder 1% rate 50000000bit",
+      "iptables -P FORWARD ACCEPT",
     ]);
   });
 
@@ -292,10 +309,12 @@ nodes:
       - { network: wan, duplicate: 1% }`),
     );
     assert.deepEqual(container(p, "gw").setup, [
+      "iptables -P FORWARD DROP",
       "ip route del default",
       IF_WAN,
       ...IMPAIR_PREFIX("$IF_wan"),
       "tc qdisc replace dev $IF_wan root netem duplicate 1%",
+      "iptables -P FORWARD ACCEPT",
     ]);
   });
 
