@@ -148,6 +148,25 @@ export function judge(value: number, test: (v: number) => boolean): Verdict {
   return Number.isFinite(value) ? (test(value) ? "met" : "missed") : "n/a";
 }
 
+/** A figure that is a ratio, shown as "0.93×" with `digits` decimals. */
+export function ratioFigure(f: {
+  name: string;
+  value: number;
+  digits: number;
+  target: string;
+  meets: (v: number) => boolean;
+  note: string;
+}): Figure {
+  return {
+    name: f.name,
+    value: f.value,
+    text: `${f.value.toFixed(f.digits)}×`,
+    target: f.target,
+    verdict: judge(f.value, f.meets),
+    note: f.note,
+  };
+}
+
 export function figuresMarkdown(figures: readonly Figure[]): string {
   const rows = figures.map(
     (f) =>

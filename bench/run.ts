@@ -35,6 +35,7 @@ import {
   lastRtt,
   median,
   pingTimesMs,
+  ratioFigure,
   rounds,
 } from "./figures.js";
 
@@ -282,35 +283,41 @@ async function throughputAndLatency(
     );
   }
   const tcpRatio = median(tcp.conntest) / median(tcp.iperf);
-  figures.push({
-    name: "TCP throughput vs iperf3",
-    value: tcpRatio,
-    text: `${tcpRatio.toFixed(2)}×`,
-    target: "≥ 0.9×",
-    verdict: judge(tcpRatio, (v) => v >= 0.9),
-    note: `medians of ${RUNS} runs each, alternating, container to container on one bridge: conntest ${gbit(median(tcp.conntest))} (runs ${tcp.conntest.map(gbit).join(", ")}), iperf3 ${gbit(median(tcp.iperf))} (runs ${tcp.iperf.map(gbit).join(", ")})`,
-  });
+  figures.push(
+    ratioFigure({
+      name: "TCP throughput vs iperf3",
+      value: tcpRatio,
+      digits: 2,
+      target: "≥ 0.9×",
+      meets: (v) => v >= 0.9,
+      note: `medians of ${RUNS} runs each, alternating, container to container on one bridge: conntest ${gbit(median(tcp.conntest))} (runs ${tcp.conntest.map(gbit).join(", ")}), iperf3 ${gbit(median(tcp.iperf))} (runs ${tcp.iperf.map(gbit).join(", ")})`,
+    }),
+  );
   // Every run above is a new session to the same receiving agent: later
   // sessions must be as fast as the first (they were half as fast while V8's
   // young generation could outgrow the old generation's headroom).
   const laterRatio = median(tcp.conntest.slice(1)) / (tcp.conntest[0] ?? Number.NaN);
-  figures.push({
-    name: "TCP, one receiver's later sessions vs its first",
-    value: laterRatio,
-    text: `${laterRatio.toFixed(2)}×`,
-    target: "≥ 0.8× (ours)",
-    verdict: judge(laterRatio, (v) => v >= 0.8),
-    note: `the same long-running receiver serves all ${RUNS} conntest TCP runs: median of runs 2–${RUNS} over run 1 (${tcp.conntest.map(gbit).join(", ")}); the target leaves room for this machine's run-to-run noise`,
-  });
+  figures.push(
+    ratioFigure({
+      name: "TCP, one receiver's later sessions vs its first",
+      value: laterRatio,
+      digits: 2,
+      target: "≥ 0.8× (ours)",
+      meets: (v) => v >= 0.8,
+      note: `the same long-running receiver serves all ${RUNS} conntest TCP runs: median of runs 2–${RUNS} over run 1 (${tcp.conntest.map(gbit).join(", ")}); the target leaves room for this machine's run-to-run noise`,
+    }),
+  );
   const countedRatio = median(counted);
-  figures.push({
-    name: "TCP bytes counted vs the sender's interface",
-    value: countedRatio,
-    text: `${countedRatio.toFixed(5)}×`,
-    target: "0.999–1.001× (ours)",
-    verdict: judge(countedRatio, (v) => v >= 0.999 && v <= 1.001),
-    note: `bytes of the first up round as the receiving agent counted them, over the TCP payload the sender's eth0 delivered from the client's start until that round's result: growth of tx_bytes, less ${TCP_FRAME_HEADERS} header bytes per frame of tx_packets, less ${TCP_MSS} bytes per retransmitted segment (RetransSegs: ${retransmits.join(", ")}); the handshake and pings are the rest. Median of ${RUNS}: ${counted.map((v) => v.toFixed(5)).join(", ")}`,
-  });
+  figures.push(
+    ratioFigure({
+      name: "TCP bytes counted vs the sender's interface",
+      value: countedRatio,
+      digits: 5,
+      target: "0.999–1.001× (ours)",
+      meets: (v) => v >= 0.999 && v <= 1.001,
+      note: `bytes of the first up round as the receiving agent counted them, over the TCP payload the sender's eth0 delivered from the client's start until that round's result: growth of tx_bytes, less ${TCP_FRAME_HEADERS} header bytes per frame of tx_packets, less ${TCP_MSS} bytes per retransmitted segment (RetransSegs: ${retransmits.join(", ")}); the handshake and pings are the rest. Median of ${RUNS}: ${counted.map((v) => v.toFixed(5)).join(", ")}`,
+    }),
+  );
   progress("UDP baseline: a bare Node.js dgram sender, 1400-byte datagrams, 3 s");
   // the sender starts once the sink is bound (a refused datagram would end it)
   await sh(
@@ -324,14 +331,16 @@ async function throughputAndLatency(
   const bareUdp = Number(await sh(docker, "bench-pair", "rx", "cat /tmp/udp-sink"));
   progress(`  bare Node.js sender: ${Math.round(bareUdp)} dgram/s received`);
   const udpRatio = median(udp.conntest) / median(udp.iperf);
-  figures.push({
-    name: "UDP datagram rate vs iperf3 (1400 B)",
-    value: udpRatio,
-    text: `${udpRatio.toFixed(2)}×`,
-    target: "≥ 0.8×",
-    verdict: judge(udpRatio, (v) => v >= 0.8),
-    note: `datagrams/s the receiver got, medians of ${RUNS}: conntest ${Math.round(median(udp.conntest))} (loss ${median(udp.conntestLoss).toFixed(1)} %), iperf3 ${Math.round(median(udp.iperf))} (loss ${median(udp.iperfLoss).toFixed(1)} %); both unlimited (-b 0 / rate=0). The low loss shows the sender is the limit. A bare Node.js sender (one 1400-byte buffer, dgram.send on a connected socket, at most 256 in flight) got ${Math.round(bareUdp)}/s through the same link: conntest is ${(median(udp.conntest) / bareUdp).toFixed(2)}× that floor, and the rest of the gap to iperf3 is Node's dgram, one sendmsg per datagram through libuv`,
-  });
+  figures.push(
+    ratioFigure({
+      name: "UDP datagram rate vs iperf3 (1400 B)",
+      value: udpRatio,
+      digits: 2,
+      target: "≥ 0.8×",
+      meets: (v) => v >= 0.8,
+      note: `datagrams/s the receiver got, medians of ${RUNS}: conntest ${Math.round(median(udp.conntest))} (loss ${median(udp.conntestLoss).toFixed(1)} %), iperf3 ${Math.round(median(udp.iperf))} (loss ${median(udp.iperfLoss).toFixed(1)} %); both unlimited (-b 0 / rate=0). The low loss shows the sender is the limit. A bare Node.js sender (one 1400-byte buffer, dgram.send on a connected socket, at most 256 in flight) got ${Math.round(bareUdp)}/s through the same link: conntest is ${(median(udp.conntest) / bareUdp).toFixed(2)}× that floor, and the rest of the gap to iperf3 is Node's dgram, one sendmsg per datagram through libuv`,
+    }),
+  );
 
   progress("latency: conntest pings every 50 ms for 12 s, then ping -i 0.05 -c 200");
   const rtt = lastRtt(
@@ -364,14 +373,16 @@ async function throughputAndLatency(
     /p50=([\d.]+)/.exec(await sh(docker, "bench-pair", "tx", `node -e '${ECHO_CLIENT}'`))?.[1],
   );
   const ratio = (rtt?.p50 ?? Number.NaN) / median(pings);
-  figures.push({
-    name: "RTT p50 vs ping",
-    value: ratio,
-    text: `${ratio.toFixed(2)}×`,
-    target: "≤ 1.5×",
-    verdict: judge(ratio, (v) => v <= 1.5),
-    note: `conntest p50 ${rtt?.p50.toFixed(3)} ms over ${rtt?.samples} samples (TCP, a Node.js process each side); ping p50 ${median(pings).toFixed(3)} ms over ${pings.length} (ICMP, answered by the peer's kernel without waking a process). A bare Node.js TCP echo between the same containers: p50 ${echo.toFixed(3)} ms, so conntest is ${((rtt?.p50 ?? Number.NaN) / echo).toFixed(2)}× the floor of a user-space ping-pong; the rest of the gap is two process wake-ups per round trip`,
-  });
+  figures.push(
+    ratioFigure({
+      name: "RTT p50 vs ping",
+      value: ratio,
+      digits: 2,
+      target: "≤ 1.5×",
+      meets: (v) => v <= 1.5,
+      note: `conntest p50 ${rtt?.p50.toFixed(3)} ms over ${rtt?.samples} samples (TCP, a Node.js process each side); ping p50 ${median(pings).toFixed(3)} ms over ${pings.length} (ICMP, answered by the peer's kernel without waking a process). A bare Node.js TCP echo between the same containers: p50 ${echo.toFixed(3)} ms, so conntest is ${((rtt?.p50 ?? Number.NaN) / echo).toFixed(2)}× the floor of a user-space ping-pong; the rest of the gap is two process wake-ups per round trip`,
+    }),
+  );
   await removeLab(docker, "bench-pair", () => {});
 }
 

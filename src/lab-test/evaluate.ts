@@ -244,36 +244,33 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
       return { passed, expected, measured, atS: (step.atMs + worst) / 1000 };
     }
     case "throughput": {
-      const lo = e.throughput_at_least === undefined ? null : bpsOf(e.throughput_at_least);
-      const hi = e.throughput_at_most === undefined ? null : bpsOf(e.throughput_at_most);
-      const expected = [
-        lo === null ? null : `≥ ${formatBits(lo)}`,
-        hi === null ? null : `≤ ${formatBits(hi)}`,
-      ]
-        .filter(Boolean)
-        .join(" and ");
+      const band = new Band(
+        e.throughput_at_least === undefined ? null : bpsOf(e.throughput_at_least),
+        e.throughput_at_most === undefined ? null : bpsOf(e.throughput_at_most),
+      );
       return perConnection(
         conns,
-        `throughput${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
+        `throughput${e.direction ? ` ${e.direction}` : ""} ${band.text(formatBits)}${afterText(e)}`,
         (c) => {
           const rounds = roundsOf(c, e.direction, since);
           if (rounds.length === 0)
             return { ok: false, text: "no bandwidth round finished (is monitor-bandwidth on?)" };
           const mean = rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
-          const ok = (lo === null || mean >= lo) && (hi === null || mean <= hi);
-          return { ok, text: `${formatBits(mean)} (mean of ${rounds.length} rounds)` };
+          return {
+            ok: band.holds(mean),
+            text: `${formatBits(mean)} (mean of ${rounds.length} rounds)`,
+          };
         },
       );
     }
     case "loss": {
-      const lo = e.loss_at_least === undefined ? null : (parsePercent(e.loss_at_least) ?? 0);
-      const hi = e.loss_at_most === undefined ? null : (parsePercent(e.loss_at_most) ?? 100);
-      const expected = [lo === null ? null : `≥ ${lo}%`, hi === null ? null : `≤ ${hi}%`]
-        .filter(Boolean)
-        .join(" and ");
+      const band = new Band(
+        e.loss_at_least === undefined ? null : (parsePercent(e.loss_at_least) ?? 0),
+        e.loss_at_most === undefined ? null : (parsePercent(e.loss_at_most) ?? 100),
+      );
       return perConnection(
         conns,
-        `loss${e.direction ? ` ${e.direction}` : ""} ${expected}${afterText(e)}`,
+        `loss${e.direction ? ` ${e.direction}` : ""} ${band.text((v) => `${v}%`)}${afterText(e)}`,
         (c) => {
           if (c.proto !== "udp") return { ok: false, text: "not UDP: loss is not measured" };
           const rounds = roundsOf(c, e.direction, since);
@@ -282,9 +279,8 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
           if (sent === 0)
             return { ok: false, text: "no UDP round finished (is monitor-bandwidth on?)" };
           const pct = (100 * lost) / sent;
-          const ok = (lo === null || pct >= lo) && (hi === null || pct <= hi);
           return {
-            ok,
+            ok: band.holds(pct),
             text: `${pct.toFixed(2)}% (${lost} of ${sent} datagrams, ${rounds.length} rounds)`,
           };
         },
@@ -340,6 +336,28 @@ function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null
       sent: Number(r.sent_packets) || 0,
       lost: Number(r.lost) || 0,
     }));
+}
+
+/** An at-least / at-most pair where either end may be missing (throughput, loss). */
+class Band {
+  constructor(
+    private readonly lo: number | null,
+    private readonly hi: number | null,
+  ) {}
+
+  holds(v: number): boolean {
+    return (this.lo === null || v >= this.lo) && (this.hi === null || v <= this.hi);
+  }
+
+  /** "≥ 10 Mbit/s and ≤ 20 Mbit/s", or the one end given. */
+  text(format: (v: number) => string): string {
+    return [
+      this.lo === null ? null : `≥ ${format(this.lo)}`,
+      this.hi === null ? null : `≤ ${format(this.hi)}`,
+    ]
+      .filter(Boolean)
+      .join(" and ");
+  }
 }
 
 function perConnection(

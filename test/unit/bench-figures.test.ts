@@ -11,6 +11,7 @@ import {
   lastRtt,
   median,
   pingTimesMs,
+  ratioFigure,
   rounds,
 } from "../../bench/figures.js";
 
@@ -113,6 +114,25 @@ describe("bench figures", () => {
       dockerMemory({ memory_stats: { usage: 1000, stats: { inactive_file: 200 } } }),
       800,
     );
+  });
+
+  it("a ratio figure reads as N× and is judged on its value", () => {
+    const f = ratioFigure({
+      name: "x",
+      value: 0.934,
+      digits: 2,
+      target: "≥ 0.9×",
+      meets: (v) => v >= 0.9,
+      note: "n",
+    });
+    assert.deepEqual(f, {
+      name: "x",
+      value: 0.934,
+      text: "0.93×",
+      target: "≥ 0.9×",
+      verdict: "met",
+      note: "n",
+    });
   });
 
   it("judges a target, n/a when not measured", () => {
