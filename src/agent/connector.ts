@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { lookup } from "node:dns/promises";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { decodeDatagram } from "../protocol/frame-decoder.js";
 import { ConnectionStats } from "../stats/connection-stats.js";
@@ -12,6 +11,7 @@ import type { AgentEvent } from "../stats/snapshot.js";
 import { backoffDelay } from "./backoff.js";
 import { now, sleep } from "./clock.js";
 import type { ConnectSpec } from "./config.js";
+import { HostResolver, type NameLookups, systemLookups } from "./host-resolver.js";
 import type { Link } from "./link.js";
 import { Session, type SessionTiming } from "./session.js";
 import { describeError, formatAddress, pipeSocket, TcpLink } from "./tcp-link.js";
@@ -23,6 +23,13 @@ export interface ConnectorOptions {
   timing: SessionTiming;
   reconnectMaxMs: number;
   emit: (e: AgentEvent) => void;
+  /** How names are looked up (tests give their own). */
+  lookups?: NameLookups;
+}
+
+/** How long one attempt may wait for a name: half the back-off cap, at most 0.5 s. */
+export function lookupBudgetMs(reconnectMaxMs: number): number {
+  return Math.min(500, Math.max(50, reconnectMaxMs / 2));
 }
 
 export class Connector {
@@ -31,11 +38,17 @@ export class Connector {
   private readonly stop = new AbortController();
   private session: Session | null = null;
   private running: Promise<void> | null = null;
+  private readonly resolver: HostResolver;
 
   constructor(
     private readonly spec: ConnectSpec,
     private readonly options: ConnectorOptions,
   ) {
+    this.resolver = new HostResolver(
+      spec.host,
+      lookupBudgetMs(options.reconnectMaxMs),
+      options.lookups ?? systemLookups,
+    );
     this.stats = new ConnectionStats(
       this.connId,
       "client",
@@ -102,18 +115,23 @@ export class Connector {
 
   /** One connection: resolve, connect, handshake, run until closed. */
   private async attempt(): Promise<{ reason: string; wasUp: boolean }> {
+    try {
+      return await this.attemptOnce();
+    } catch (err) {
+      throw new Error(`${describeError(err)}${this.staleNote}`);
+    }
+  }
+
+  /** Said after a failure on the last known address: why no fresh one was used. */
+  private staleNote = "";
+
+  private async attemptOnce(): Promise<{ reason: string; wasUp: boolean }> {
     const { spec, options } = this;
+    this.staleNote = "";
     // Resolved on every try: a restarted container may have a new address.
-    const addresses = await withTimeout(
-      lookup(spec.host, { all: true }),
-      options.timing.timeoutMs,
-      `cannot resolve ${spec.host}`,
-      this.stop.signal,
-    );
-    // IPv4 first: a listener without an address is IPv4 for UDP (and containers are)
-    const chosen = addresses.find((a) => a.family === 4) ?? addresses[0];
-    if (!chosen) throw new Error(`cannot resolve ${spec.host}: no address`);
-    const { address, family } = chosen;
+    const { address, family, stale } = await this.resolver.resolve(this.stop.signal);
+    if (stale !== undefined)
+      this.staleNote = ` (last known address of ${spec.host}; lookup: ${stale})`;
     let wasUp = false;
     let closedWith: (reason: string) => void = () => {};
     const closed = new Promise<string>((resolve) => {
@@ -258,30 +276,4 @@ function connectUdp(address: string, family: number, port: number): Promise<UdpS
       resolve(socket);
     });
   });
-}
-
-/** `promise`, or an error after `ms` or when `signal` aborts (the lookup itself cannot be cancelled). */
-async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-  signal: AbortSignal,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = () => {};
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-    onAbort = () => reject(new Error(`${what}: stopped`));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOTFOUND" || code === "EAI_AGAIN") throw new Error(`${what}: ${code}`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort);
-  }
 }
