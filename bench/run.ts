@@ -38,6 +38,7 @@ import {
   ratioFigure,
   rounds,
 } from "./figures.js";
+import { runStorm, STORM_LAB, stormFigures, stormLab } from "./kill-storm.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = (
@@ -46,7 +47,7 @@ const VERSION = (
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), "conntest-bench-"));
-const BENCH_LABS = ["bench-pair", "bench-router", "bench-2", "bench-10", "bench-30"];
+const BENCH_LABS = ["bench-pair", "bench-router", "bench-2", "bench-10", "bench-30", STORM_LAB];
 
 function progress(text: string): void {
   const t = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
@@ -621,15 +622,25 @@ async function labCost(docker: Docker, figures: Figure[]): Promise<void> {
   timed(["down", join(work, "bench-30.yaml")]);
 }
 
+async function killStorm(docker: Docker, image: string, figures: Figure[]): Promise<void> {
+  progress("storm lab: 8 servers with 2 clients each, half the servers behind a router");
+  await up(docker, STORM_LAB, stormLab(), image);
+  await new Promise((r) => setTimeout(r, 5_000));
+  const result = await runStorm(docker, progress);
+  figures.push(...stormFigures(result));
+  await removeLab(docker, STORM_LAB, () => {});
+}
+
 async function main(): Promise<void> {
   const docker = await connectEngine();
   for (const lab of BENCH_LABS) await removeLab(docker, lab, () => {});
-  const { tools } = await toolsImage(docker);
+  const { agent, tools } = await toolsImage(docker);
   const figures: Figure[] = [];
   const steps: [string, () => Promise<void>][] = [
     ["throughput and latency", () => throughputAndLatency(docker, tools, figures)],
     ["accuracy against the kernel", () => accuracy(docker, tools, figures)],
     ["lab cost", () => labCost(docker, figures)],
+    ["reconnects in a kill storm", () => killStorm(docker, agent, figures)],
   ];
   try {
     // BENCH_STEPS=1,3 runs only those parts (while working on one figure); the results files are then partial

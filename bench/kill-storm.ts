@@ -1,0 +1,243 @@
+/**
+ * The kill storm: a 24-node lab (8 servers, each with 2 clients over TCP and
+ * UDP; half the servers behind a router) while random nodes are killed,
+ * restarted, paused and cut from their network, through the same chaos
+ * actions the CLI, the dashboard and scenario steps use. Measures how long
+ * each dropped connection takes to come back once its server can be reached
+ * again: the figure a reconnect back-off promises.
+ */
+import type Docker from "dockerode";
+import { readAgentLines } from "../src/docker/agent-logs.js";
+import { containerAction, findNode, networkAction } from "../src/lab-cli/chaos.js";
+import { mulberry32 } from "../test/helpers/seeded-random.js";
+import type { Figure } from "./figures.js";
+import { judge } from "./figures.js";
+import {
+  percentile,
+  type ReconnectSample,
+  reconnectSamples,
+  type ServerOutage,
+} from "./reconnect-samples.js";
+
+export const STORM_LAB = "bench-storm";
+const SERVERS = 8;
+const CLIENTS_PER_SERVER = 2;
+/** The agent's default back-off cap (--reconnect-max). */
+const CAP_MS = 1_000;
+const STORM_MS = Number(process.env.BENCH_STORM_S ?? 90) * 1000;
+/** A group (a server and its clients) rests this long after an action before the next. */
+const REST_MS = 8_000;
+
+/** A server's address: clients beyond the router reach it by address, not by name. */
+const serverAddress = (s: number) =>
+  s > SERVERS / 2 ? `10.230.2.${10 + s}` : `10.230.1.${10 + s}`;
+
+/** Servers 1-4 share network a with every client; 5-8 sit on b, behind router r. */
+export function stormLab(): string {
+  const nodes: string[] = [];
+  for (let s = 1; s <= SERVERS; s++) {
+    const routed = s > SERVERS / 2;
+    nodes.push(
+      `  - { name: srv${s}, network: ${routed ? "b" : "a"}, address: ${serverAddress(s)}, ${routed ? "gateway: r, " : ""}listen: [tcp:1234, udp:1234] }`,
+    );
+    nodes.push(
+      `  - { name: c${s}, count: ${CLIENTS_PER_SERVER}, network: a, gateway: r, connect: [tcp://srv${s}:1234, udp://srv${s}:1234] }`,
+    );
+  }
+  return `name: ${STORM_LAB}
+networks:
+  - { name: a, subnet: 10.230.1.0/24 }
+  - { name: b, subnet: 10.230.2.0/24 }
+routers:
+  - name: r
+    interfaces: [{ network: a, address: 10.230.1.1 }, { network: b, address: 10.230.2.1 }]
+nodes:
+${nodes.join("\n")}
+`;
+}
+
+type Action = "kill" | "restart" | "pause" | "disconnect";
+const ACTIONS: Action[] = ["kill", "restart", "pause", "disconnect"];
+
+interface Group {
+  server: string;
+  network: string;
+  members: string[];
+  busyUntil: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** First `listening` event per protocol the server logged at or after `sinceMs`. */
+async function listeningAgain(
+  docker: Docker,
+  server: string,
+  sinceMs: number,
+): Promise<ServerOutage["availableMs"]> {
+  const info = await findNode(docker, server, STORM_LAB);
+  const { lines } = await readAgentLines(docker, info.Id, 100_000);
+  const at: ServerOutage["availableMs"] = {};
+  for (const l of lines) {
+    if (l.type !== "event" || l.event !== "listening") continue;
+    const ms = Date.parse(String(l.time));
+    const proto = l.proto as "tcp" | "udp";
+    if (ms >= sinceMs && at[proto] === undefined) at[proto] = ms;
+  }
+  return at;
+}
+
+/** Runs one action on `node`; returns when it is over and, for a server, when it was reachable again. */
+async function act(
+  docker: Docker,
+  action: Action,
+  node: string,
+  network: string,
+  random: () => number,
+): Promise<{ startedMs: number; availableMs: ServerOutage["availableMs"] }> {
+  const startedMs = Date.now();
+  const hold = (lo: number, hi: number) => sleep(lo + random() * (hi - lo));
+  switch (action) {
+    case "kill":
+      await containerAction(docker, "kill", node, STORM_LAB);
+      await hold(1000, 3000);
+      await containerAction(docker, "start", node, STORM_LAB);
+      return { startedMs, availableMs: {} };
+    case "restart":
+      await containerAction(docker, "restart", node, STORM_LAB);
+      return { startedMs, availableMs: {} };
+    case "pause": {
+      await containerAction(docker, "pause", node, STORM_LAB);
+      // longer than the agents' 5 s timeout, so connections do drop
+      await hold(6000, 8000);
+      await containerAction(docker, "unpause", node, STORM_LAB);
+      const t = Date.now();
+      return { startedMs, availableMs: { tcp: t, udp: t } };
+    }
+    case "disconnect": {
+      await networkAction(docker, "disconnect", node, network, STORM_LAB);
+      await hold(6000, 8000);
+      await networkAction(docker, "connect", node, network, STORM_LAB);
+      const t = Date.now();
+      return { startedMs, availableMs: { tcp: t, udp: t } };
+    }
+  }
+}
+
+export interface StormResult {
+  samples: ReconnectSample[];
+  neverBack: number;
+  held: number;
+  actions: number;
+  failedActions: string[];
+}
+
+/** The storm on a lab that is up; `progress` gets a line per action. */
+export async function runStorm(
+  docker: Docker,
+  progress: (line: string) => void,
+  seed = 11,
+): Promise<StormResult> {
+  const random = mulberry32(seed);
+  const groups: Group[] = [];
+  for (let s = 1; s <= SERVERS; s++) {
+    const members = Array.from({ length: CLIENTS_PER_SERVER }, (_, i) => `c${s}-${i + 1}`);
+    groups.push({
+      server: `srv${s}`,
+      network: s > SERVERS / 2 ? "b" : "a",
+      members: [`srv${s}`, ...members],
+      busyUntil: 0,
+    });
+  }
+  const outages: ServerOutage[] = [];
+  const failedActions: string[] = [];
+  const running: Promise<void>[] = [];
+  let actions = 0;
+  const end = Date.now() + STORM_MS;
+  while (Date.now() < end) {
+    const idle = groups.filter((g) => g.busyUntil <= Date.now());
+    const group = idle[Math.floor(random() * idle.length)];
+    if (group !== undefined) {
+      // three actions in four hit the server, the rest one of its clients
+      const node =
+        random() < 0.75
+          ? group.server
+          : (group.members[1 + Math.floor(random() * CLIENTS_PER_SERVER)] as string);
+      const action = ACTIONS[Math.floor(random() * ACTIONS.length)] as Action;
+      const network = node === group.server ? group.network : "a";
+      group.busyUntil = Number.POSITIVE_INFINITY;
+      actions += 1;
+      progress(`  storm: ${action} ${node}`);
+      running.push(
+        act(docker, action, node, network, random)
+          .then(async ({ startedMs, availableMs }) => {
+            if (node === group.server) {
+              const available =
+                action === "kill" || action === "restart"
+                  ? await listeningAgain(docker, node, startedMs)
+                  : availableMs;
+              const hosts = [node, serverAddress(Number(node.slice(3)))];
+              outages.push({ server: node, hosts, action, startedMs, availableMs: available });
+            }
+          })
+          .catch((err: Error) => {
+            failedActions.push(`${action} ${node}: ${err.message.split("\n")[0]}`);
+          })
+          .finally(() => {
+            group.busyUntil = Date.now() + REST_MS;
+          }),
+      );
+    }
+    await sleep(1000);
+  }
+  await Promise.all(running);
+  progress("  storm over: 15 s for the last reconnects, then the logs are read");
+  await sleep(15_000);
+  // kill/restart outages: the listening time may have been logged after the action returned
+  for (const o of outages) {
+    if (o.action === "kill" || o.action === "restart")
+      o.availableMs = await listeningAgain(docker, o.server, o.startedMs);
+  }
+  const clients = new Map<string, Awaited<ReturnType<typeof readAgentLines>>["lines"]>();
+  for (const g of groups)
+    for (const c of g.members.slice(1)) {
+      const info = await findNode(docker, c, STORM_LAB);
+      clients.set(c, (await readAgentLines(docker, info.Id, 100_000)).lines);
+    }
+  const outcome = reconnectSamples(outages, clients, 8_000);
+  return {
+    samples: outcome.samples,
+    neverBack: outcome.neverBack.length,
+    held: outcome.held,
+    actions,
+    failedActions,
+  };
+}
+
+/** The storm's figures: median, p99 and max per protocol, judged against the cap + 0.5 s. */
+export function stormFigures(result: StormResult): Figure[] {
+  return (["tcp", "udp"] as const).map((proto) => {
+    const ms = result.samples.filter((s) => s.proto === proto).map((s) => s.ms);
+    const p50 = percentile(ms, 50);
+    const p99 = percentile(ms, 99);
+    const max = ms.length > 0 ? Math.max(...ms) : Number.NaN;
+    const byAction = ["kill", "restart", "pause", "disconnect"]
+      .map((a) => {
+        const of = result.samples.filter((s) => s.proto === proto && s.action === a);
+        return `${a} ${of.length} (p99 ${(
+          percentile(
+            of.map((s) => s.ms),
+            99,
+          ) / 1000
+        ).toFixed(2)} s)`;
+      })
+      .join(", ");
+    return {
+      name: `reconnect after a server is back, ${proto.toUpperCase()} (kill storm)`,
+      value: p99,
+      text: `p50 ${(p50 / 1000).toFixed(2)} s, p99 ${(p99 / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s`,
+      target: `p99 ≤ ${(CAP_MS + 500) / 1000} s (back-off cap + 0.5 s)`,
+      verdict: result.neverBack > 0 ? "missed" : judge(p99, (v) => v <= CAP_MS + 500),
+      note: `${ms.length} reconnects of ${STORM_MS / 1000} s of chaos on a 24-node lab (${result.actions} actions: kill then start after 1-3 s, restart, pause 6-8 s, network cut 6-8 s; half the servers behind a router), timed from the server listening again (or unpaused, or reconnected; or the client noticing the drop, if later) to the client's connected event; by action: ${byAction}; ${result.neverBack} connections never came back, ${result.held} outlived their outage${result.failedActions.length > 0 ? `; failed actions: ${result.failedActions.join("; ")}` : ""}`,
+    };
+  });
+}
