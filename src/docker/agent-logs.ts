@@ -42,15 +42,15 @@ export function parseAgentLines(text: string): AgentLine[] {
   return lines;
 }
 
-/** The last `tail` lines a container's agent printed. */
+/** The last `tail` lines a container's agent printed: parsed, and stdout and stderr as text. */
 export async function readAgentLines(
   docker: Docker,
   containerId: string,
   tail = 500,
-): Promise<{ lines: AgentLine[]; stderr: string }> {
+): Promise<{ lines: AgentLine[]; stdout: string; stderr: string }> {
   const buf = (await docker
     .getContainer(containerId)
     .logs({ stdout: true, stderr: true, tail })) as unknown as Buffer;
   const { stdout, stderr } = demuxLogBuffer(buf);
-  return { lines: parseAgentLines(stdout), stderr };
+  return { lines: parseAgentLines(stdout), stdout, stderr };
 }

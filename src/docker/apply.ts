@@ -3,6 +3,8 @@
  * that fails or is cancelled removes what it created before it rethrows.
  */
 import type Docker from "dockerode";
+import { impairmentFile } from "../lab/impairment-state.js";
+import { impairmentPath, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
 import type { Progress } from "./agent-image.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
@@ -28,17 +30,32 @@ async function allOrFirstError(promises: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-/** `sh -c` script: set the network up, then become the agent (so signals reach it). */
+/** What a router prints once its network script has run: bring-up waits for it. */
+export const routerReadyLine = (name: string) => `conntest-lab: router ${name} is ready`;
+
+/**
+ * `sh -c` script: write the container's network script and its planned impairments (again at
+ * every start: a restart gives back the lab file's state), run it, then become the agent (so
+ * signals reach it). The script stays in the container for `connect`, `impair` and `clear`.
+ */
 export function entrypointScript(c: PlannedContainer): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  // the failing line is printed single-quoted, so the message does not run it again
-  const setup = c.setup.map(
-    (line) => `${line} || { echo ${quote(`conntest-lab setup failed: ${line}`)} >&2; exit 78; }`,
-  );
+  const impairments = Object.entries(c.impairments).flatMap(([network, state]) => {
+    const file = impairmentFile(state);
+    return file === null ? [] : [`printf '%s' ${quote(file)} > ${impairmentPath(network)}`];
+  });
   const main = c.agentArgs
     ? `exec conntest ${c.agentArgs.map(quote).join(" ")}`
-    : "exec sleep infinity";
-  return [...setup, main].join("\n");
+    : `echo ${quote(routerReadyLine(c.name))}\nexec sleep infinity`;
+  return [
+    `mkdir -p ${NET_DIR}/impair && rm -f ${NET_DIR}/impair/*`,
+    ...impairments,
+    `cat > ${NET_SCRIPT} <<'CONNTEST_NET_END'`,
+    netScript(c.net).trimEnd(),
+    "CONNTEST_NET_END",
+    `sh ${NET_SCRIPT} || exit 78`,
+    main,
+  ].join("\n");
 }
 
 export async function applyPlan(

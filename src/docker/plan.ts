@@ -1,8 +1,10 @@
 /**
  * What a lab is on the engine, before it is created: networks and
- * containers with their addresses and start-up commands. A planner turns a
+ * containers with their addresses and network scripts. A planner turns a
  * checked lab file into this (pure); apply.ts makes it real.
  */
+import type { ImpairmentState } from "../lab/impairment-state.js";
+import type { NetScriptSpec } from "../lab/net-script.js";
 
 export interface PlannedNetwork {
   /** Name in the lab file; the Docker name is `${lab}-${name}`. */
@@ -24,10 +26,12 @@ export interface PlannedContainer {
   /** Its first attachment is set at creation, the others connected before start. */
   attachments: PlannedAttachment[];
   /**
-   * Shell lines run as root before the agent starts: routes, iptables, tc.
-   * They run in the container's own network namespace only.
+   * Its routes, iptables rules and impairments: run as root before the agent starts, and
+   * again after a network is cut or put back. Only in the container's own network namespace.
    */
-  setup: string[];
+  net: NetScriptSpec;
+  /** The impairment of each interface at start, by network (routers' `impairments`). */
+  impairments: Record<string, ImpairmentState>;
   /** The agent's arguments; null for a container that only routes (routers). */
   agentArgs: string[] | null;
   capAdd: string[];

@@ -7,11 +7,8 @@ import type Docker from "dockerode";
 import { execIn } from "../docker/exec.js";
 import { LABEL, labelFilter, plannedAddresses } from "../docker/labels.js";
 import { dockerName } from "../docker/plan.js";
-import {
-  clearImpairmentCommands,
-  type ImpairmentSpec,
-  impairmentCommands,
-} from "../lab/impairment-commands.js";
+import { type ImpairmentSpec, impairmentFile, impairmentState } from "../lab/impairment-state.js";
+import { impairmentPath, NET_DIR, NET_SCRIPT } from "../lab/net-script.js";
 
 export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
@@ -68,9 +65,40 @@ export async function containerAction(
       break;
     case "unpause":
       await c.unpause();
+      // a network put back while it was paused is set up now
+      await runNetScript(docker, info.Id, node, "", true);
       break;
   }
   return `${action}: ${node} (lab ${info.Labels[LABEL.lab]})`;
+}
+
+/**
+ * Runs the container's network script again: after Docker changed its interfaces (a network
+ * cut or put back gets a new interface name and Docker's default route), or its impairments.
+ */
+async function runNetScript(
+  docker: Docker,
+  id: string,
+  node: string,
+  first = "",
+  onlyIfThere = false,
+): Promise<void> {
+  const missing = onlyIfThere
+    ? "exit 0"
+    : `echo "${node} has no network script (made by an older conntest-lab?): bring the lab up again"; exit 3`;
+  const r = await execIn(
+    docker,
+    id,
+    [`[ -f ${NET_SCRIPT} ] || { ${missing}; }`, first, `sh ${NET_SCRIPT}`].join("\n"),
+  );
+  if (r.code !== 0)
+    throw new ChaosError(r.output.trim().split("\n").pop() || `${NET_SCRIPT} exited ${r.code}`);
+}
+
+/** Whether the container runs and can exec (a paused one cannot; a stopped one sets up at start). */
+async function canExec(docker: Docker, id: string): Promise<boolean> {
+  const state = (await docker.getContainer(id).inspect()).State;
+  return state.Running && !state.Paused;
 }
 
 export async function networkAction(
@@ -82,34 +110,47 @@ export async function networkAction(
 ): Promise<string> {
   const info = await findNode(docker, node, lab);
   const labName = info.Labels[LABEL.lab] as string;
-  const net = docker.getNetwork(dockerName({ lab: labName }, network));
-  if (action === "disconnect") {
-    await net.disconnect({ Container: info.Id, Force: true });
-    return `disconnect: ${node} from ${network} (lab ${labName})`;
-  }
+  const dockerNet = dockerName({ lab: labName }, network);
+  const net = docker.getNetwork(dockerNet);
   const planned = plannedAddresses(info.Labels[LABEL.addresses]);
   const ipv4 = planned.get(network);
   if (!ipv4)
     throw new ChaosError(
       `${node} was not planned on network ${network}; its networks: ${[...planned.keys()].join(", ")}`,
     );
-  await net.connect({
-    Container: info.Id,
-    EndpointConfig: { IPAMConfig: { IPv4Address: ipv4 }, Aliases: [node] },
-  });
-  return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})`;
-}
-
-/** Shell lines that set $IF to the container's interface holding `address`. */
-function interfaceScript(address: string): string {
-  return `IF=$(ip -o -4 addr show | awk -v a="${address}/" 'index($4, a) == 1 { print $2; exit }')
-[ -n "$IF" ] || { echo "no interface with address ${address}"; exit 1; }`;
+  if (action === "disconnect") {
+    await net.disconnect({ Container: info.Id, Force: true });
+    // Docker gave it a default route, and rules may name the interface that went
+    if (await canExec(docker, info.Id)) await runNetScript(docker, info.Id, node);
+    return `disconnect: ${node} from ${network} (lab ${labName})`;
+  }
+  // Already on it (a plain `docker network connect`)? Only as planned: address and name.
+  const inspected = await docker.getContainer(info.Id).inspect();
+  const attached = inspected.NetworkSettings.Networks[dockerNet];
+  const asPlanned =
+    attached !== undefined &&
+    attached.IPAddress === ipv4 &&
+    (attached.Aliases ?? []).includes(node);
+  if (attached !== undefined && !asPlanned)
+    await net.disconnect({ Container: info.Id, Force: true });
+  if (!asPlanned) {
+    await net.connect({
+      Container: info.Id,
+      EndpointConfig: { IPAMConfig: { IPv4Address: ipv4 }, Aliases: [node] },
+    });
+  }
+  let note = "";
+  if (await canExec(docker, info.Id)) await runNetScript(docker, info.Id, node);
+  else if (inspected.State.Paused) note = "; its routes and rules are set when it is unpaused";
+  else note = "; its routes and rules are set when it starts";
+  return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})${note}`;
 }
 
 /**
- * Sets (replaces) or, with `impairment` null, clears the impairment of
- * NODE's interface on NETWORK, found inside the container by its planned
- * address. A router impairs what it forwards, a node what it sends.
+ * Sets (replaces) or, with `impairment` null, clears the impairment of NODE's interface on
+ * NETWORK: rewrites its state file in the container and runs the network script, which
+ * applies it to whatever the interface is called. A router impairs what it forwards, a node
+ * what it sends.
  */
 export async function impairAction(
   docker: Docker,
@@ -119,23 +160,19 @@ export async function impairAction(
   lab?: string,
 ): Promise<string> {
   const info = await findNode(docker, node, lab);
-  const hook = info.Labels[LABEL.role] === "router" ? "FORWARD" : "OUTPUT";
-  const address = plannedAddresses(info.Labels[LABEL.addresses]).get(network);
-  if (address === undefined) throw new ChaosError(`${node} has no interface on ${network}`);
-  let lines: string[];
+  if (!plannedAddresses(info.Labels[LABEL.addresses]).has(network))
+    throw new ChaosError(`${node} has no interface on ${network}`);
+  let file: string | null = null;
   if (impairment !== null) {
-    const made = impairmentCommands(impairment, "$IF", {
-      hook,
-      netemAvailable: true,
-      at: "impair",
-    });
+    const made = impairmentState(impairment, { netemAvailable: true, at: "impair" });
     if (made.errors.length > 0) throw new ChaosError(made.errors.join("; "));
-    lines = made.lines;
-  } else lines = clearImpairmentCommands("$IF", hook);
-  const result = await execIn(docker, info.Id, `${interfaceScript(address)}\n${lines.join("\n")}`);
-  if (result.code !== 0)
-    throw new Error(
-      `exit ${result.code}: ${result.output.trim().split("\n").pop() ?? "no output"}`,
-    );
+    file = impairmentFile(made.state);
+  }
+  const path = impairmentPath(network);
+  const write =
+    file === null
+      ? `rm -f ${path}`
+      : `mkdir -p ${NET_DIR}/impair && printf '%s' '${file.replace(/'/g, `'\\''`)}' > ${path}`;
+  await runNetScript(docker, info.Id, node, write);
   return `${impairment !== null ? "impaired" : "cleared"} ${node} on ${network}`;
 }

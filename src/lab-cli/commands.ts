@@ -23,13 +23,13 @@ import {
 import { tableText } from "../dashboard/table-text.js";
 import { ensureAgentImage } from "../docker/agent-image.js";
 import { readAgentLines } from "../docker/agent-logs.js";
-import { applyPlan, Cancelled, removeLab } from "../docker/apply.js";
+import { applyPlan, Cancelled, removeLab, routerReadyLine } from "../docker/apply.js";
 import { connectEngine, EngineUnavailable } from "../docker/engine.js";
 import { LABEL, labelFilter, labels } from "../docker/labels.js";
 import type { Plan } from "../docker/plan.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-commands.js";
+import { netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
@@ -157,7 +157,10 @@ async function snapshotOf(
   return { nodes, rows };
 }
 
-/** Waits until every agent container printed `started`; a container that exits instead fails the wait. */
+/**
+ * Waits until every agent container printed `started` and every router that its network is set
+ * up; a container that exits instead (its network script failed, say) fails the wait.
+ */
 async function waitForAgents(
   docker: Docker,
   plan: Plan,
@@ -166,25 +169,27 @@ async function waitForAgents(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const pending = new Set(plan.containers.filter((c) => c.agentArgs).map((c) => c.name));
+  const pending = new Set(plan.containers.map((c) => c.name));
   while (pending.size > 0) {
     if (signal.aborted) throw new Cancelled();
     for (const c of await labContainers(docker, plan.lab)) {
       const name = c.Labels[LABEL.node] as string;
       if (!pending.has(name)) continue;
-      const { lines, stderr } = await readAgentLines(docker, c.Id, 50);
-      if (lines.some((l) => l.event === "started")) pending.delete(name);
+      const { lines, stdout, stderr } = await readAgentLines(docker, c.Id, 50);
+      const ready =
+        c.Labels[LABEL.role] === "router"
+          ? stdout.includes(routerReadyLine(name))
+          : lines.some((l) => l.event === "started");
+      if (ready) pending.delete(name);
       else if (c.State === "exited" || c.State === "dead") {
-        throw new LabFailure(
-          `${name} exited before its agent started: ${stderr.trim().split("\n").pop() ?? "no output"}`,
-          LAB_EXIT.failed,
-        );
+        const why = stderr.trim().split("\n").pop() || "no output";
+        throw new LabFailure(`${name} exited before it was ready: ${why}`, LAB_EXIT.failed);
       }
     }
     if (pending.size === 0) break;
     if (Date.now() > deadline)
       throw new LabFailure(
-        `agents not started after ${timeoutMs / 1000} s: ${[...pending].join(", ")}`,
+        `not ready after ${timeoutMs / 1000} s: ${[...pending].join(", ")}`,
         LAB_EXIT.failed,
       );
     await new Promise((r) => setTimeout(r, 300));

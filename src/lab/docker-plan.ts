@@ -1,11 +1,8 @@
 /**
- * A checked lab (and its address plan) as a Docker Plan: networks, router and node containers
- * with the shell lines that set up their routes, NAT, firewall and impairments. Pure: no I/O.
+ * A checked lab (and its address plan) as a Docker Plan: networks, router and node containers,
+ * each with its network script (net-script.ts): routes, NAT, firewall and impairments. Pure.
  *
- * Interface names inside a container are not known before it starts, so every router line that
- * needs one uses a shell variable found by address at run time: `IF_wan` is the interface that
- * holds the router's address on network `wan`. The lines run in one `sh -c` script, in order,
- * so a variable defined in an earlier line is set in the later ones.
+ * Routing and what NAT hides are decided in routing.ts; this file turns them into rules.
  */
 
 import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../docker/plan.js";
@@ -16,10 +13,18 @@ import {
   parseCidr4,
   parseIPv4,
 } from "./address-plan.js";
-import { impairmentCommands } from "./impairment-commands.js";
+import { type ImpairmentState, impairmentState } from "./impairment-state.js";
 import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
+import type { NetRule } from "./net-script.js";
+import {
+  natView,
+  networksBehind,
+  type RouterTopology,
+  reachableFrom,
+  routerRoutes,
+} from "./routing.js";
 
-export { tbfBurst } from "./impairment-commands.js";
+export { tbfBurst } from "./impairment-state.js";
 
 export interface DockerPlanOptions {
   image: string;
@@ -32,72 +37,17 @@ export interface DockerPlanOptions {
 
 export type DockerPlanResult = { plan: Plan } | { errors: string[] };
 
-/** The shell variable that holds a router's interface on a network (names have no `_`). */
-export function interfaceVar(network: string): string {
-  return `IF_${network.replace(/-/g, "_")}`;
-}
-
-/** `IF_wan=$(...) && [ -n "$IF_wan" ]`: the interface holding `address`, or a failed line. */
-export function findInterfaceLine(network: string, address: string): string {
-  const v = interfaceVar(network);
-  const pattern = address.replace(/\./g, "\\.");
-  return (
-    `${v}=$(ip -o -4 addr show | awk '$4 ~ /^${pattern}\\//{print $2; exit}')` +
-    ` && [ -n "$${v}" ]`
-  );
-}
-
-interface RouterInfo {
-  name: string;
-  /** Network → the router's address on it, in file order. */
-  interfaces: { network: string; address: string }[];
-}
-
-/**
- * Static routes of one router: for every network it is not on, the address of the next router
- * on the shortest path (breadth-first over routers and the networks they share; ties go to the
- * earlier interface, then the earlier router in the file). Unreachable networks get no route.
- */
-export function routerRoutes(
-  routers: readonly RouterInfo[],
-  from: string,
-): { network: string; via: string }[] {
-  const self = routers.find((r) => r.name === from);
-  if (self === undefined) return [];
-  const nextHop = new Map<string, string | null>(); // network → via (null: directly attached)
-  const visitedRouters = new Set<string>([from]);
-  let frontier: { network: string; via: string | null }[] = self.interfaces.map((i) => ({
-    network: i.network,
-    via: null,
+/** The routers as routing.ts sees them: interfaces and masquerades (private unless said otherwise). */
+export function topologyOf(lab: Lab, addressPlan: LabPlan): RouterTopology[] {
+  return addressPlan.routers.map((r: LabPlannedRouter, i) => ({
+    name: r.name,
+    interfaces: r.interfaces,
+    masquerade: (lab.routers?.[i]?.nat?.masquerade ?? []).map((m) => ({
+      from: m.from,
+      to: m.to,
+      private: m.private !== false,
+    })),
   }));
-  for (const f of frontier) if (!nextHop.has(f.network)) nextHop.set(f.network, f.via);
-  while (frontier.length > 0) {
-    const next: { network: string; via: string | null }[] = [];
-    for (const { network, via } of frontier) {
-      for (const r of routers) {
-        if (visitedRouters.has(r.name)) continue;
-        const on = r.interfaces.find((i) => i.network === network);
-        if (on === undefined) continue;
-        visitedRouters.add(r.name);
-        const hop = via ?? on.address;
-        for (const i of r.interfaces) {
-          if (nextHop.has(i.network)) continue;
-          nextHop.set(i.network, hop);
-          next.push({ network: i.network, via: hop });
-        }
-      }
-    }
-    frontier = next;
-  }
-  const routes: { network: string; via: string }[] = [];
-  for (const [network, via] of nextHop) if (via !== null) routes.push({ network, via });
-  return routes;
-}
-
-/** Networks a router can reach: its own and those with a route. */
-function reachableFrom(routers: readonly RouterInfo[], name: string): Set<string> {
-  const own = routers.find((r) => r.name === name)?.interfaces.map((i) => i.network) ?? [];
-  return new Set([...own, ...routerRoutes(routers, name).map((r) => r.network)]);
 }
 
 export function toDockerPlan(
@@ -107,10 +57,7 @@ export function toDockerPlan(
 ): DockerPlanResult {
   const errors: string[] = [];
   const subnetOf = new Map(addressPlan.networks.map((n) => [n.name, n.subnet]));
-  const routers: RouterInfo[] = addressPlan.routers.map((r: LabPlannedRouter) => ({
-    name: r.name,
-    interfaces: r.interfaces,
-  }));
+  const topology = topologyOf(lab, addressPlan);
   const nodesByName = new Map(addressPlan.nodes.map((n) => [n.name, n]));
 
   const networks: PlannedNetwork[] = addressPlan.networks.map((n) => ({
@@ -133,27 +80,20 @@ export function toDockerPlan(
     return subnet === undefined ? undefined : [subnet];
   };
 
+  const context: PlanContext = {
+    topology,
+    subnetOf,
+    nodesByName,
+    resolveEndpoint,
+    opts,
+    errors,
+  };
   const containers: PlannedContainer[] = [];
   (lab.routers ?? []).forEach((router, i) => {
-    const info = routers[i];
-    if (info === undefined) return;
-    containers.push(
-      routerContainer(
-        router,
-        info,
-        i,
-        routers,
-        subnetOf,
-        nodesByName,
-        resolveEndpoint,
-        opts,
-        errors,
-      ),
-    );
+    containers.push(routerContainer(router, i, context));
   });
-
   for (const node of addressPlan.nodes) {
-    containers.push(nodeContainer(node, addressPlan, routers, nodesByName, errors));
+    containers.push(nodeContainer(node, addressPlan, context));
   }
 
   if (errors.length > 0) return { errors };
@@ -169,112 +109,135 @@ export function toDockerPlan(
   };
 }
 
-function routerContainer(
-  router: LabRouter,
-  info: RouterInfo,
-  index: number,
-  routers: readonly RouterInfo[],
-  subnetOf: Map<string, string>,
-  nodesByName: Map<string, LabPlannedNode>,
-  resolveEndpoint: (value: string) => string[] | undefined,
-  opts: DockerPlanOptions,
-  errors: string[],
-): PlannedContainer {
-  const at = `routers[${index}]`;
-  const ifOf = (network: string) => `$${interfaceVar(network)}`;
-  const hasIf = (network: string) => info.interfaces.some((i) => i.network === network);
-  // Nothing is forwarded until every rule below is in: a client that came up
-  // first would otherwise reach the far side un-NATed or past the firewall.
-  const setup: string[] = ["iptables -P FORWARD DROP", "ip route del default"];
+interface PlanContext {
+  topology: RouterTopology[];
+  subnetOf: Map<string, string>;
+  nodesByName: Map<string, LabPlannedNode>;
+  resolveEndpoint: (value: string) => string[] | undefined;
+  opts: DockerPlanOptions;
+  errors: string[];
+}
 
-  // Interface names, found by address (only those the lines below use).
-  const used = new Set<string>();
-  for (const m of router.nat?.masquerade ?? []) used.add(m.to);
-  for (const f of router.nat?.forward ?? []) used.add(f.on);
-  for (const imp of router.impairments ?? []) used.add(imp.network);
-  for (const i of info.interfaces) {
-    if (used.has(i.network)) setup.push(findInterfaceLine(i.network, i.address));
-  }
-  for (const n of used) {
+function routerContainer(router: LabRouter, index: number, ctx: PlanContext): PlannedContainer {
+  const { topology, subnetOf, nodesByName, errors } = ctx;
+  const at = `routers[${index}]`;
+  const self = topology[index] as RouterTopology;
+  const addressOn = (network: string) =>
+    self.interfaces.find((i) => i.network === network)?.address;
+  const hasIf = (network: string) => addressOn(network) !== undefined;
+  const subnetsOf = (nets: Iterable<string>) =>
+    [...nets].map((n) => subnetOf.get(n)).filter((s): s is string => s !== undefined);
+  const forward = (args: string): NetRule => ({ table: "filter", chain: "CT-FWD", args });
+  const guard = (args: string): NetRule => ({ table: "filter", chain: "CT-GUARD", args });
+  const nat = (chain: "CT-PRE" | "CT-POST", args: string): NetRule => ({
+    table: "nat",
+    chain,
+    args,
+  });
+  const rules: NetRule[] = [];
+
+  for (const n of [
+    ...(router.nat?.masquerade ?? []).map((m) => m.to),
+    ...(router.nat?.forward ?? []).map((f) => f.on),
+    ...(router.impairments ?? []).map((i) => i.network),
+  ]) {
     if (!hasIf(n)) errors.push(`${at}: router ${router.name} has no interface on network "${n}"`);
   }
 
-  for (const route of routerRoutes(routers, router.name)) {
-    const subnet = subnetOf.get(route.network);
-    if (subnet !== undefined) setup.push(`ip route add ${subnet} via ${route.via}`);
+  // NAT: what it hides can be entered only from inside, as a reply, or through a port forward.
+  const view = natView(topology, router.name);
+  const hidden = subnetsOf(view.private);
+  if (hidden.length > 0) {
+    rules.push(forward(`-d ${hidden.join(",")} -j CT-GUARD`));
+    for (const inside of view.inside) {
+      if (hasIf(inside)) rules.push(guard(`-i {if:${inside}} -j RETURN`));
+    }
+    rules.push(guard("-m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN"));
+    rules.push(guard("-j DROP"));
   }
-
-  // NAT
   router.nat?.masquerade?.forEach((m, j) => {
-    const from = subnetOf.get(m.from);
-    if (from === undefined) {
+    const from = subnetsOf(networksBehind(topology, router.name, m.from));
+    if (!subnetOf.has(m.from)) {
       errors.push(`${at}.nat.masquerade[${j}].from: unknown network "${m.from}"`);
       return;
     }
-    setup.push(`iptables -t nat -A POSTROUTING -s ${from} -o ${ifOf(m.to)} -j MASQUERADE`);
+    rules.push(nat("CT-POST", `-s ${from.join(",")} -o {if:${m.to}} -j MASQUERADE`));
   });
-  const forwardAccepts: string[] = [];
+  const forwardAccepts: NetRule[] = [];
   router.nat?.forward?.forEach((f, j) => {
     const target = nodesByName.get(f.to);
     const inside = target?.attachments.find(
       (a) => a.network !== f.on && a.address !== "" && hasIf(a.network),
     );
-    if (inside === undefined) {
+    const outside = addressOn(f.on);
+    if (inside === undefined || outside === undefined) {
       errors.push(
         `${at}.nat.forward[${j}].to: node "${f.to}" has no address on a network of router ${router.name} other than "${f.on}"`,
       );
       return;
     }
     const toPort = f.to_port ?? f.port;
-    setup.push(
-      `iptables -t nat -A PREROUTING -i ${ifOf(f.on)} -p ${f.proto} --dport ${f.port} -j DNAT --to-destination ${inside.address}:${toPort}`,
+    rules.push(
+      nat(
+        "CT-PRE",
+        `-i {if:${f.on}} -d ${outside}/32 -p ${f.proto} --dport ${f.port} -j DNAT --to-destination ${inside.address}:${toPort}`,
+      ),
     );
+    // this forward's own connections: not direct traffic to the node's address
     forwardAccepts.push(
-      `iptables -A FORWARD -i ${ifOf(f.on)} -d ${inside.address}/32 -p ${f.proto} --dport ${toPort} -j ACCEPT`,
+      forward(
+        `-i {if:${f.on}} -d ${inside.address}/32 -p ${f.proto} --dport ${toPort} -m conntrack --ctstate DNAT --ctorigdst ${outside} --ctorigdstport ${f.port} -j ACCEPT`,
+      ),
     );
   });
 
-  // Firewall (forwarded traffic only). First match wins, as in the file.
+  // Firewall (forwarded traffic, after DNAT and before masquerade). First match wins.
   const deny = router.firewall?.default === "deny";
   if (router.firewall !== undefined) {
-    if (deny) {
-      setup.push("iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT");
-    }
+    if (deny) rules.push(forward("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
     router.firewall.rules?.forEach((rule, j) => {
-      const lines = firewallLines(rule, resolveEndpoint);
-      if (typeof lines === "string") errors.push(`${at}.firewall.rules[${j}].${lines}`);
-      else setup.push(...lines);
+      const made = firewallRules(rule, ctx.resolveEndpoint);
+      if (typeof made === "string") errors.push(`${at}.firewall.rules[${j}].${made}`);
+      else rules.push(...made.map(forward));
     });
   }
   // Port forwards pass a default-deny firewall unless an earlier rule drops them.
-  if (deny) setup.push(...forwardAccepts);
+  if (deny) rules.push(...forwardAccepts);
+  rules.push(forward(deny ? "-j DROP" : "-j ACCEPT"));
 
-  // Impairments, on traffic leaving the router's interface on the network.
+  const impairments: Record<string, ImpairmentState> = {};
   router.impairments?.forEach((imp, j) => {
-    const r = impairmentCommands(imp, ifOf(imp.network), {
-      hook: "FORWARD",
-      netemAvailable: opts.netemAvailable,
+    const made = impairmentState(imp, {
+      netemAvailable: ctx.opts.netemAvailable,
       at: `${at}.impairments[${j}]`,
     });
-    errors.push(...r.errors);
-    setup.push(...r.lines);
+    errors.push(...made.errors);
+    impairments[imp.network] = made.state;
   });
-  // the rules are in: now forward (a default-deny firewall keeps DROP)
-  if (!deny) setup.push("iptables -P FORWARD ACCEPT");
 
   return {
     name: router.name,
     role: "router",
-    attachments: info.interfaces.map((i) => ({ network: i.network, ipv4: i.address })),
-    setup,
+    attachments: self.interfaces.map((i) => ({ network: i.network, ipv4: i.address })),
+    net: {
+      name: router.name,
+      hook: "FORWARD",
+      interfaces: self.interfaces,
+      routes: routerRoutes(topology, router.name).flatMap((r) => {
+        const subnet = subnetOf.get(r.network);
+        return subnet === undefined ? [] : [{ subnet, via: r.via, network: r.viaNetwork }];
+      }),
+      rules,
+    },
+    impairments,
     agentArgs: null,
     capAdd: ["NET_ADMIN"],
     sysctls: { "net.ipv4.ip_forward": "1" },
   };
 }
 
-/** iptables lines of one firewall rule, or `FIELD: why` when it cannot be made. */
-function firewallLines(
+/** The rules (as `-A CT-FWD` takes them) of one firewall rule, or `FIELD: why` when it cannot be made. */
+function firewallRules(
   rule: LabFirewallRule,
   resolveEndpoint: (value: string) => string[] | undefined,
 ): string[] | string {
@@ -290,15 +253,15 @@ function firewallLines(
     parts.push(`${side === "from" ? "-s" : "-d"} ${cidrs.join(",")}`);
   }
   const target = `-j ${rule.action === "allow" ? "ACCEPT" : "DROP"}`;
-  const match = parts.length === 0 ? "" : ` ${parts.join(" ")}`;
+  const match = parts.length === 0 ? "" : `${parts.join(" ")} `;
   const proto = rule.proto ?? "any";
   if (rule.port === undefined) {
-    const p = proto === "any" ? "" : ` -p ${proto}`;
-    return [`iptables -A FORWARD${match}${p} ${target}`];
+    const p = proto === "any" ? "" : `-p ${proto} `;
+    return [`${match}${p}${target}`];
   }
   // A port needs a protocol: "any" with a port means both TCP and UDP.
   const protos = proto === "any" ? ["tcp", "udp"] : [proto];
-  return protos.map((p) => `iptables -A FORWARD${match} -p ${p} --dport ${rule.port} ${target}`);
+  return protos.map((p) => `${match}-p ${p} --dport ${rule.port} ${target}`);
 }
 
 /** The host of a connect URI (IPv6 in brackets is left alone); undefined when none. */
@@ -307,26 +270,27 @@ const URI_HOST = /^([A-Za-z]+:\/\/)([^/?#:[\]]+)(.*)$/;
 function nodeContainer(
   node: LabPlannedNode,
   addressPlan: LabPlan,
-  routers: readonly RouterInfo[],
-  nodesByName: Map<string, LabPlannedNode>,
-  errors: string[],
+  ctx: PlanContext,
 ): PlannedContainer {
+  const { topology, nodesByName, errors } = ctx;
   const at = `nodes[${node.index}]`;
   const own = new Set(node.attachments.map((a) => a.network));
-  const setup: string[] = ["ip route del default"];
+  const routes: { subnet: string; via: string; network: string }[] = [];
   let reachable = own;
   if (node.gateway !== undefined) {
-    const gw = routers.find((r) => r.name === node.gateway);
+    const gw = topology.find((r) => r.name === node.gateway);
     const via = node.attachments
       .map((a) => gw?.interfaces.find((i) => i.network === a.network))
       .find((i) => i !== undefined);
     if (gw === undefined || via === undefined) {
       errors.push(`${at}.gateway: router "${node.gateway}" shares no network with ${node.name}`);
     } else {
+      // every other lab subnet via the gateway, as a default route would (the gateway decides)
       for (const n of addressPlan.networks) {
-        if (!own.has(n.name)) setup.push(`ip route add ${n.subnet} via ${via.address}`);
+        if (!own.has(n.name))
+          routes.push({ subnet: n.subnet, via: via.address, network: via.network });
       }
-      reachable = new Set([...own, ...reachableFrom(routers, gw.name)]);
+      reachable = new Set([...own, ...reachableFrom(topology, gw.name)]);
     }
   }
 
@@ -334,7 +298,7 @@ function nodeContainer(
   const addressesOf = (name: string): PlannedAttachment[] | undefined => {
     const n = nodesByName.get(name);
     if (n !== undefined) return n.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
-    const r = routers.find((x) => x.name === name);
+    const r = topology.find((x) => x.name === name);
     return r?.interfaces.map((i) => ({ network: i.network, ipv4: i.address }));
   };
   /**
@@ -351,11 +315,21 @@ function nodeContainer(
     return pick === undefined || pick.ipv4 === "" ? uri : `${scheme}${pick.ipv4}${rest}`;
   };
 
+  const attachments = node.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
   return {
     name: node.name,
     role: "node",
-    attachments: node.attachments.map((a) => ({ network: a.network, ipv4: a.address })),
-    setup,
+    attachments,
+    net: {
+      name: node.name,
+      hook: "OUTPUT",
+      interfaces: node.attachments
+        .filter((a) => a.address !== "")
+        .map((a) => ({ network: a.network, address: a.address })),
+      routes,
+      rules: [],
+    },
+    impairments: {},
     agentArgs: [
       "--name",
       node.name,

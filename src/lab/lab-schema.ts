@@ -67,8 +67,14 @@ export const MasqueradeSchema = strict(
   {
     from: ref("the inside network"),
     to: ref("the outside network"),
+    private: z
+      .boolean({ error: "true or false" })
+      .optional()
+      .describe(
+        "Whether the inside network is private to this router (default true): no other router routes to it, and traffic from outside enters it only through a port forward or as a reply. false keeps it routed, as on a router that only masquerades what goes out.",
+      ),
   },
-  "a masquerade rule { from: INSIDE-NETWORK, to: OUTSIDE-NETWORK }",
+  "a masquerade rule { from: INSIDE-NETWORK, to: OUTSIDE-NETWORK, private }",
 );
 
 export const ForwardSchema = strict(

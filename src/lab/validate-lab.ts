@@ -236,12 +236,23 @@ export function validateLab(lab: Lab, options: ValidateOptions = {}): LabIssue[]
       }
       return true;
     };
+    const privateFrom = new Map<string, boolean>();
     r.nat?.masquerade?.forEach((m, j) => {
       const path = ["routers", i, "nat", "masquerade", j];
       onRouter([...path, "from"], m.from);
       onRouter([...path, "to"], m.to);
       if (m.from === m.to)
         add([...path, "to"], `from and to are both ${quote(m.to)}`, "two different networks");
+      // one network is private to the router or not, whichever way it is masqueraded
+      const priv = m.private !== false;
+      const earlier = privateFrom.get(m.from);
+      if (earlier !== undefined && earlier !== priv)
+        add(
+          [...path, "private"],
+          `network ${quote(m.from)} is masqueraded as private in one rule and not in another`,
+          `the same private value in every masquerade from ${quote(m.from)}`,
+        );
+      privateFrom.set(m.from, earlier ?? priv);
     });
     r.nat?.forward?.forEach((f, j) => {
       const path = ["routers", i, "nat", "forward", j];

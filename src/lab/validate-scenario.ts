@@ -7,7 +7,7 @@
 import { parseRate } from "../agent/units.js";
 import { quote } from "../agent/usage-error.js";
 import { memberNames } from "./address-plan.js";
-import { netemFieldsOf } from "./impairment-commands.js";
+import { netemFieldsOf } from "./impairment-state.js";
 import type { Lab, LabExpectation, LabIssue, LabPath, LabStep } from "./lab-types.js";
 import { parseDelay, parsePercent, type ValidateOptions } from "./validate-lab.js";
 

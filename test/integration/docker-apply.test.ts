@@ -63,7 +63,17 @@ function routedPlan(run: string): Plan {
           { network: "lan", ipv4: "10.231.1.254" },
           { network: "wan", ipv4: "10.231.2.254" },
         ],
-        setup: ["ip route del default"],
+        net: {
+          name: "gw",
+          hook: "FORWARD",
+          interfaces: [
+            { network: "lan", address: "10.231.1.254" },
+            { network: "wan", address: "10.231.2.254" },
+          ],
+          routes: [],
+          rules: [{ table: "filter", chain: "CT-FWD", args: "-j ACCEPT" }],
+        },
+        impairments: {},
         agentArgs: null,
         capAdd: ["NET_ADMIN"],
         sysctls: { "net.ipv4.ip_forward": "1" },
@@ -72,7 +82,14 @@ function routedPlan(run: string): Plan {
         name: "client",
         role: "node",
         attachments: [{ network: "lan", ipv4: "10.231.1.10" }],
-        setup: ["ip route del default", "ip route add 10.231.2.0/24 via 10.231.1.254"],
+        net: {
+          name: "client",
+          hook: "OUTPUT",
+          interfaces: [{ network: "lan", address: "10.231.1.10" }],
+          routes: [{ subnet: "10.231.2.0/24", via: "10.231.1.254", network: "lan" }],
+          rules: [],
+        },
+        impairments: {},
         agentArgs: agent("client", [
           "--connect",
           "tcp://10.231.2.20:1234",
@@ -86,7 +103,14 @@ function routedPlan(run: string): Plan {
         name: "server",
         role: "node",
         attachments: [{ network: "wan", ipv4: "10.231.2.20" }],
-        setup: ["ip route del default", "ip route add 10.231.1.0/24 via 10.231.2.254"],
+        net: {
+          name: "server",
+          hook: "OUTPUT",
+          interfaces: [{ network: "wan", address: "10.231.2.20" }],
+          routes: [{ subnet: "10.231.1.0/24", via: "10.231.2.254", network: "wan" }],
+          rules: [],
+        },
+        impairments: {},
         agentArgs: agent("server", ["--listen", "tcp:1234", "--listen", "udp:1234"]),
         capAdd: ["NET_ADMIN"],
         sysctls: {},
@@ -145,6 +169,17 @@ test("a routed two-bridge plan comes up, connects through the router, and goes b
   const routes = await exec(d, `${LAB}-client`, ["ip", "route"]);
   assert.doesNotMatch(routes, /^default/m, routes);
   assert.match(routes, /10\.231\.2\.0\/24 via 10\.231\.1\.254/);
+  // the network script runs again (as after a reconnect) and changes nothing: no rule stacks
+  const state = "ip route; iptables-save | grep -v '^[#:]'; iptables-save -t nat | grep -v '^[#:]'";
+  for (const c of [`${LAB}-gw`, `${LAB}-client`]) {
+    const before = (await execIn(d, c, state)).output;
+    assert.match(before, /-A FORWARD -j CT-FWD|-A OUTPUT -j CT-OUT/);
+    for (let i = 0; i < 2; i++) {
+      const again = await execIn(d, c, "sh /run/conntest-lab/net.sh");
+      assert.equal(again.code, 0, again.output);
+    }
+    assert.equal((await execIn(d, c, state)).output, before, `${c}: state after two more runs`);
+  }
 
   const removed = await removeLab(d, LAB, () => {});
   assert.deepEqual(removed, { containers: 3, networks: 2 });
@@ -167,4 +202,30 @@ test("a bring-up that fails removes what it created", { timeout: 120_000 }, asyn
   );
   assert.equal((await d.listContainers({ all: true, filters: labelFilter(LAB) })).length, 0);
   assert.equal((await d.listNetworks({ filters: labelFilter(LAB) })).length, 0);
+});
+
+test("a network script that fails: the container exits 78 and says what failed", {
+  timeout: 120_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine");
+  const d = docker;
+  const plan = routedPlan(`s${process.pid}`);
+  const gw = plan.containers[0];
+  assert.ok(gw);
+  // a next hop that is on no network of the router: the kernel refuses the route
+  gw.net.routes = [{ subnet: "10.231.9.0/24", via: "10.231.8.1", network: "lan" }];
+  plan.containers = [gw];
+  try {
+    await applyPlan(d, plan, () => {});
+    const container = d.getContainer(`${LAB}-gw`);
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    assert.equal(StatusCode, 78);
+    const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    assert.match(
+      logs.toString("latin1"),
+      /conntest-lab: network set-up of gw failed: ip route replace 10\.231\.9\.0\/24 via 10\.231\.8\.1 dev eth\d/,
+    );
+  } finally {
+    await removeLab(d, LAB, () => {});
+  }
 });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
+import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
@@ -77,6 +78,10 @@ test("up shows the dashboard; kill and start at a key; q, d tears down", {
   assert.match(tmux.capture(), /server: left net/);
   tmux.keys("d");
   await tmux.waitFor(/server\s+running\s+net 10\.201\.0\.10/, "server back on net at its address");
+  // the key ran the network script again: Docker's default route (put back at connect) is gone
+  await tmux.waitFor(/connect: server to net as 10\.201\.0\.10/, "the connect's outcome");
+  const routes = await execIn(docker, "basic-server", "ip route");
+  assert.doesNotMatch(routes.output, /^default/m, routes.output);
 
   tmux.keys("k");
   // the event log: the action, its outcome, the container's change

@@ -28,6 +28,10 @@ const LABS = [
   "reconnect",
   "lossy-udp",
   "rate-limit",
+  "double-nat",
+  "nat-chain",
+  "nat-firewall",
+  "cut-and-restore",
   "wrong-expect",
   "netem-delay",
 ];

@@ -29,16 +29,15 @@ function container(p: Plan, name: string): PlannedContainer {
   return c;
 }
 
-const IF_LAN = `IF_lan=$(ip -o -4 addr show | awk '$4 ~ /^10\\.77\\.1\\.1\\//{print $2; exit}') && [ -n "$IF_lan" ]`;
-const IF_WAN = `IF_wan=$(ip -o -4 addr show | awk '$4 ~ /^10\\.77\\.0\\.1\\//{print $2; exit}') && [ -n "$IF_wan" ]`;
+/** A container's iptables rules as `-A CHAIN ARGS` (nat ones marked), in order. */
+function rules(c: PlannedContainer): string[] {
+  return c.net.rules.map((r) => `${r.table === "nat" ? "nat " : ""}-A ${r.chain} ${r.args}`);
+}
 
-/** What every impairment starts with: the old one cleared, the loss chain empty and jumped to. */
-const IMPAIR_PREFIX = (dev: string) => [
-  `tc qdisc del dev ${dev} root 2>/dev/null || true`,
-  `iptables -N CT-IMP-${dev} 2>/dev/null || true`,
-  `iptables -C FORWARD -o ${dev} -j CT-IMP-${dev} 2>/dev/null || iptables -I FORWARD 1 -o ${dev} -j CT-IMP-${dev}`,
-  `iptables -F CT-IMP-${dev}`,
-];
+/** A container's routes as `SUBNET via ADDRESS dev NETWORK`. */
+function routes(c: PlannedContainer): string[] {
+  return c.net.routes.map((r) => `${r.subnet} via ${r.via} dev ${r.network}`);
+}
 
 const GW_LAB = (router: string, extraNodes = "") => `
 name: t
@@ -86,7 +85,14 @@ nodes:
           name: "server",
           role: "node",
           attachments: [{ network: "lan", ipv4: "10.77.1.1" }],
-          setup: ["ip route del default"],
+          net: {
+            name: "server",
+            hook: "OUTPUT",
+            interfaces: [{ network: "lan", address: "10.77.1.1" }],
+            routes: [],
+            rules: [],
+          },
+          impairments: {},
           agentArgs: ["--name", "server", "--ui", "log", "--listen", "tcp:1234"],
           capAdd: ["NET_ADMIN"],
           sysctls: {},
@@ -95,7 +101,14 @@ nodes:
           name: "client",
           role: "node",
           attachments: [{ network: "lan", ipv4: "10.77.1.2" }],
-          setup: ["ip route del default"],
+          net: {
+            name: "client",
+            hook: "OUTPUT",
+            interfaces: [{ network: "lan", address: "10.77.1.2" }],
+            routes: [],
+            rules: [],
+          },
+          impairments: {},
           agentArgs: [
             "--name",
             "client",
@@ -118,46 +131,55 @@ nodes:
     assert.equal(gw.agentArgs, null);
     assert.deepEqual(gw.capAdd, ["NET_ADMIN"]);
     assert.deepEqual(gw.sysctls, { "net.ipv4.ip_forward": "1" });
-    assert.deepEqual(gw.setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      "iptables -P FORWARD ACCEPT",
-    ]);
+    assert.equal(gw.net.hook, "FORWARD");
+    assert.deepEqual(rules(gw), ["-A CT-FWD -j ACCEPT"]);
+    assert.deepEqual(routes(gw), []);
     assert.deepEqual(gw.attachments, [
       { network: "lan", ipv4: "10.77.1.1" },
       { network: "wan", ipv4: "10.77.0.1" },
     ]);
-    assert.deepEqual(container(p, "inside").setup, [
-      "ip route del default",
-      "ip route add 10.77.0.0/24 via 10.77.1.1",
+    assert.deepEqual(gw.net.interfaces, [
+      { network: "lan", address: "10.77.1.1" },
+      { network: "wan", address: "10.77.0.1" },
     ]);
-    assert.deepEqual(container(p, "outside").setup, [
-      "ip route del default",
-      "ip route add 10.77.1.0/24 via 10.77.0.1",
-    ]);
+    assert.deepEqual(routes(container(p, "inside")), ["10.77.0.0/24 via 10.77.1.1 dev lan"]);
+    assert.deepEqual(routes(container(p, "outside")), ["10.77.1.0/24 via 10.77.0.1 dev wan"]);
     assert.deepEqual(
       p.containers.map((c) => c.name),
       ["gw", "inside", "outside"],
     );
   });
 
-  it("makes NAT: masquerade and a port forward", () => {
+  it("makes NAT: masquerade, a port forward on the router's own address, and a private inside", () => {
     const p = plan(
       GW_LAB(`    nat:
       masquerade: [{ from: lan, to: wan }]
       forward: [{ proto: tcp, port: 8080, to: inside, to_port: 1234, on: wan }]`),
     );
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      IF_WAN,
-      "iptables -t nat -A POSTROUTING -s 10.77.1.0/24 -o $IF_wan -j MASQUERADE",
-      "iptables -t nat -A PREROUTING -i $IF_wan -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
-      "iptables -P FORWARD ACCEPT",
+    assert.deepEqual(rules(container(p, "gw")), [
+      // the inside is entered only from inside, as a reply, or through a forward
+      "-A CT-FWD -d 10.77.1.0/24 -j CT-GUARD",
+      "-A CT-GUARD -i {if:lan} -j RETURN",
+      "-A CT-GUARD -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN",
+      "-A CT-GUARD -j DROP",
+      "nat -A CT-POST -s 10.77.1.0/24 -o {if:wan} -j MASQUERADE",
+      "nat -A CT-PRE -i {if:wan} -d 10.77.0.1/32 -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
+      "-A CT-FWD -j ACCEPT",
     ]);
   });
 
-  it("makes a default-deny firewall with its rules in order", () => {
+  it("keeps a masqueraded network routed with private: false", () => {
+    const p = plan(
+      GW_LAB(`    nat:
+      masquerade: [{ from: lan, to: wan, private: false }]`),
+    );
+    assert.deepEqual(rules(container(p, "gw")), [
+      "nat -A CT-POST -s 10.77.1.0/24 -o {if:wan} -j MASQUERADE",
+      "-A CT-FWD -j ACCEPT",
+    ]);
+  });
+
+  it("makes a default-deny firewall with its rules in order; a forward passes only as itself", () => {
     const p = plan(
       GW_LAB(
         `    nat:
@@ -172,18 +194,16 @@ nodes:
         `  - { name: web, network: lan, count: 2 }`,
       ),
     );
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      IF_WAN,
-      "iptables -t nat -A PREROUTING -i $IF_wan -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
-      "iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
-      "iptables -A FORWARD -s 10.77.1.0/24 -d 10.77.0.0/24 -p tcp -j ACCEPT",
-      "iptables -A FORWARD -s 10.77.0.0/25 -d 10.77.1.10/32 -j DROP",
-      "iptables -A FORWARD -s 10.77.0.10/32 -d 10.77.1.2/32,10.77.1.3/32 -p tcp --dport 1234 -j ACCEPT",
-      "iptables -A FORWARD -s 10.77.0.10/32 -d 10.77.1.2/32,10.77.1.3/32 -p udp --dport 1234 -j ACCEPT",
-      "iptables -A FORWARD -d 10.77.0.10/32 -p udp --dport 1234 -j ACCEPT",
-      "iptables -A FORWARD -i $IF_wan -d 10.77.1.10/32 -p tcp --dport 1234 -j ACCEPT",
+    assert.deepEqual(rules(container(p, "gw")), [
+      "nat -A CT-PRE -i {if:wan} -d 10.77.0.1/32 -p tcp --dport 8080 -j DNAT --to-destination 10.77.1.10:1234",
+      "-A CT-FWD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A CT-FWD -s 10.77.1.0/24 -d 10.77.0.0/24 -p tcp -j ACCEPT",
+      "-A CT-FWD -s 10.77.0.0/25 -d 10.77.1.10/32 -j DROP",
+      "-A CT-FWD -s 10.77.0.10/32 -d 10.77.1.2/32,10.77.1.3/32 -p tcp --dport 1234 -j ACCEPT",
+      "-A CT-FWD -s 10.77.0.10/32 -d 10.77.1.2/32,10.77.1.3/32 -p udp --dport 1234 -j ACCEPT",
+      "-A CT-FWD -d 10.77.0.10/32 -p udp --dport 1234 -j ACCEPT",
+      "-A CT-FWD -i {if:wan} -d 10.77.1.10/32 -p tcp --dport 1234 -m conntrack --ctstate DNAT --ctorigdst 10.77.0.1 --ctorigdstport 8080 -j ACCEPT",
+      "-A CT-FWD -j DROP",
     ]);
   });
 
@@ -192,11 +212,9 @@ nodes:
       GW_LAB(`    firewall:
       rules: [{ action: deny, proto: udp, from: wan }]`),
     );
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      "iptables -A FORWARD -s 10.77.0.0/24 -p udp -j DROP",
-      "iptables -P FORWARD ACCEPT",
+    assert.deepEqual(rules(container(p, "gw")), [
+      "-A CT-FWD -s 10.77.0.0/24 -p udp -j DROP",
+      "-A CT-FWD -j ACCEPT",
     ]);
   });
 
@@ -225,38 +243,27 @@ nodes:
   - { name: left, network: a, address: 10.1.1.10, gateway: r1, connect: ["tcp://right:1234"] }
   - { name: right, network: c, address: 10.1.4.10, gateway: r3, listen: [tcp:1234] }
 `);
-    assert.deepEqual(container(p, "r1").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      "ip route add 10.1.3.0/24 via 10.1.2.2",
-      "ip route add 10.1.4.0/24 via 10.1.2.2",
-      "iptables -P FORWARD ACCEPT",
+    assert.deepEqual(routes(container(p, "r1")), [
+      "10.1.3.0/24 via 10.1.2.2 dev ab",
+      "10.1.4.0/24 via 10.1.2.2 dev ab",
     ]);
-    assert.deepEqual(container(p, "r2").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      "ip route add 10.1.1.0/24 via 10.1.2.1",
-      "ip route add 10.1.4.0/24 via 10.1.3.3",
-      "iptables -P FORWARD ACCEPT",
+    assert.deepEqual(routes(container(p, "r2")), [
+      "10.1.1.0/24 via 10.1.2.1 dev ab",
+      "10.1.4.0/24 via 10.1.3.3 dev bc",
     ]);
-    assert.deepEqual(container(p, "r3").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      "ip route add 10.1.2.0/24 via 10.1.3.2",
-      "ip route add 10.1.1.0/24 via 10.1.3.2",
-      "iptables -P FORWARD ACCEPT",
+    assert.deepEqual(routes(container(p, "r3")), [
+      "10.1.2.0/24 via 10.1.3.2 dev bc",
+      "10.1.1.0/24 via 10.1.3.2 dev bc",
     ]);
-    assert.deepEqual(container(p, "left").setup, [
-      "ip route del default",
-      "ip route add 10.1.2.0/24 via 10.1.1.1",
-      "ip route add 10.1.3.0/24 via 10.1.1.1",
-      "ip route add 10.1.4.0/24 via 10.1.1.1",
+    assert.deepEqual(routes(container(p, "left")), [
+      "10.1.2.0/24 via 10.1.1.1 dev a",
+      "10.1.3.0/24 via 10.1.1.1 dev a",
+      "10.1.4.0/24 via 10.1.1.1 dev a",
     ]);
-    assert.deepEqual(container(p, "right").setup, [
-      "ip route del default",
-      "ip route add 10.1.1.0/24 via 10.1.4.3",
-      "ip route add 10.1.2.0/24 via 10.1.4.3",
-      "ip route add 10.1.3.0/24 via 10.1.4.3",
+    assert.deepEqual(routes(container(p, "right")), [
+      "10.1.1.0/24 via 10.1.4.3 dev c",
+      "10.1.2.0/24 via 10.1.4.3 dev c",
+      "10.1.3.0/24 via 10.1.4.3 dev c",
     ]);
     // right is on no network left is on: its name becomes its address
     assert.deepEqual(container(p, "left").agentArgs?.slice(-2), [
@@ -265,7 +272,54 @@ nodes:
     ]);
   });
 
-  it("makes rate and loss impairments with tbf and iptables", () => {
+  it("hides a NAT router's inside from the routers beyond it, and masquerades what is behind it", () => {
+    // lan2 — r0 — lan — r1 (NAT lan → mid) — mid — r2 — wan
+    const p = plan(`
+name: chain
+networks:
+  - { name: lan2, subnet: 10.2.0.0/24 }
+  - { name: lan, subnet: 10.2.1.0/24 }
+  - { name: mid, subnet: 10.2.2.0/24 }
+  - { name: wan, subnet: 10.2.3.0/24 }
+routers:
+  - name: r0
+    interfaces: [{ network: lan2, address: 10.2.0.1 }, { network: lan, address: 10.2.1.2 }]
+  - name: r1
+    interfaces: [{ network: lan, address: 10.2.1.1 }, { network: mid, address: 10.2.2.1 }]
+    nat: { masquerade: [{ from: lan, to: mid }] }
+  - name: r2
+    interfaces: [{ network: mid, address: 10.2.2.2 }, { network: wan, address: 10.2.3.2 }]
+nodes:
+  - { name: deep, network: lan2, address: 10.2.0.10, gateway: r0, listen: [tcp:1234], connect: ["tcp://far:1234"] }
+  - { name: far, network: wan, address: 10.2.3.10, gateway: r2, listen: [tcp:1234], connect: ["tcp://deep:1234"] }
+`);
+    // the inside reaches out: r0 knows mid and wan through r1
+    assert.deepEqual(routes(container(p, "r0")), [
+      "10.2.2.0/24 via 10.2.1.1 dev lan",
+      "10.2.3.0/24 via 10.2.1.1 dev lan",
+    ]);
+    assert.deepEqual(routes(container(p, "r1")), [
+      "10.2.0.0/24 via 10.2.1.2 dev lan",
+      "10.2.3.0/24 via 10.2.2.2 dev mid",
+    ]);
+    // beyond the NAT nobody routes to lan or lan2
+    assert.deepEqual(routes(container(p, "r2")), []);
+    assert.deepEqual(rules(container(p, "r1")), [
+      "-A CT-FWD -d 10.2.1.0/24,10.2.0.0/24 -j CT-GUARD",
+      "-A CT-GUARD -i {if:lan} -j RETURN",
+      "-A CT-GUARD -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN",
+      "-A CT-GUARD -j DROP",
+      "nat -A CT-POST -s 10.2.1.0/24,10.2.0.0/24 -o {if:mid} -j MASQUERADE",
+      "-A CT-FWD -j ACCEPT",
+    ]);
+    // far cannot reach deep: its connect keeps deep's own (private) address
+    assert.deepEqual(container(p, "far").agentArgs?.slice(-2), [
+      "--connect",
+      "tcp://10.2.0.10:1234",
+    ]);
+  });
+
+  it("keeps the lab file's impairments as each interface's state at start", () => {
     const p = plan(
       GW_LAB(`    impairments:
       - { network: wan, rate: 50mbit, loss: 5% }
@@ -273,19 +327,10 @@ nodes:
     );
     assert.equal(tbfBurst(50_000_000), 25_000);
     assert.equal(tbfBurst(1_000_000), 16_384);
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      IF_LAN,
-      IF_WAN,
-      ...IMPAIR_PREFIX("$IF_wan"),
-      "tc qdisc replace dev $IF_wan root tbf rate 50000000bit burst 25000 latency 50ms",
-      "iptables -A CT-IMP-$IF_wan -m statistic --mode random --probability 0.05 -j DROP",
-      ...IMPAIR_PREFIX("$IF_lan"),
-      "tc qdisc replace dev $IF_lan root tbf rate 1000000bit burst 16384 latency 50ms",
-      "iptables -A CT-IMP-$IF_lan -m statistic --mode random --probability 0.005 -j DROP",
-      "iptables -P FORWARD ACCEPT",
-    ]);
+    assert.deepEqual(container(p, "gw").impairments, {
+      wan: { qdisc: "tbf rate 50000000bit burst 25000 latency 50ms", loss: "0.05" },
+      lan: { qdisc: "tbf rate 1000000bit burst 16384 latency 50ms", loss: "0.005" },
+    });
   });
 
   it("makes delay, jitter, reorder and rate with netem", () => {
@@ -293,14 +338,9 @@ nodes:
       GW_LAB(`    impairments:
       - { network: wan, rate: 50mbit, delay: 20ms, jitter: 5ms, reorder: 1% }`),
     );
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      IF_WAN,
-      ...IMPAIR_PREFIX("$IF_wan"),
-      "tc qdisc replace dev $IF_wan root netem delay 20ms 5ms reorder 1% rate 50000000bit",
-      "iptables -P FORWARD ACCEPT",
-    ]);
+    assert.deepEqual(container(p, "gw").impairments, {
+      wan: { qdisc: "netem delay 20ms 5ms reorder 1% rate 50000000bit", loss: null },
+    });
   });
 
   it("makes duplicate alone with netem, no delay needed", () => {
@@ -308,14 +348,10 @@ nodes:
       GW_LAB(`    impairments:
       - { network: wan, duplicate: 1% }`),
     );
-    assert.deepEqual(container(p, "gw").setup, [
-      "iptables -P FORWARD DROP",
-      "ip route del default",
-      IF_WAN,
-      ...IMPAIR_PREFIX("$IF_wan"),
-      "tc qdisc replace dev $IF_wan root netem duplicate 1%",
-      "iptables -P FORWARD ACCEPT",
-    ]);
+    assert.deepEqual(container(p, "gw").impairments.wan, {
+      qdisc: "netem duplicate 1%",
+      loss: null,
+    });
   });
 
   it("reports delay, jitter and reorder when the kernel has no netem", () => {

@@ -1,14 +1,12 @@
 /**
- * Shell lines that set or clear the impairment of one network interface: rate with `tc tbf`,
- * delay, jitter, reorder and duplicate with `tc netem`, loss with an iptables `statistic` rule.
- * Pure: no I/O.
+ * An impairment as the state a container keeps for one of its interfaces:
+ * the root qdisc (rate with `tc tbf`; delay, jitter, reorder and duplicate
+ * with `tc netem`) and the share of packets to drop (an iptables `statistic`
+ * rule). Pure: no I/O.
  *
- * The lines run under `sh -c`, at setup and again at run time (a scenario step impairs or
- * clears a running container), so they are idempotent and replace rather than stack: they
- * start by removing the root qdisc, and the loss rule lives in a chain of its own per device
- * (`CT-IMP-<dev>`), jumped to once from the hook and flushed before the new rule is added.
- *
- * `dev` is put in the lines as is: an interface name (eth1) or a shell variable ($IF_wan).
+ * The container's network script (net-script.ts) reads this state from a file
+ * per network and applies it to whatever the interface is called at the time,
+ * at start, after a network is cut and put back, and after `impair`/`clear`.
  */
 
 import { parseRate } from "../agent/units.js";
@@ -25,14 +23,17 @@ export interface ImpairmentSpec {
   duplicate?: string | number;
 }
 
-/**
- * Where the loss rule sits: routers impair the traffic they forward (FORWARD), nodes what they
- * send themselves (OUTPUT); both match the packets leaving through the device (`-o dev`).
- */
-export type ImpairmentHook = "FORWARD" | "OUTPUT";
+/** What an interface's impairment is made of; nulls: nothing of that kind. */
+export interface ImpairmentState {
+  /** The root qdisc, as `tc qdisc replace dev IF root` takes it: `tbf rate ...` or `netem ...`. */
+  qdisc: string | null;
+  /** Drop probability, 0 to 1, as the statistic match takes it: `0.05`. */
+  loss: string | null;
+}
 
-export interface ImpairmentCommandOptions {
-  hook: ImpairmentHook;
+export const NO_IMPAIRMENT: ImpairmentState = { qdisc: null, loss: null };
+
+export interface ImpairmentOptions {
   /** Whether the kernel has sch_netem (needed for delay, jitter, reorder and duplicate). */
   netemAvailable: boolean;
   /** The field path used in error texts, e.g. `routers[0].impairments[1]`. */
@@ -63,38 +64,13 @@ export function probability(percent: number): string {
   return p.toFixed(12).replace(/0+$/, "").replace(/\.$/, "");
 }
 
-/** The iptables chain that holds the loss rule of a device (at most 22 characters). */
-export function impairmentChain(dev: string): string {
-  return `CT-IMP-${dev}`;
-}
-
-/**
- * Removes the device's impairment: its root qdisc, its loss rule and the jump to its chain (the
- * empty chain stays, for the next impairment). Idempotent: what is not there is not an error.
- */
-export function clearImpairmentCommands(dev: string, hook: ImpairmentHook): string[] {
-  const chain = impairmentChain(dev);
-  return [
-    // No qdisc of ours (the default one cannot be deleted): nothing to remove.
-    `tc qdisc del dev ${dev} root 2>/dev/null || true`,
-    // No chain: no loss rule was ever set.
-    `iptables -F ${chain} 2>/dev/null || true`,
-    `iptables -D ${hook} -o ${dev} -j ${chain} 2>/dev/null || true`,
-  ];
-}
-
-/**
- * The lines that make the device's impairment `imp`, replacing any it had; or errors (each
- * `AT.FIELD: why`) and no lines.
- */
-export function impairmentCommands(
+/** The state that makes `imp`; or errors (each `AT.FIELD: why`) and no state. */
+export function impairmentState(
   imp: ImpairmentSpec,
-  dev: string,
-  opts: ImpairmentCommandOptions,
-): { lines: string[]; errors: string[] } {
-  const { at, hook } = opts;
+  opts: ImpairmentOptions,
+): { state: ImpairmentState; errors: string[] } {
+  const { at } = opts;
   const errors: string[] = [];
-  const shaping: string[] = [];
 
   let bps: number | undefined;
   if (imp.rate !== undefined) {
@@ -113,9 +89,10 @@ export function impairmentCommands(
         `${at}.${k}: this kernel has no netem (tc qdisc kind "netem" is unknown), so delay, jitter, reorder and duplicate cannot be made; remove them or run on a kernel with sch_netem`,
       );
     }
-    return { lines: [], errors };
+    return { state: NO_IMPAIRMENT, errors };
   }
 
+  let qdisc: string | null = null;
   if (netemFields.length > 0) {
     const args: string[] = [];
     if (imp.delay !== undefined) {
@@ -137,35 +114,28 @@ export function impairmentCommands(
     }
     // netem limits the rate itself (a second root qdisc would replace it).
     if (bps !== undefined) args.push(`rate ${bps}bit`);
-    shaping.push(`tc qdisc replace dev ${dev} root netem ${args.join(" ")}`);
+    qdisc = `netem ${args.join(" ")}`;
   } else if (bps !== undefined) {
-    shaping.push(
-      `tc qdisc replace dev ${dev} root tbf rate ${bps}bit burst ${tbfBurst(bps)} latency 50ms`,
-    );
+    qdisc = `tbf rate ${bps}bit burst ${tbfBurst(bps)} latency 50ms`;
   }
 
-  const chain = impairmentChain(dev);
+  let loss: string | null = null;
   if (imp.loss !== undefined) {
-    const loss = parsePercent(imp.loss);
-    if (loss === undefined) errors.push(`${at}.loss: not a percentage`);
-    else if (loss > 0) {
-      shaping.push(
-        `iptables -A ${chain} -m statistic --mode random --probability ${probability(loss)} -j DROP`,
-      );
-    }
+    const percent = parsePercent(imp.loss);
+    if (percent === undefined) errors.push(`${at}.loss: not a percentage`);
+    else if (percent > 0) loss = probability(percent);
   }
 
-  if (errors.length > 0) return { lines: [], errors };
-  return {
-    lines: [
-      // Whatever the device had goes first, so that this replaces it.
-      `tc qdisc del dev ${dev} root 2>/dev/null || true`,
-      `iptables -N ${chain} 2>/dev/null || true`,
-      // Jumped to once, at the top of the hook: before any ACCEPT (the conntrack one included).
-      `iptables -C ${hook} -o ${dev} -j ${chain} 2>/dev/null || iptables -I ${hook} 1 -o ${dev} -j ${chain}`,
-      `iptables -F ${chain}`,
-      ...shaping,
-    ],
-    errors: [],
-  };
+  if (errors.length > 0) return { state: NO_IMPAIRMENT, errors };
+  return { state: { qdisc, loss }, errors: [] };
+}
+
+/**
+ * The state as the file the network script sources (`QDISC=...`, `LOSS=...`); null when the
+ * state impairs nothing (no file: the interface is left as Docker made it).
+ */
+export function impairmentFile(state: ImpairmentState): string | null {
+  if (state.qdisc === null && state.loss === null) return null;
+  // Only digits, letters, ".", "%" and spaces: safe inside single quotes.
+  return `QDISC='${state.qdisc ?? ""}'\nLOSS='${state.loss ?? ""}'\n`;
 }
