@@ -156,6 +156,13 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
   );
   for (const s of senders) s.close();
   udp.close();
+  // at least one stats batch after the flood (the whole attack can take less than an interval)
+  await server.waitFor(
+    "a stats batch after the flood",
+    (l) => l.type === "stats",
+    10_000,
+    server.lines.length,
+  );
 
   // the server's stats batches never held more records than its bound
   const perBatch = new Map<string, number>();
