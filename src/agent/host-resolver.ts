@@ -132,11 +132,23 @@ function preferIPv4(all: { address: string; family: number }[]): ResolvedAddress
   return { address: a.address, family: a.family === 6 ? 6 : 4 };
 }
 
+/** c-ares channels by timeout: one per budget, kept for the agent's life (reconnects go on for days). */
+const resolvers = new Map<number, Resolver>();
+function resolverFor(timeoutMs: number): Resolver {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  let r = resolvers.get(ms);
+  if (r === undefined) {
+    r = new Resolver({ timeout: ms, tries: 1 });
+    resolvers.set(ms, r);
+  }
+  return r;
+}
+
 /** The system resolver and c-ares, as Node.js has them. */
 export const systemLookups: NameLookups = {
   system: async (host) => preferIPv4(await lookup(host, { all: true })),
   dns: async (host, timeoutMs) => {
-    const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs)), tries: 1 });
+    const resolver = resolverFor(timeoutMs);
     try {
       return preferIPv4((await resolver.resolve4(host)).map((address) => ({ address, family: 4 })));
     } catch (err) {
