@@ -11,7 +11,9 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
+import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { impairAction } from "../../src/lab-cli/chaos.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
@@ -243,5 +245,68 @@ test("impairment loss 10%: the up rounds through the lossy egress lose about 10 
     // 5000 datagrams at p = 0.1: one standard deviation is 0.42 %
     assert.ok(pct > 8 && pct < 12, `up loss ${pct} %`);
     assert.ok(downSent >= 2000 && downLost / downSent < 0.01, `down lost ${downLost}/${downSent}`);
+  });
+});
+
+test("impairments outlive a cut: the lab file's 20 Mbit/s and a run-time loss come back on the new interface names", {
+  timeout: 180_000,
+}, async (t) => {
+  if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+  const d = docker;
+  const file = "test/fixtures/labs/impair-rate.yaml";
+  await withLab(d, "impair-rate", file, async () => {
+    await roundsOf(d, "impair-rate-server", (r) => count(r, "up") >= 1);
+    // a run-time impairment on lan, as a scenario step sets it
+    await impairAction(d, "r", "lan", { loss: "1%" }, "impair-rate");
+    for (const network of ["wan", "lan"]) {
+      assert.equal(lab(["disconnect", "r", network, "-f", file]).code, 0);
+      const back = lab(["connect", "r", network, "-f", file]);
+      assert.equal(back.code, 0, back.stderr);
+    }
+    const state = (
+      await execIn(
+        d,
+        "impair-rate-r",
+        "ip -o -4 addr show | awk '{print $2, $4}'; echo ==; tc qdisc show; echo ==; iptables -S CT-FWD",
+      )
+    ).output;
+    const [addrs = "", qdiscs = "", rules = ""] = state.split("==\n");
+    const wanIf = /^(\S+) 10\.206\.0\.1\//m.exec(addrs)?.[1];
+    const lanIf = /^(\S+) 10\.206\.1\.1\//m.exec(addrs)?.[1];
+    assert.ok(wanIf && lanIf && wanIf !== "eth1", `renamed interfaces expected: ${addrs}`);
+    assert.match(qdiscs, new RegExp(`qdisc tbf \\S+ dev ${wanIf} root .*rate 20Mbit`), qdiscs);
+    assert.equal(
+      rules.match(
+        new RegExp(
+          `-o ${lanIf} -m statistic --mode random --probability 0\\.0(1|09+)\\d* -j DROP`,
+          "g",
+        ),
+      )?.length,
+      1,
+      rules,
+    );
+    assert.equal(
+      rules.match(/statistic/g)?.length,
+      1,
+      "one loss rule in all: none left on an old name",
+    );
+    // and the link measures what it did before: up rounds after the restore, through the tbf
+    const restoredAt = Date.now();
+    const deadline = restoredAt + 40_000;
+    let up: number | undefined;
+    while (up === undefined && Date.now() < deadline) {
+      const { lines } = await readAgentLines(d, "impair-rate-server", 2000);
+      const r = lines.find(
+        (l) =>
+          l.event === "round" &&
+          Date.parse(String(l.time)) > restoredAt &&
+          (l.result as RoundResult).direction === "up",
+      );
+      if (r) up = (r.result as RoundResult).bps;
+      else await sleep(500);
+    }
+    assert.ok(up !== undefined, "no up round after the restore");
+    t.diagnostic(`up round after the cut and restore: ${up} bit/s`);
+    assert.ok(up > 20e6 * 0.92 && up < 20e6 * 1.08, `up round: ${up} bit/s`);
   });
 });
