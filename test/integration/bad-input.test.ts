@@ -156,12 +156,18 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
   );
   for (const s of senders) s.close();
   udp.close();
-  // at least one stats batch after the flood (the whole attack can take less than an interval)
-  await server.waitFor(
+  // a whole stats batch after the flood (the attack can take less than an interval): its
+  // lines share a time, and the batch is complete once a line of the next one is in
+  const first = await server.waitFor(
     "a stats batch after the flood",
     (l) => l.type === "stats",
     10_000,
     server.lines.length,
+  );
+  await server.waitFor(
+    "the stats batch after that",
+    (l) => l.type === "stats" && String(l.time) > String(first.time),
+    10_000,
   );
 
   // the server's stats batches never held more records than its bound
