@@ -86,7 +86,10 @@ async function listeningAgain(
   return at;
 }
 
-/** Runs one action on `node`; returns when it is over and, for a server, when it was reachable again. */
+/**
+ * Runs one action on `node`; returns when it is over and, for a pause or a cut, when the node
+ * was reachable again (after a kill or restart that is when it listens: read from its log later).
+ */
 async function act(
   docker: Docker,
   action: Action,
@@ -169,14 +172,10 @@ export async function runStorm(
       progress(`  storm: ${action} ${node}`);
       running.push(
         act(docker, action, node, network, random)
-          .then(async ({ startedMs, availableMs }) => {
+          .then(({ startedMs, availableMs }) => {
             if (node === group.server) {
-              const available =
-                action === "kill" || action === "restart"
-                  ? await listeningAgain(docker, node, startedMs)
-                  : availableMs;
               const hosts = [node, serverAddress(Number(node.slice(3)))];
-              outages.push({ server: node, hosts, action, startedMs, availableMs: available });
+              outages.push({ server: node, hosts, action, startedMs, availableMs });
             }
           })
           .catch((err: Error) => {
@@ -192,7 +191,7 @@ export async function runStorm(
   await Promise.all(running);
   progress("  storm over: 15 s for the last reconnects, then the logs are read");
   await sleep(15_000);
-  // kill/restart outages: the listening time may have been logged after the action returned
+  // kill/restart outages: read once the storm is over, the server may listen after the action returned
   for (const o of outages) {
     if (o.action === "kill" || o.action === "restart")
       o.availableMs = await listeningAgain(docker, o.server, o.startedMs);
@@ -213,6 +212,8 @@ export async function runStorm(
   };
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 /** The storm's figures: median, p99 and max per protocol, judged against the cap + 0.5 s. */
 export function stormFigures(result: StormResult): Figure[] {
   return (["tcp", "udp"] as const).map((proto) => {
@@ -220,21 +221,14 @@ export function stormFigures(result: StormResult): Figure[] {
     const p50 = percentile(ms, 50);
     const p99 = percentile(ms, 99);
     const max = ms.length > 0 ? Math.max(...ms) : Number.NaN;
-    const byAction = ["kill", "restart", "pause", "disconnect"]
-      .map((a) => {
-        const of = result.samples.filter((s) => s.proto === proto && s.action === a);
-        return `${a} ${of.length} (p99 ${(
-          percentile(
-            of.map((s) => s.ms),
-            99,
-          ) / 1000
-        ).toFixed(2)} s)`;
-      })
-      .join(", ");
+    const byAction = ACTIONS.map((a) => {
+      const of = result.samples.filter((x) => x.proto === proto && x.action === a).map((x) => x.ms);
+      return `${a} ${of.length} (p99 ${seconds(percentile(of, 99))})`;
+    }).join(", ");
     return {
       name: `reconnect after a server is back, ${proto.toUpperCase()} (kill storm)`,
       value: p99,
-      text: `p50 ${(p50 / 1000).toFixed(2)} s, p99 ${(p99 / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s`,
+      text: `p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}`,
       target: `p99 ≤ ${(CAP_MS + 500) / 1000} s (back-off cap + 0.5 s)`,
       verdict: result.neverBack > 0 ? "missed" : judge(p99, (v) => v <= CAP_MS + 500),
       note: `${ms.length} reconnects of ${STORM_MS / 1000} s of chaos on a 24-node lab (${result.actions} actions: kill then start after 1-3 s, restart, pause 6-8 s, network cut 6-8 s; half the servers behind a router), timed from the server listening again (or unpaused, or reconnected; or the client noticing the drop, if later) to the client's connected event; by action: ${byAction}; ${result.neverBack} connections never came back, ${result.held} outlived their outage${result.failedActions.length > 0 ? `; failed actions: ${result.failedActions.join("; ")}` : ""}`,

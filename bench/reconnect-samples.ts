@@ -4,6 +4,7 @@
  * each dropped connection took to come back. Unit-tested; the Docker work is
  * in kill-storm.ts.
  */
+import { parseConnect } from "../src/agent/endpoint-uri.js";
 import type { AgentLine } from "../src/docker/agent-logs.js";
 
 export type Proto = "tcp" | "udp";
@@ -46,10 +47,13 @@ interface ClientLine {
   ms: number;
 }
 
-/** The connect URI's host: `tcp://srv1:1234?x` → `srv1`. */
+/** The connect URI's host (`tcp://srv1:1234?x` → `srv1`), by the agent's own parser; "" when none. */
 export function uriHost(uri: string): string {
-  const m = /^[a-z]+:\/\/([^/:?]+)/.exec(uri);
-  return m?.[1] ?? "";
+  try {
+    return parseConnect(uri).host;
+  } catch {
+    return "";
+  }
 }
 
 /** A client's lines about its own connections: events, and stats lines (signs of life). */

@@ -11,7 +11,12 @@ import type { AgentEvent } from "../stats/snapshot.js";
 import { backoffDelay } from "./backoff.js";
 import { now, sleep } from "./clock.js";
 import type { ConnectSpec } from "./config.js";
-import { HostResolver, type NameLookups, systemLookups } from "./host-resolver.js";
+import {
+  HostResolver,
+  type NameLookups,
+  type ResolvedAddress,
+  systemLookups,
+} from "./host-resolver.js";
 import type { Link } from "./link.js";
 import { Session, type SessionTiming } from "./session.js";
 import { describeError, formatAddress, pipeSocket, TcpLink } from "./tcp-link.js";
@@ -115,23 +120,24 @@ export class Connector {
 
   /** One connection: resolve, connect, handshake, run until closed. */
   private async attempt(): Promise<{ reason: string; wasUp: boolean }> {
+    // Resolved on every try: a restarted container may have a new address.
+    const resolved = await this.resolver.resolve(this.stop.signal);
     try {
-      return await this.attemptOnce();
+      return await this.connectAndRun(resolved);
     } catch (err) {
-      throw new Error(`${describeError(err)}${this.staleNote}`);
+      if (resolved.stale === undefined) throw err;
+      // a failure on the last known address says why no fresh one was used
+      throw new Error(
+        `${describeError(err)} (last known address of ${this.spec.host}; lookup: ${resolved.stale})`,
+      );
     }
   }
 
-  /** Said after a failure on the last known address: why no fresh one was used. */
-  private staleNote = "";
-
-  private async attemptOnce(): Promise<{ reason: string; wasUp: boolean }> {
+  private async connectAndRun({
+    address,
+    family,
+  }: ResolvedAddress): Promise<{ reason: string; wasUp: boolean }> {
     const { spec, options } = this;
-    this.staleNote = "";
-    // Resolved on every try: a restarted container may have a new address.
-    const { address, family, stale } = await this.resolver.resolve(this.stop.signal);
-    if (stale !== undefined)
-      this.staleNote = ` (last known address of ${spec.host}; lookup: ${stale})`;
     let wasUp = false;
     let closedWith: (reason: string) => void = () => {};
     const closed = new Promise<string>((resolve) => {

@@ -3,8 +3,7 @@
  * that fails or is cancelled removes what it created before it rethrows.
  */
 import type Docker from "dockerode";
-import { impairmentFile } from "../lab/impairment-state.js";
-import { impairmentPath, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
+import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
 import type { Progress } from "./agent-image.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
@@ -40,10 +39,9 @@ export const routerReadyLine = (name: string) => `conntest-lab: router ${name} i
  */
 export function entrypointScript(c: PlannedContainer): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const impairments = Object.entries(c.impairments).flatMap(([network, state]) => {
-    const file = impairmentFile(state);
-    return file === null ? [] : [`printf '%s' ${quote(file)} > ${impairmentPath(network)}`];
-  });
+  const impairments = Object.entries(c.impairments).map(([network, state]) =>
+    impairmentStateLine(network, state),
+  );
   const main = c.agentArgs
     ? `exec conntest ${c.agentArgs.map(quote).join(" ")}`
     : `echo ${quote(routerReadyLine(c.name))}\nexec sleep infinity`;

@@ -7,8 +7,8 @@ import type Docker from "dockerode";
 import { execIn } from "../docker/exec.js";
 import { LABEL, labelFilter, plannedAddresses } from "../docker/labels.js";
 import { dockerName } from "../docker/plan.js";
-import { type ImpairmentSpec, impairmentFile, impairmentState } from "../lab/impairment-state.js";
-import { impairmentPath, NET_DIR, NET_SCRIPT } from "../lab/net-script.js";
+import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../lab/impairment-state.js";
+import { impairmentStateLine, NET_SCRIPT } from "../lab/net-script.js";
 
 export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
@@ -95,12 +95,6 @@ async function runNetScript(
     throw new ChaosError(r.output.trim().split("\n").pop() || `${NET_SCRIPT} exited ${r.code}`);
 }
 
-/** Whether the container runs and can exec (a paused one cannot; a stopped one sets up at start). */
-async function canExec(docker: Docker, id: string): Promise<boolean> {
-  const state = (await docker.getContainer(id).inspect()).State;
-  return state.Running && !state.Paused;
-}
-
 export async function networkAction(
   docker: Docker,
   action: "connect" | "disconnect",
@@ -118,14 +112,16 @@ export async function networkAction(
     throw new ChaosError(
       `${node} was not planned on network ${network}; its networks: ${[...planned.keys()].join(", ")}`,
     );
+  const inspected = await docker.getContainer(info.Id).inspect();
+  // a paused container cannot exec; a stopped one runs its script when it starts
+  const canExec = inspected.State.Running && !inspected.State.Paused;
   if (action === "disconnect") {
     await net.disconnect({ Container: info.Id, Force: true });
     // Docker gave it a default route, and rules may name the interface that went
-    if (await canExec(docker, info.Id)) await runNetScript(docker, info.Id, node);
+    if (canExec) await runNetScript(docker, info.Id, node);
     return `disconnect: ${node} from ${network} (lab ${labName})`;
   }
   // Already on it (a plain `docker network connect`)? Only as planned: address and name.
-  const inspected = await docker.getContainer(info.Id).inspect();
   const attached = inspected.NetworkSettings.Networks[dockerNet];
   const asPlanned =
     attached !== undefined &&
@@ -140,7 +136,7 @@ export async function networkAction(
     });
   }
   let note = "";
-  if (await canExec(docker, info.Id)) await runNetScript(docker, info.Id, node);
+  if (canExec) await runNetScript(docker, info.Id, node);
   else if (inspected.State.Paused) note = "; its routes and rules are set when it is unpaused";
   else note = "; its routes and rules are set when it starts";
   return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})${note}`;
@@ -162,17 +158,12 @@ export async function impairAction(
   const info = await findNode(docker, node, lab);
   if (!plannedAddresses(info.Labels[LABEL.addresses]).has(network))
     throw new ChaosError(`${node} has no interface on ${network}`);
-  let file: string | null = null;
+  let state = NO_IMPAIRMENT;
   if (impairment !== null) {
     const made = impairmentState(impairment, { netemAvailable: true, at: "impair" });
     if (made.errors.length > 0) throw new ChaosError(made.errors.join("; "));
-    file = impairmentFile(made.state);
+    state = made.state;
   }
-  const path = impairmentPath(network);
-  const write =
-    file === null
-      ? `rm -f ${path}`
-      : `mkdir -p ${NET_DIR}/impair && printf '%s' '${file.replace(/'/g, `'\\''`)}' > ${path}`;
-  await runNetScript(docker, info.Id, node, write);
+  await runNetScript(docker, info.Id, node, impairmentStateLine(network, state));
   return `${impairment !== null ? "impaired" : "cleared"} ${node} on ${network}`;
 }

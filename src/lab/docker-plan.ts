@@ -17,6 +17,7 @@ import { type ImpairmentState, impairmentState } from "./impairment-state.js";
 import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
 import type { NetRule } from "./net-script.js";
 import {
+  isPrivate,
   natView,
   networksBehind,
   type RouterTopology,
@@ -45,7 +46,7 @@ export function topologyOf(lab: Lab, addressPlan: LabPlan): RouterTopology[] {
     masquerade: (lab.routers?.[i]?.nat?.masquerade ?? []).map((m) => ({
       from: m.from,
       to: m.to,
-      private: m.private !== false,
+      private: isPrivate(m),
     })),
   }));
 }
@@ -156,11 +157,11 @@ function routerContainer(router: LabRouter, index: number, ctx: PlanContext): Pl
     rules.push(guard("-j DROP"));
   }
   router.nat?.masquerade?.forEach((m, j) => {
-    const from = subnetsOf(networksBehind(topology, router.name, m.from));
     if (!subnetOf.has(m.from)) {
       errors.push(`${at}.nat.masquerade[${j}].from: unknown network "${m.from}"`);
       return;
     }
+    const from = subnetsOf(networksBehind(topology, router.name, m.from));
     rules.push(nat("CT-POST", `-s ${from.join(",")} -o {if:${m.to}} -j MASQUERADE`));
   });
   const forwardAccepts: NetRule[] = [];
@@ -323,9 +324,9 @@ function nodeContainer(
     net: {
       name: node.name,
       hook: "OUTPUT",
-      interfaces: node.attachments
-        .filter((a) => a.address !== "")
-        .map((a) => ({ network: a.network, address: a.address })),
+      interfaces: attachments
+        .filter((a) => a.ipv4 !== "")
+        .map((a) => ({ network: a.network, address: a.ipv4 })),
       routes,
       rules: [],
     },

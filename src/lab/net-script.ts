@@ -23,6 +23,8 @@
  * cut) is left out until the interface is back.
  */
 
+import { type ImpairmentState, impairmentFile } from "./impairment-state.js";
+
 /** The shell variable that holds the interface on a network (names have no `_`). */
 export function interfaceVar(network: string): string {
   return `IF_${network.replace(/-/g, "_")}`;
@@ -32,6 +34,17 @@ export function interfaceVar(network: string): string {
 export const NET_DIR = "/run/conntest-lab";
 export const NET_SCRIPT = `${NET_DIR}/net.sh`;
 export const impairmentPath = (network: string) => `${NET_DIR}/impair/${network}`;
+
+/**
+ * The shell line that makes `state` the impairment in force on `network` (its state file
+ * written, or removed when it impairs nothing); the script applies it on its next run.
+ */
+export function impairmentStateLine(network: string, state: ImpairmentState): string {
+  const file = impairmentFile(state);
+  if (file === null) return `rm -f ${impairmentPath(network)}`;
+  const quoted = `'${file.replace(/'/g, `'\\''`)}'`;
+  return `mkdir -p ${NET_DIR}/impair && printf '%s' ${quoted} > ${impairmentPath(network)}`;
+}
 
 /**
  * One iptables rule, as `iptables-restore` takes it after `-A CHAIN`. `{if:NET}` stands for

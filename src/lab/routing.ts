@@ -21,6 +21,9 @@ export interface RouterTopology {
   masquerade: { from: string; to: string; private: boolean }[];
 }
 
+/** A masquerade's inside network is private unless the file says `private: false`. */
+export const isPrivate = (m: { private?: boolean | undefined }): boolean => m.private !== false;
+
 /** A router's NAT view: its inside networks and the networks it hides. */
 export interface NatView {
   /** Networks it masquerades from (NAT "inside" interfaces). */

@@ -20,6 +20,7 @@ import {
   planLab,
 } from "./address-plan.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
+import { isPrivate } from "./routing.js";
 
 /** A subnet already in use on the Docker engine, e.g. `{ name: "bridge", subnet: "172.17.0.0/16" }`. */
 export interface ExistingSubnet {
@@ -244,7 +245,7 @@ export function validateLab(lab: Lab, options: ValidateOptions = {}): LabIssue[]
       if (m.from === m.to)
         add([...path, "to"], `from and to are both ${quote(m.to)}`, "two different networks");
       // one network is private to the router or not, whichever way it is masqueraded
-      const priv = m.private !== false;
+      const priv = isPrivate(m);
       const earlier = privateFrom.get(m.from);
       if (earlier !== undefined && earlier !== priv)
         add(

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
+import { waitForLines } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
@@ -31,23 +32,6 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const timeOf = (l: AgentLine) => Date.parse(String(l.time));
 
-/** Polls a container's log until `pick` finds what it needs. */
-async function waitFor<T>(
-  d: Docker,
-  container: string,
-  pick: (lines: AgentLine[]) => T | undefined,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = pick((await readAgentLines(d, container, 5000)).lines);
-    if (found !== undefined) return found;
-    await sleep(200);
-  }
-  throw new Error(`${container}: ${what} not seen within ${timeoutMs / 1000} s`);
-}
-
 test("after a server restart its client reconnects within the back-off cap + 2 s", {
   timeout: 240_000,
 }, async (t) => {
@@ -57,7 +41,7 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
     const upRun = runLab(["up", FILE, "--detach"]);
     assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
     for (const proto of ["tcp", "udp"])
-      await waitFor(
+      await waitForLines(
         d,
         `${LAB}-client`,
         (ls) => ls.find((l) => l.event === "connected" && l.proto === proto),
@@ -71,7 +55,7 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
       const startedAt = Date.now();
       await server.start();
       for (const proto of ["tcp", "udp"] as const) {
-        const listening = await waitFor(
+        const listening = await waitForLines(
           d,
           `${LAB}-server`,
           (ls) =>
@@ -80,7 +64,7 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
             ),
           `${proto} listening again (cycle ${cycle})`,
         );
-        const connected = await waitFor(
+        const connected = await waitForLines(
           d,
           `${LAB}-client`,
           (ls) =>

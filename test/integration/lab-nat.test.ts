@@ -15,9 +15,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
+import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
@@ -32,24 +33,7 @@ after(async () => {
   if (docker) await removeLabs(docker, [LAB]);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const docker$ = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" });
-
-async function waitForLine(
-  d: Docker,
-  container: string,
-  pick: (l: AgentLine) => boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<AgentLine> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const hit = (await readAgentLines(d, container, 5000)).lines.find(pick);
-    if (hit) return hit;
-    await sleep(300);
-  }
-  throw new Error(`${container}: ${what} not seen within ${timeoutMs / 1000} s`);
-}
 
 async function sh(d: Docker, container: string, script: string): Promise<string> {
   const r = await execIn(d, container, script);

@@ -14,6 +14,7 @@ import { removeLab } from "../../src/docker/apply.js";
 import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { impairAction } from "../../src/lab-cli/chaos.js";
+import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
@@ -292,20 +293,17 @@ test("impairments outlive a cut: the lab file's 20 Mbit/s and a run-time loss co
     );
     // and the link measures what it did before: up rounds after the restore, through the tbf
     const restoredAt = Date.now();
-    const deadline = restoredAt + 40_000;
-    let up: number | undefined;
-    while (up === undefined && Date.now() < deadline) {
-      const { lines } = await readAgentLines(d, "impair-rate-server", 2000);
-      const r = lines.find(
-        (l) =>
-          l.event === "round" &&
-          Date.parse(String(l.time)) > restoredAt &&
-          (l.result as RoundResult).direction === "up",
-      );
-      if (r) up = (r.result as RoundResult).bps;
-      else await sleep(500);
-    }
-    assert.ok(up !== undefined, "no up round after the restore");
+    const round = await waitForLine(
+      d,
+      "impair-rate-server",
+      (l) =>
+        l.event === "round" &&
+        Date.parse(String(l.time)) > restoredAt &&
+        (l.result as RoundResult).direction === "up",
+      "an up round after the restore",
+      40_000,
+    );
+    const up = (round.result as RoundResult).bps;
     t.diagnostic(`up round after the cut and restore: ${up} bit/s`);
     assert.ok(up > 20e6 * 0.92 && up < 20e6 * 1.08, `up round: ${up} bit/s`);
   });

@@ -1,0 +1,31 @@
+/** Waiting on what a lab container's agent printed, read through the Docker API like the controller does. */
+import type Docker from "dockerode";
+import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
+
+/** Polls the container's lines until `pick` finds what it needs; fails naming what was awaited. */
+export async function waitForLines<T>(
+  d: Docker,
+  container: string,
+  pick: (lines: AgentLine[]) => T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = pick((await readAgentLines(d, container, 5000)).lines);
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${container}: ${what} not seen within ${timeoutMs / 1000} s`);
+}
+
+/** The first line that matches, once there is one. */
+export function waitForLine(
+  d: Docker,
+  container: string,
+  match: (line: AgentLine) => boolean,
+  what: string,
+  timeoutMs?: number,
+): Promise<AgentLine> {
+  return waitForLines(d, container, (lines) => lines.find(match), what, timeoutMs);
+}
