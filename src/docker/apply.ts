@@ -5,6 +5,7 @@
 import type Docker from "dockerode";
 import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
 import type { Progress } from "./agent-image.js";
+import { type Completion, containerSpec } from "./lab-completion.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
 
@@ -56,38 +57,88 @@ export function entrypointScript(c: PlannedContainer): string {
   ].join("\n");
 }
 
+/**
+ * Log rotation for every lab container: an agent prints about 10 MB an hour, and a lab may run
+ * for a week. json-file keeps `docker logs` (and our log streams) working as before.
+ */
+export const LOG_CONFIG = { Type: "json-file", Config: { "max-size": "5m", "max-file": "2" } };
+
+/** Everything of a plan created: a fresh lab. */
+export function everythingOf(plan: Plan): Completion {
+  return {
+    createNetworks: plan.networks,
+    createContainers: plan.containers,
+    removeFirst: [],
+    start: [],
+    running: [],
+    paused: [],
+    conflicts: [],
+    run: plan.run,
+  };
+}
+
+async function createNetwork(docker: Docker, plan: Plan, n: Plan["networks"][number]) {
+  try {
+    return await docker.createNetwork({
+      Name: dockerName(plan, n.name),
+      Driver: "bridge",
+      CheckDuplicate: true,
+      IPAM: {
+        Driver: "default",
+        Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
+      },
+      Options: {
+        // No NAT to the outside world from a lab network.
+        "com.docker.network.bridge.enable_ip_masquerade": "false",
+      },
+      Labels: labels(plan.lab, plan.run, "network", plan.version),
+    });
+  } catch (err) {
+    const message = (err as { json?: { message?: string } }).json?.message ?? "";
+    // someone else's network took the subnet after we checked: say so, not "internal error"
+    if (/overlaps/i.test(message))
+      throw new ApplyRefused(
+        `network ${n.name} (${n.subnet}): ${message}; another network took that subnet meanwhile`,
+      );
+    throw err;
+  }
+}
+
+/** A refusal by the engine that is no bug of ours (a subnet taken meanwhile). */
+export class ApplyRefused extends Error {}
+
+/**
+ * Makes (the missing part of) a plan real: creates networks and containers, starts what is
+ * stopped. A failure or Ctrl-C removes what this call created (a fresh lab: everything of
+ * its run) before it rethrows; what existed before is left as it was.
+ */
 export async function applyPlan(
   docker: Docker,
   plan: Plan,
   progress: Progress,
   signal?: AbortSignal,
-): Promise<void> {
+  todo: Completion = everythingOf(plan),
+): Promise<{ containers: string[]; networks: string[] }> {
+  const fresh =
+    todo.createNetworks.length === plan.networks.length &&
+    todo.createContainers.length === plan.containers.length;
+  const created = { networks: [] as string[], containers: [] as string[] };
   try {
     checkSignal(signal);
-    progress(`creating ${plan.networks.length} networks`);
+    for (const id of todo.removeFirst) await docker.getContainer(id).remove({ force: true });
+    if (todo.createNetworks.length > 0) progress(`creating ${todo.createNetworks.length} networks`);
     await allOrFirstError(
-      plan.networks.map((n) =>
-        docker.createNetwork({
-          Name: dockerName(plan, n.name),
-          Driver: "bridge",
-          CheckDuplicate: true,
-          IPAM: {
-            Driver: "default",
-            Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
-          },
-          Options: {
-            // No NAT to the outside world from a lab network.
-            "com.docker.network.bridge.enable_ip_masquerade": "false",
-          },
-          Labels: labels(plan.lab, plan.run, "network", plan.version),
-        }),
-      ),
+      todo.createNetworks.map(async (n) => {
+        created.networks.push((await createNetwork(docker, plan, n)).id);
+      }),
     );
     checkSignal(signal);
     let done = 0;
-    progress(`creating ${plan.containers.length} containers`);
-    await allOrFirstError(
-      plan.containers.map(async (c) => {
+    const total = todo.createContainers.length + todo.start.length;
+    if (todo.createContainers.length > 0)
+      progress(`creating ${todo.createContainers.length} containers`);
+    await allOrFirstError([
+      ...todo.createContainers.map(async (c) => {
         const [first, ...rest] = c.attachments;
         if (!first) throw new Error(`${c.name} has no network`);
         const container = await docker.createContainer({
@@ -100,12 +151,14 @@ export async function applyPlan(
             ...labels(plan.lab, plan.run, c.role, plan.version),
             [LABEL.node]: c.name,
             [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
+            [LABEL.spec]: containerSpec(plan, c),
           },
           HostConfig: {
             NetworkMode: dockerName(plan, first.network),
             CapAdd: c.capAdd,
             Sysctls: c.sysctls,
             Init: true,
+            LogConfig: LOG_CONFIG,
           },
           NetworkingConfig: {
             EndpointsConfig: {
@@ -116,6 +169,7 @@ export async function applyPlan(
             },
           },
         });
+        created.containers.push(container.id);
         for (const a of rest) {
           await docker.getNetwork(dockerName(plan, a.network)).connect({
             Container: container.id,
@@ -125,16 +179,71 @@ export async function applyPlan(
         checkSignal(signal);
         await container.start();
         done += 1;
-        progress(`started ${c.name} (${done}/${plan.containers.length})`);
+        progress(`started ${c.name} (${done}/${total})`);
       }),
-    );
+      ...todo.start.map(async (c) => {
+        checkSignal(signal);
+        await docker.getContainer(c.id).start();
+        done += 1;
+        progress(`started ${c.name} again (${done}/${total})`);
+      }),
+    ]);
+    return created;
   } catch (err) {
     progress(
       `bring-up failed (${(err as Error).message.split("\n")[0]}); removing what was created`,
     );
-    await removeLab(docker, plan.lab, progress, plan.run);
+    if (fresh) await removeLab(docker, plan.lab, progress, plan.run);
+    else await removeIds(docker, created, progress);
     throw err;
   }
+}
+
+/** Removes the containers, then the networks, with these ids (gone already is fine). */
+export async function removeIds(
+  docker: Docker,
+  ids: { containers: string[]; networks: string[] },
+  progress: Progress,
+): Promise<void> {
+  await Promise.all(ids.containers.map((id) => removeContainer(docker, id)));
+  await Promise.all(ids.networks.map((id) => removeNetwork(docker, id, progress)));
+}
+
+const goneAlready = (err: { statusCode?: number }) => {
+  if (err.statusCode !== 404) throw err;
+};
+
+function removeContainer(docker: Docker, id: string): Promise<void> {
+  return docker.getContainer(id).remove({ force: true }).catch(goneAlready);
+}
+
+/**
+ * Removes a network. An endpoint still on it (a stale one the engine forgot to drop, or a
+ * container that is not ours) is force-disconnected first: a network left behind would
+ * block every later `up` of the lab.
+ */
+async function removeNetwork(docker: Docker, id: string, progress: Progress): Promise<void> {
+  const network = docker.getNetwork(id);
+  try {
+    await network.remove();
+    return;
+  } catch (err) {
+    const e = err as { statusCode?: number; json?: { message?: string } };
+    if (e.statusCode === 404) return;
+    if (!/active endpoints/.test(e.json?.message ?? "")) throw err;
+  }
+  const info = (await network.inspect().catch(goneAlready)) as
+    | { Name: string; Containers?: Record<string, { Name?: string }> }
+    | undefined;
+  if (info === undefined) return;
+  for (const [container, endpoint] of Object.entries(info.Containers ?? {})) {
+    progress(`disconnecting ${endpoint.Name ?? container} from ${info.Name} to remove it`);
+    // by id, and by endpoint name for a stale endpoint whose container is gone
+    await network.disconnect({ Container: container, Force: true }).catch(goneAlready);
+    if (endpoint.Name)
+      await network.disconnect({ Container: endpoint.Name, Force: true }).catch(() => {});
+  }
+  await network.remove().catch(goneAlready);
 }
 
 /** Removes every container and network of one lab (or of every lab), found by label. */
@@ -148,27 +257,9 @@ export async function removeLab(
   if (run) filters.label.push(`${LABEL.run}=${run}`);
   const containers = await docker.listContainers({ all: true, filters });
   if (containers.length > 0) progress(`removing ${containers.length} containers`);
-  await Promise.all(
-    containers.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch((err: { statusCode?: number }) => {
-          if (err.statusCode !== 404) throw err; // already gone is fine
-        }),
-    ),
-  );
+  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
   const networks = await docker.listNetworks({ filters });
   if (networks.length > 0) progress(`removing ${networks.length} networks`);
-  await Promise.all(
-    networks.map((n) =>
-      docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch((err: { statusCode?: number }) => {
-          if (err.statusCode !== 404) throw err;
-        }),
-    ),
-  );
+  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id, progress)));
   return { containers: containers.length, networks: networks.length };
 }

@@ -12,6 +12,10 @@ export const LABEL = {
   node: "org.conntest-lab.node",
   /** `net=address,...`: lets `connect NODE NETWORK` restore the planned address. */
   addresses: "org.conntest-lab.addresses",
+  /** Hash of what a container was created from: `up` completes a lab only with equal ones. */
+  spec: "org.conntest-lab.spec",
+  /** On a lab's lock container: `host:pid` of the `up` that holds it. */
+  holder: "org.conntest-lab.holder",
 } as const;
 
 export const TOOL = "conntest-lab";

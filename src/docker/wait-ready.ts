@@ -1,0 +1,154 @@
+/**
+ * Waits until containers of a lab are ready: an agent printed `started`, a router that its
+ * network is set up. Each container's log is followed from its current start, so the line
+ * is found however much the container printed since (a hub with 250 clients prints pages of
+ * stats a second; a tail of the last lines would miss it).
+ */
+import type { Readable } from "node:stream";
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import { demuxLogBuffer } from "./agent-logs.js";
+import { Cancelled } from "./apply.js";
+
+export interface ReadyTarget {
+  name: string;
+  /** The container's Docker name. */
+  dockerName: string;
+  /** The text of the stdout line that says it is ready. */
+  isReady: (line: string) => boolean;
+}
+
+export class NotReady extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Follows one container until it is ready; rejects with NotReady when it exits first (with
+ * the last line it printed on stderr).
+ */
+async function readyOne(docker: Docker, t: ReadyTarget, signal: AbortSignal): Promise<void> {
+  const container = docker.getContainer(t.dockerName);
+  for (;;) {
+    if (signal.aborted) throw new Cancelled();
+    const info = await container.inspect();
+    const state = info.State;
+    if (!state.Running && !state.Restarting && state.Status !== "created") {
+      const buf = await container.logs({ stdout: false, stderr: true, tail: 5 });
+      const text = demuxLogBuffer(buf as unknown as Buffer).stderr;
+      const why = text.trim().split("\n").pop() || `exit code ${state.ExitCode}`;
+      throw new NotReady(`${t.name} exited before it was ready: ${why}`);
+    }
+    if (state.Running) {
+      const since = Date.parse(state.StartedAt) / 1000;
+      if (await followUntilReady(docker, container, since, t, signal)) return;
+      // the stream ended (the container stopped or restarted): look again
+    }
+    await sleep(200);
+  }
+}
+
+/** True once the ready line came; false when the log ended before it. */
+async function followUntilReady(
+  docker: Docker,
+  container: Docker.Container,
+  since: number,
+  t: ReadyTarget,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const stream = (await container.logs({
+    follow: true,
+    stdout: true,
+    stderr: false,
+    since,
+  })) as unknown as Readable;
+  const out = new PassThrough();
+  docker.modem.demuxStream(stream, out, new PassThrough());
+  return new Promise<boolean>((resolve) => {
+    let rest = "";
+    let done = false;
+    const finish = (ready: boolean) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener("abort", onAbort);
+      stream.destroy();
+      resolve(ready);
+    };
+    const onAbort = () => finish(false);
+    signal.addEventListener("abort", onAbort);
+    out.setEncoding("utf8");
+    out.on("data", (chunk: string) => {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      if (parts.some(t.isReady)) finish(true);
+      // only the start matters: drop the rest of a long stream's text
+      if (rest.length > 1 << 16) rest = "";
+    });
+    stream.on("end", () => finish(false));
+    stream.on("close", () => finish(false));
+    stream.on("error", () => finish(false));
+  });
+}
+
+/**
+ * Waits for every target, a few at a time (the engine answers hundreds of log streams, but
+ * a small machine's dockerd slows down under them). Reports progress now and then.
+ */
+export async function waitUntilReady(
+  docker: Docker,
+  targets: readonly ReadyTarget[],
+  options: {
+    timeoutMs: number;
+    signal: AbortSignal;
+    progress: (ready: number, total: number) => void;
+    concurrency?: number;
+  },
+): Promise<void> {
+  const pending = new Set(targets.map((t) => t.name));
+  const inner = new AbortController();
+  const onOuter = () => inner.abort();
+  options.signal.addEventListener("abort", onOuter);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      inner.abort();
+      reject(
+        new NotReady(
+          `not ready after ${options.timeoutMs / 1000} s: ${[...pending].slice(0, 20).join(", ")}${pending.size > 20 ? ` and ${pending.size - 20} more` : ""}`,
+        ),
+      );
+    }, options.timeoutMs);
+  });
+  let lastReport = 0;
+  const queue = [...targets];
+  const worker = async () => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+      await readyOne(docker, t, inner.signal);
+      pending.delete(t.name);
+      const ready = targets.length - pending.size;
+      if (Date.now() - lastReport > 2000 || pending.size === 0) {
+        lastReport = Date.now();
+        options.progress(ready, targets.length);
+      }
+    }
+  };
+  const workers = Array.from(
+    { length: Math.min(options.concurrency ?? 32, targets.length) },
+    worker,
+  );
+  try {
+    await Promise.race([
+      Promise.all(workers).catch((err) => {
+        inner.abort();
+        throw err;
+      }),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onOuter);
+    inner.abort();
+    // the other workers end on the abort; wait so no stream outlives us
+    await Promise.allSettled(workers);
+  }
+  if (options.signal.aborted) throw new Cancelled();
+}
