@@ -34,8 +34,8 @@ export interface LabActions {
   network(action: "connect" | "disconnect", node: string, network: string): Promise<string>;
 }
 
-/** What the user chose on quitting: leave the lab running, or tear it down. */
-export type QuitChoice = "keep" | "down";
+/** What the user chose on quitting: leave the lab running, or tear it down; or the lab was removed. */
+export type QuitChoice = "keep" | "down" | "removed";
 
 export interface DashboardOptions {
   view: LabView;
@@ -49,6 +49,8 @@ export interface DashboardOptions {
   now?: () => number;
   /** Redraws at most this often, and at least once a second. */
   frameMs?: number;
+  /** Aborted when the lab is gone (removed by someone else): the dashboard ends with "removed". */
+  labGone?: AbortSignal;
 }
 
 export const HELP_TEXT = [
@@ -423,6 +425,8 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     const onSignal = () => finish(opts.onInterrupt);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    if (opts.labGone?.aborted) finish("removed");
+    opts.labGone?.addEventListener("abort", () => finish("removed"));
 
     function askQuit(): void {
       const keepDefault = opts.attached;

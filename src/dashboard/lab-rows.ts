@@ -100,12 +100,17 @@ function rowOf(node: string, s: AgentLine): LabRow {
   };
 }
 
-/** The latest stats line per (node, conn_id, side), in order of first appearance. */
+/**
+ * The latest stats line per (node, conn_id, side), in order of first appearance; only of the
+ * node's current run: a `started` line (a restarted container's new agent) forgets the rows
+ * before it, which were the old process's.
+ */
 export function labRows(linesByNode: Map<string, AgentLine[]>): LabRow[] {
   const rows: LabRow[] = [];
   for (const [node, lines] of linesByNode) {
     const latest = new Map<string, AgentLine>();
     for (const line of lines) {
+      if (line.type === "event" && line.event === "started") latest.clear();
       if (line.type !== "stats") continue;
       latest.set(`${String(line.conn_id)}/${String(line.side)}`, line);
     }

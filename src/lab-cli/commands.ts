@@ -4,6 +4,7 @@
  * everything found again by label.
  */
 import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline/promises";
 import type Docker from "dockerode";
 import type { QuitChoice } from "../dashboard/dashboard-screen.js";
 import {
@@ -22,11 +23,29 @@ import {
 } from "../dashboard/node-info.js";
 import { tableText } from "../dashboard/table-text.js";
 import { ensureAgentImage } from "../docker/agent-image.js";
-import { readAgentLines } from "../docker/agent-logs.js";
-import { applyPlan, Cancelled, removeLab, routerReadyLine } from "../docker/apply.js";
+import { parseAgentLines, readAgentLines } from "../docker/agent-logs.js";
+import {
+  ApplyRefused,
+  applyPlan,
+  Cancelled,
+  everythingOf,
+  removeIds,
+  removeLab,
+  routerReadyLine,
+} from "../docker/apply.js";
 import { connectEngine, EngineUnavailable } from "../docker/engine.js";
+import {
+  type Completion,
+  completionOf,
+  completionText,
+  type FoundContainer,
+  type FoundNetwork,
+  isComplete,
+} from "../docker/lab-completion.js";
+import { LockBusy, withLabLock } from "../docker/lab-lock.js";
 import { LABEL, labelFilter, labels } from "../docker/labels.js";
-import type { Plan } from "../docker/plan.js";
+import { dockerName, type Plan } from "../docker/plan.js";
+import { NotReady, waitUntilReady } from "../docker/wait-ready.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
 import { netemFieldsOf } from "../lab/impairment-state.js";
@@ -34,6 +53,7 @@ import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { engineSubnets } from "./engine-subnets.js";
+import { labsOnEngine, labsText } from "./labs-on-engine.js";
 import { type WatchOptions, watchLab } from "./watch.js";
 
 export interface LabIo {
@@ -45,7 +65,7 @@ export interface LabIo {
 }
 
 /** Exit codes, as issue 5 fixes them for `test` too. */
-export const LAB_EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+export const LAB_EXIT = { ok: 0, failed: 1, badInput: 2, notUp: 3, interrupted: 130 } as const;
 
 class LabFailure extends Error {
   constructor(
@@ -158,43 +178,45 @@ async function snapshotOf(
 }
 
 /**
- * Waits until every agent container printed `started` and every router that its network is set
- * up; a container that exits instead (its network script failed, say) fails the wait.
+ * Waits until the given containers are ready: every agent printed `started`, every router
+ * that its network is set up. Their logs are followed from their start, so however much a
+ * container printed meanwhile the line is not missed; one that exits instead fails the wait.
  */
-async function waitForAgents(
+async function waitForReady(
   docker: Docker,
   plan: Plan,
+  names: readonly string[],
   io: LabIo,
   signal: AbortSignal,
-  timeoutMs = 60_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(plan.containers.map((c) => c.name));
-  while (pending.size > 0) {
-    if (signal.aborted) throw new Cancelled();
-    for (const c of await labContainers(docker, plan.lab)) {
-      const name = c.Labels[LABEL.node] as string;
-      if (!pending.has(name)) continue;
-      const { lines, stdout, stderr } = await readAgentLines(docker, c.Id, 50);
-      const ready =
-        c.Labels[LABEL.role] === "router"
-          ? stdout.includes(routerReadyLine(name))
-          : lines.some((l) => l.event === "started");
-      if (ready) pending.delete(name);
-      else if (c.State === "exited" || c.State === "dead") {
-        const why = stderr.trim().split("\n").pop() || "no output";
-        throw new LabFailure(`${name} exited before it was ready: ${why}`, LAB_EXIT.failed);
-      }
-    }
-    if (pending.size === 0) break;
-    if (Date.now() > deadline)
-      throw new LabFailure(
-        `not ready after ${timeoutMs / 1000} s: ${[...pending].join(", ")}`,
-        LAB_EXIT.failed,
-      );
-    await new Promise((r) => setTimeout(r, 300));
+  const containers = plan.containers.filter((c) => names.includes(c.name));
+  // a small machine starts a few hundred agents at one core's pace
+  const timeoutMs = Math.max(60_000, 30_000 + containers.length * 500);
+  try {
+    await waitUntilReady(
+      docker,
+      containers.map((c) => ({
+        name: c.name,
+        dockerName: dockerName(plan, c.name),
+        isReady:
+          c.role === "router"
+            ? (line: string) => line === routerReadyLine(c.name)
+            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
+      })),
+      {
+        timeoutMs,
+        signal,
+        progress: (ready, total) => {
+          if (ready < total) io.out(`  ready: ${ready} of ${total}\n`);
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof NotReady) throw new LabFailure(err.message, LAB_EXIT.failed);
+    throw err;
   }
-  io.out(`every agent has started (${plan.containers.filter((c) => c.agentArgs).length})\n`);
+  const agents = containers.filter((c) => c.agentArgs).length;
+  io.out(`every agent has started (${agents})\n`);
 }
 
 function formatTable(nodes: NodeInfo[], rows: LabRow[]): string {
@@ -253,34 +275,118 @@ export function dockerPlanOf(
 }
 
 /**
- * Creates the lab and waits for every agent. Ctrl-C (even twice) or a
- * failure removes what was created before it throws.
+ * Creates the lab (or, given a completion, what it lacks) and waits for what it started.
+ * Ctrl-C (even twice) or a failure removes what was created before it throws: for a fresh
+ * lab everything, for a completion only what this call added.
  */
-export async function bringUp(docker: Docker, plan: Plan, io: LabIo): Promise<void> {
+export async function bringUp(
+  docker: Docker,
+  plan: Plan,
+  io: LabIo,
+  todo: Completion = everythingOf(plan),
+): Promise<void> {
+  const fresh = todo.createContainers.length === plan.containers.length;
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   // on, not once: a second Ctrl-C must not kill the clean-up it started
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let created = { containers: [] as string[], networks: [] as string[] };
   try {
     io.out(`bringing up lab ${plan.lab} (run ${plan.run})\n`);
-    await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal);
-    await waitForAgents(docker, plan, io, abort.signal);
+    created = await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal, todo);
+    const started = [...todo.createContainers.map((c) => c.name), ...todo.start.map((c) => c.name)];
+    await waitForReady(docker, plan, started, io, abort.signal);
     // a Ctrl-C that came after the last step still undoes the bring-up
     if (abort.signal.aborted) throw new Cancelled();
   } catch (err) {
+    const undo = () =>
+      fresh
+        ? removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`))
+        : removeIds(docker, created, (l) => io.out(`  ${l}\n`));
     if (err instanceof Cancelled || abort.signal.aborted) {
-      await removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`));
-      throw new LabFailure("interrupted: everything created was removed", LAB_EXIT.interrupted);
+      await undo();
+      throw new LabFailure(
+        `interrupted: everything ${fresh ? "" : "this up "}created was removed`,
+        LAB_EXIT.interrupted,
+      );
     }
-    if (err instanceof LabFailure) {
-      await removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`));
-    }
+    if (err instanceof ApplyRefused) throw new LabFailure(err.message, LAB_EXIT.failed);
+    if (err instanceof LabFailure) await undo();
     throw err;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** The lab's containers (not its lock) and networks as the engine lists them. */
+async function foundObjects(
+  docker: Docker,
+  lab: string,
+): Promise<{ containers: FoundContainer[]; networks: FoundNetwork[] }> {
+  const containers = (await labContainers(docker, lab))
+    .filter((c) => c.Labels[LABEL.node] !== undefined)
+    .map((c) => ({
+      id: c.Id,
+      name: c.Labels[LABEL.node] as string,
+      state: c.State,
+      spec: c.Labels[LABEL.spec],
+      run: c.Labels[LABEL.run],
+    }));
+  const networks = (await docker.listNetworks({ filters: labelFilter(lab) })).map((n) => ({
+    id: n.Id,
+    dockerName: n.Name,
+    subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""),
+  }));
+  return { containers, networks };
+}
+
+/**
+ * Brings a lab up, holding its lock: creates it when nothing of it exists, completes it when
+ * it is half made or stopped (a killed `up`, an engine restart), and leaves it when it is
+ * complete. Refuses a lab that differs from the file, rather than make a mixed one.
+ */
+export async function ensureLab(
+  docker: Docker,
+  plan: Plan,
+  file: string,
+  io: LabIo,
+): Promise<"created" | "completed" | "complete"> {
+  return withLabLock(
+    docker,
+    plan.lab,
+    plan.image,
+    plan.version,
+    (holder) => io.out(`waiting for another up of lab ${plan.lab} (${holder}) to finish\n`),
+    async () => {
+      const found = await foundObjects(docker, plan.lab);
+      if (found.containers.length === 0 && found.networks.length === 0) {
+        await bringUp(docker, plan, io);
+        return "created";
+      }
+      const todo = completionOf(plan, found.containers, found.networks);
+      if (todo.conflicts.length > 0)
+        throw new LabFailure(
+          `lab ${plan.lab} is up, but not as ${file} plans it: ${todo.conflicts.slice(0, 5).join("; ")}${todo.conflicts.length > 5 ? ` (and ${todo.conflicts.length - 5} more)` : ""}; remove it first with: conntest-lab down ${file}`,
+          LAB_EXIT.badInput,
+        );
+      if (isComplete(todo)) {
+        const paused = todo.paused.length > 0 ? ` (${todo.paused.join(", ")} paused)` : "";
+        io.out(
+          `lab ${plan.lab} is already up (${found.containers.length} containers${paused}); nothing to do\n`,
+        );
+        return "complete";
+      }
+      io.out(`lab ${plan.lab} is incomplete; completing it\n`);
+      await bringUp(docker, { ...plan, run: todo.run ?? plan.run }, io, todo);
+      io.out(`completed lab ${plan.lab}: ${completionText(todo)}\n`);
+      return "completed";
+    },
+  ).catch((err) => {
+    if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
+    throw err;
+  });
 }
 
 export async function up(
@@ -290,16 +396,12 @@ export async function up(
 ): Promise<number> {
   const docker = await engine();
   const { lab, plan: addressPlan } = await checkedLab(docker, file, io);
-  const existing = await labContainers(docker, lab.name);
-  if (existing.length > 0) {
-    io.out(`lab ${lab.name} is already up (${existing.length} containers); nothing created\n`);
-  } else {
-    const started = Date.now();
-    const { image, netem } = await imageAndNetem(docker, io, netemUses(lab).length > 0);
-    const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
-    await bringUp(docker, plan, io);
+  const started = Date.now();
+  const { image, netem } = await imageAndNetem(docker, io, netemUses(lab).length > 0);
+  const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
+  const outcome = await ensureLab(docker, plan, file, io);
+  if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  }
   if (options.detach) {
     io.out(`see it: conntest-lab status ${file}; remove it: conntest-lab down ${file}\n`);
     return LAB_EXIT.ok;
@@ -324,24 +426,28 @@ async function afterWatch(
   file: string,
   io: LabIo,
 ): Promise<number> {
+  if (choice === "removed") {
+    io.out(`lab ${lab} was removed; nothing left to watch\n`);
+    return LAB_EXIT.notUp;
+  }
   if (choice === "keep") {
     io.out(
       `lab ${lab} keeps running; see it again: conntest-lab attach ${file}; remove it: conntest-lab down ${file}\n`,
     );
     return LAB_EXIT.ok;
   }
-  return down(file, io);
+  return down({ file }, io);
 }
 
 /** The dashboard (or plain/JSON lines) on a lab that is already up; the lab stays unless asked. */
 export async function attach(file: string, options: WatchChoice, io: LabIo): Promise<number> {
   const docker = await engine();
   const lab = await labNameOf(file);
-  const containers = await labContainers(docker, lab);
+  const containers = (await labContainers(docker, lab)).filter((c) => c.Labels[LABEL.node]);
   if (containers.length === 0)
     throw new LabFailure(
       `lab ${lab} is not up; bring it up with: conntest-lab up ${file}`,
-      LAB_EXIT.badInput,
+      LAB_EXIT.notUp,
     );
   const choice = await watchLab(docker, lab, {
     ui: uiOf(options, io),
@@ -370,18 +476,69 @@ export async function removeUninterrupted(
   }
 }
 
-export async function down(file: string | undefined, io: LabIo): Promise<number> {
+/** Which lab a command is about: from its file, or named with --lab (works without the file). */
+export interface LabChoice {
+  file?: string;
+  lab?: string;
+}
+
+/** The lab's name from a file, or the name given; a file that cannot be read suggests --lab. */
+async function chosenLabName(docker: Docker, choice: LabChoice, verb: string): Promise<string> {
+  if (choice.lab !== undefined) return choice.lab;
+  if (choice.file === undefined) throw new Error("no lab chosen");
+  const parsed = await loadLab(choice.file);
+  if (parsed.ok) return parsed.lab.name;
+  const why = formatLabError(parsed.errors[0] as LabError).split("\n")[0];
+  throw new LabFailure(
+    `cannot read the lab's name from ${choice.file} (${why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await labsOnEngine(docker))})`,
+    LAB_EXIT.badInput,
+  );
+}
+
+async function confirmed(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * `down FILE`, `down --lab NAME`, `down --all [--yes]`. Without a lab it removes nothing and
+ * lists the labs: the engine may hold other people's labs.
+ */
+export async function down(
+  choice: LabChoice & { all?: boolean; yes?: boolean },
+  io: LabIo,
+): Promise<number> {
   const docker = await engine();
   let lab: string | undefined;
-  if (file) {
-    const parsed = await loadLab(file);
-    // a changed or broken file still names its lab; a deleted one needs the name
-    if (parsed.ok) lab = parsed.lab.name;
-    else
-      throw new LabFailure(
-        `cannot read the lab's name from ${file}; run conntest-lab down without a file to remove every lab`,
-        LAB_EXIT.badInput,
-      );
+  if (choice.all) {
+    const labs = await labsOnEngine(docker);
+    if (labs.length === 0) {
+      io.out("no lab on this engine; nothing to remove\n");
+      return LAB_EXIT.ok;
+    }
+    if (!choice.yes) {
+      const question = `remove every lab on this engine: ${labsText(labs)}? [y/N] `;
+      if (!process.stdin.isTTY)
+        throw new LabFailure(
+          `down --all removes every lab on this engine (${labsText(labs)}); add --yes to do it without a question`,
+          LAB_EXIT.badInput,
+        );
+      if (!(await confirmed(question))) {
+        io.out("nothing removed\n");
+        return LAB_EXIT.ok;
+      }
+    }
+  } else if (choice.file !== undefined || choice.lab !== undefined) {
+    lab = await chosenLabName(docker, choice, "down");
+  } else {
+    throw new LabFailure(
+      `name the lab to remove: conntest-lab down FILE, down --lab NAME, or down --all; labs on this engine: ${labsText(await labsOnEngine(docker))}`,
+      LAB_EXIT.badInput,
+    );
   }
   const started = Date.now();
   io.out(`removing ${lab ? `lab ${lab}` : "every lab"}\n`);
@@ -392,20 +549,34 @@ export async function down(file: string | undefined, io: LabIo): Promise<number>
   return LAB_EXIT.ok;
 }
 
-export async function status(file: string, options: { json: boolean }, io: LabIo): Promise<number> {
+/** The nodes and connections once; exit 3 when the lab is not up (nothing of it runs). */
+export async function status(
+  choice: LabChoice,
+  options: { json: boolean },
+  io: LabIo,
+): Promise<number> {
   const docker = await engine();
-  const parsed = await loadLab(file);
-  if (!parsed.ok) {
-    for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
-    return LAB_EXIT.badInput;
+  if (choice.file !== undefined && choice.lab === undefined) {
+    const parsed = await loadLab(choice.file);
+    if (!parsed.ok) {
+      for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
+      return LAB_EXIT.badInput;
+    }
   }
-  const { nodes, rows } = await snapshotOf(docker, parsed.lab.name);
+  const lab = await chosenLabName(docker, choice, "status");
+  const { nodes, rows } = await snapshotOf(docker, lab);
+  const up = nodes.some((n) => n.state === "running" || n.state === "paused");
   if (options.json)
     io.out(
-      `${JSON.stringify({ lab: parsed.lab.name, nodes: nodes.map((n) => ({ ...n, state_text: stateText(n) })), connections: rows }, null, 2)}\n`,
+      `${JSON.stringify({ lab, up, nodes: nodes.map((n) => ({ ...n, state_text: stateText(n) })), connections: rows }, null, 2)}\n`,
     );
-  else io.out(nodes.length === 0 ? `lab ${parsed.lab.name} is not up\n` : formatTable(nodes, rows));
-  return LAB_EXIT.ok;
+  else if (nodes.length === 0) io.out(`lab ${lab} is not up\n`);
+  else {
+    io.out(formatTable(nodes, rows));
+    if (!up)
+      io.out(`lab ${lab} is not up: none of its containers runs; start it with conntest-lab up\n`);
+  }
+  return up ? LAB_EXIT.ok : LAB_EXIT.notUp;
 }
 
 export { LabFailure };

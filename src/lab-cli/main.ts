@@ -19,14 +19,34 @@ import {
   status,
   up,
 } from "./commands.js";
+import { labsOnEngine, labsText } from "./labs-on-engine.js";
+
+/** The lab a chaos verb acts on: -f FILE, --lab NAME, or the only lab there is. */
+async function chaosLab(docker: import("dockerode"), opts: LabOption): Promise<string> {
+  if (opts.lab !== undefined) return opts.lab;
+  if (opts.file !== undefined) return labNameOf(opts.file);
+  const labs = await labsOnEngine(docker);
+  if (labs.length === 1) return (labs[0] as (typeof labs)[number]).lab;
+  throw new LabFailure(
+    labs.length === 0
+      ? "no lab is up on this engine"
+      : `${labs.length} labs are up (${labsText(labs)}); name one with -f FILE or --lab NAME`,
+    LAB_EXIT.badInput,
+  );
+}
+
+interface LabOption {
+  file?: string;
+  lab?: string;
+}
 
 async function chaos(
   io: LabIo,
-  file: string | undefined,
-  act: (docker: import("dockerode"), lab?: string) => Promise<string>,
+  opts: LabOption,
+  act: (docker: import("dockerode"), lab: string) => Promise<string>,
 ) {
   const docker = await engineFor();
-  const lab = file ? await labNameOf(file) : undefined;
+  const lab = await chaosLab(docker, opts);
   try {
     io.out(`${await act(docker, lab)}\n`);
     return LAB_EXIT.ok;
@@ -34,6 +54,13 @@ async function chaos(
     if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
     throw new LabFailure(dockerReason(err), LAB_EXIT.failed);
   }
+}
+
+/** A file or --lab, not both (nor with --all). */
+function oneLab(file: string | undefined, lab: string | undefined, all = false): LabOption {
+  if ([file !== undefined, lab !== undefined, all].filter(Boolean).length > 1)
+    throw new LabFailure("name one lab: a file, --lab NAME or --all", LAB_EXIT.badInput);
+  return { ...(file !== undefined ? { file } : {}), ...(lab !== undefined ? { lab } : {}) };
 }
 
 export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
@@ -87,18 +114,30 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     });
   program
     .command("down")
-    .argument("[lab-file]", "the lab to remove; without it, every lab")
-    .description("remove a lab's containers and networks, found by label")
-    .action((file: string | undefined) => {
-      result = down(file, io);
+    .argument("[lab-file]", "the lab to remove")
+    .option("--lab <name>", "the lab to remove, by name (also when its file is gone)")
+    .option("--all", "every lab on this engine (asks first on a terminal)")
+    .option("-y, --yes", "with --all: do not ask")
+    .description(
+      "remove a lab's containers and networks, found by label; without a lab, list the labs and remove nothing",
+    )
+    .action((file: string | undefined, opts: { lab?: string; all?: boolean; yes?: boolean }) => {
+      result = down({ ...oneLab(file, opts.lab, opts.all), all: opts.all, yes: opts.yes }, io);
     });
   program
     .command("status")
-    .argument("<lab-file>", "a lab file")
+    .argument("[lab-file]", "a lab file")
+    .option("--lab <name>", "the lab, by name")
     .option("--json", "one JSON document: nodes and connections with their state")
-    .description("the nodes and their connections, once")
-    .action((file: string, opts: { json?: boolean }) => {
-      result = status(file, { json: opts.json === true }, io);
+    .description("the nodes and their connections, once; exit 3 when the lab is not up")
+    .action((file: string | undefined, opts: { json?: boolean; lab?: string }) => {
+      const choice = oneLab(file, opts.lab);
+      if (choice.file === undefined && choice.lab === undefined)
+        throw new LabFailure(
+          "status needs a lab: status FILE or status --lab NAME",
+          LAB_EXIT.badInput,
+        );
+      result = status(choice, { json: opts.json === true }, io);
     });
   program
     .command("test")
@@ -118,10 +157,11 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     program
       .command(action)
       .argument("<node>", "a node or router name from the lab file")
-      .option("-f, --file <lab-file>", "the lab, when several labs have that node")
+      .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+      .option("--lab <name>", "the lab, by name")
       .description(`${action} the node's container (as docker ${action} would)`)
-      .action((node: string, opts: { file?: string }) => {
-        result = chaos(io, opts.file, (docker, lab) => containerAction(docker, action, node, lab));
+      .action((node: string, opts: LabOption) => {
+        result = chaos(io, opts, (docker, lab) => containerAction(docker, action, node, lab));
       });
   }
   for (const action of ["disconnect", "connect"] as const) {
@@ -129,10 +169,11 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
       .command(action)
       .argument("<node>", "a node or router name")
       .argument("<network>", "a network name from the lab file")
-      .option("-f, --file <lab-file>", "the lab, when several labs have that node")
+      .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+      .option("--lab <name>", "the lab, by name")
       .description(`${action} the node ${action === "connect" ? "to" : "from"} a lab network`)
-      .action((node: string, network: string, opts: { file?: string }) => {
-        result = chaos(io, opts.file, (docker, lab) =>
+      .action((node: string, network: string, opts: LabOption) => {
+        result = chaos(io, opts, (docker, lab) =>
           networkAction(docker, action, node, network, lab),
         );
       });

@@ -26,9 +26,16 @@ export async function watchLab(
   options: WatchOptions,
 ): Promise<QuitChoice> {
   const view = new LabView(lab);
+  // a lab that had containers and has none now was removed (by `down`, elsewhere)
+  const gone = new AbortController();
+  let seen = false;
   const feed = new LabFeed(docker, lab, {
     line: (node, line) => view.ingest(node, line, Date.now()),
-    nodes: (nodes) => view.setNodes(nodes, Date.now()),
+    nodes: (nodes) => {
+      view.setNodes(nodes, Date.now());
+      if (nodes.length > 0) seen = true;
+      else if (seen) gone.abort();
+    },
     problem: (text) => view.note(`engine: ${text}`, Date.now()),
   });
   await feed.start();
@@ -46,6 +53,7 @@ export async function watchLab(
         view,
         attached: options.attached,
         onInterrupt,
+        labGone: gone.signal,
         actions: {
           container: (action, node) => refreshAfter(containerAction(docker, action, node, lab)),
           network: (action, node, network) =>
@@ -53,7 +61,7 @@ export async function watchLab(
         },
       });
     }
-    return await printLines(view, options.ui, options, onInterrupt);
+    return await printLines(view, options.ui, options, onInterrupt, gone.signal);
   } finally {
     feed.stop();
   }
@@ -64,6 +72,7 @@ function printLines(
   format: PlainFormat,
   options: WatchOptions,
   onInterrupt: QuitChoice,
+  labGone: AbortSignal,
 ): Promise<QuitChoice> {
   return new Promise((resolve) => {
     let printed = 0;
@@ -79,15 +88,17 @@ function printLines(
       for (const l of intervalLines(format, view.lab, Date.now(), view.nodes(), view.rows()))
         options.out(`${l}\n`);
     }, options.everyS * 1000);
-    const stop = () => {
+    const stop = (choice: QuitChoice) => {
       clearInterval(events);
       clearInterval(rows);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      process.off("SIGINT", interrupted);
+      process.off("SIGTERM", interrupted);
       flushEvents();
-      resolve(onInterrupt);
+      resolve(choice);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    const interrupted = () => stop(onInterrupt);
+    process.on("SIGINT", interrupted);
+    process.on("SIGTERM", interrupted);
+    labGone.addEventListener("abort", () => stop("removed"));
   });
 }

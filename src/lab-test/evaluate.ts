@@ -13,7 +13,7 @@ import type { AgentLine } from "../docker/agent-logs.js";
 import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
-import type { ExpectationResult } from "./report.js";
+import type { ConnectionFigures, ExpectationResult } from "./report.js";
 import { bpsOf } from "./schedule.js";
 
 export interface RecordedLine {
@@ -93,7 +93,14 @@ export function clientConnections(rec: Recording): Conn[] {
     if (to !== null && (c.to === "?" || str(l.peer_name) !== null)) c.to = to;
   }
   for (const c of conns.values()) c.lines.sort((a, b) => a.atMs - b.atMs);
-  return [...conns.values()];
+  // a node's agent restarted: its connections of before are the old process's, not counted
+  const lastStart = new Map<string, number>();
+  for (const r of rec.lines)
+    if (r.line.type === "event" && r.line.event === "started")
+      lastStart.set(r.node, Math.max(r.atMs, lastStart.get(r.node) ?? Number.NEGATIVE_INFINITY));
+  return [...conns.values()].filter(
+    (c) => (c.lines.at(-1)?.atMs ?? 0) >= (lastStart.get(c.node) ?? Number.NEGATIVE_INFINITY),
+  );
 }
 
 function matcher(glob: string | undefined): (name: string) => boolean {
@@ -432,6 +439,45 @@ export function expectationName(e: LabExpectation): string {
   return `${selectorText(e)}: ${KIND_LABELS[kind] ?? kind}${dir}`;
 }
 
+const finiteOrNull = (v: unknown): number | null => {
+  const n = typeof v === "number" ? v : Number.NaN;
+  return Number.isFinite(n) ? n : null;
+};
+
+const meanBps = (rounds: readonly Round[]) =>
+  rounds.length === 0 ? null : rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
+
+/** A connection's numbers for the JSON report: rounds since `sinceMs` (a step), the rest at the end. */
+export function connectionFigures(c: Conn, sinceMs: number | null): ConnectionFigures {
+  const last = c.lines.filter((r) => r.line.type === "stats").at(-1)?.line;
+  const rtt = (last?.rtt ?? null) as Record<string, unknown> | null;
+  const up = roundsOf(c, "up", sinceMs);
+  const down = roundsOf(c, "down", sinceMs);
+  const udp = c.proto === "udp";
+  const sent = [...up, ...down].reduce((s, r) => s + r.sent, 0);
+  const lost = [...up, ...down].reduce((s, r) => s + r.lost, 0);
+  return {
+    from: c.node,
+    to: c.to,
+    port: c.port,
+    proto: c.proto,
+    conn_id: c.connId,
+    state: last === undefined ? null : String(last.state),
+    rounds_up: up.length,
+    rounds_down: down.length,
+    up_bps: meanBps(up),
+    down_bps: meanBps(down),
+    udp_sent: udp ? sent : null,
+    udp_lost: udp ? lost : null,
+    udp_loss_pct: udp && sent > 0 ? (100 * lost) / sent : null,
+    rtt_p50_ms: finiteOrNull(rtt?.p50_ms),
+    rtt_p99_ms: finiteOrNull(rtt?.p99_ms),
+    rtt_max_ms: finiteOrNull(rtt?.max_ms),
+    reconnects: finiteOrNull(last?.reconnects) ?? 0,
+    down_s: finiteOrNull(last?.down_s) ?? 0,
+  };
+}
+
 /** Every expectation of the lab, judged. */
 export function evaluate(
   expectations: readonly LabExpectation[],
@@ -439,8 +485,13 @@ export function evaluate(
 ): ExpectationResult[] {
   const conns = clientConnections(rec);
   return expectations.map((e, index) => {
-    const v = check(e, rec, select(e, conns));
+    const selected = select(e, conns);
+    const v = check(e, rec, selected);
+    const since =
+      e.after === undefined ? null : (rec.steps.find((s) => s.name === e.after)?.atMs ?? null);
     return {
+      connections:
+        kindsOf(e)[0] === "no_crash" ? [] : selected.map((c) => connectionFigures(c, since)),
       index,
       name: expectationName(e),
       verdict: v.passed ? "passed" : "failed",

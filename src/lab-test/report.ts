@@ -19,6 +19,32 @@ export interface ExpectationResult {
   measured: string;
   /** When it was decided or went wrong, seconds from the start of the run; null when it is about the whole run. */
   atS: number | null;
+  /** The figures of every connection it selected, as numbers (JSON report). */
+  connections: ConnectionFigures[];
+}
+/** One client connection's figures at the end of a run (rounds after the expectation's step, if any). */
+export interface ConnectionFigures {
+  from: string;
+  to: string;
+  port: number | null;
+  proto: string;
+  conn_id: string;
+  /** Its state in its last stats line: connected, connecting, disconnected. */
+  state: string | null;
+  rounds_up: number;
+  rounds_down: number;
+  /** Mean of the rounds' bit/s as the receiver measured them; null without a round. */
+  up_bps: number | null;
+  down_bps: number | null;
+  /** UDP: datagrams sent and lost in the rounds, and the loss in percent; null over TCP. */
+  udp_sent: number | null;
+  udp_lost: number | null;
+  udp_loss_pct: number | null;
+  rtt_p50_ms: number | null;
+  rtt_p99_ms: number | null;
+  rtt_max_ms: number | null;
+  reconnects: number;
+  down_s: number;
 }
 export interface StepResult {
   /** Step name, or "step N" (1-based). */

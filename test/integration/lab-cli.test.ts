@@ -53,7 +53,7 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
 
   const again = lab(["up", "labs/basic.yaml", "--detach"]);
   assert.equal(again.code, 0);
-  assert.match(again.stdout, /already up \(2 containers\); nothing created/);
+  assert.match(again.stdout, /already up \(2 containers\); nothing to do/);
   assert.equal((await d.listContainers({ all: true, filters: labelFilter("basic") })).length, 2);
 
   const downRun = lab(["down", "labs/basic.yaml"]);

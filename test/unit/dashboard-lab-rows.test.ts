@@ -100,6 +100,27 @@ describe("labRows", () => {
     assert.equal(server.down_bps, 600);
   });
 
+  it("shows only the node's current run: a started line forgets the old process's rows", () => {
+    const started = { type: "event", event: "started", local_name: "r" } as AgentLine;
+    const rows = labRows(
+      new Map([
+        [
+          "r",
+          [
+            stats({ conn_id: "old-1" }),
+            stats({ conn_id: "old-2", side: "server" }),
+            started,
+            stats({ conn_id: "new-1" }),
+          ],
+        ],
+      ]),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.conn_id),
+      ["new-1"],
+    );
+  });
+
   it("a server row without a peer name shows the peer's address", () => {
     const rows = labRows(
       new Map([["r", [stats({ side: "server", peer_name: null, target: null })]]]),

@@ -279,4 +279,64 @@ describe("evaluate", () => {
     });
     assert.equal(one({ no_crash: true }, killed).verdict, "passed");
   });
+  it("counts only a node's current run: connections of an agent that restarted are not selected", () => {
+    const started = (t: number) => at(t, "client", { event: "started", side: undefined });
+    const lines = [
+      started(-1),
+      connected(0.5, "client", "old"),
+      started(10),
+      connected(10.5, "client", "new"),
+    ];
+    const r = one({ from: "client", to: "server", connected_within: "15s" }, rec(lines));
+    assert.equal(r.verdict, "passed");
+    assert.equal(r.measured, "client → server:1234 tcp: connected after 10.5 s");
+    assert.deepEqual(
+      r.connections.map((c) => c.conn_id),
+      ["new"],
+    );
+  });
+
+  it("carries each selected connection's figures as numbers for the JSON report", () => {
+    const stats = at(20, "client", {
+      type: "stats",
+      proto: "udp",
+      state: "connected",
+      peer_name: "server",
+      reconnects: 2,
+      down_s: 1.5,
+      rtt: { p50_ms: 0.4, p99_ms: 1.2, max_ms: 3 },
+    });
+    const r = one(
+      { from: "client", to: "server", loss_at_most: "10%" },
+      rec([
+        at(1, "client", { event: "connected", proto: "udp", peer_name: "server" }),
+        round(5, "up", { bps: 10e6, sent_packets: 1000, lost: 10 }, "udp"),
+        round(8, "down", { bps: 30e6, sent_packets: 1000, lost: 30 }, "udp"),
+        round(11, "up", { bps: 20e6, sent_packets: 1000, lost: 20 }, "udp"),
+        stats,
+      ]),
+    );
+    assert.deepEqual(r.connections, [
+      {
+        from: "client",
+        to: "server",
+        port: 1234,
+        proto: "udp",
+        conn_id: "c1",
+        state: "connected",
+        rounds_up: 2,
+        rounds_down: 1,
+        up_bps: 15e6,
+        down_bps: 30e6,
+        udp_sent: 3000,
+        udp_lost: 60,
+        udp_loss_pct: 2,
+        rtt_p50_ms: 0.4,
+        rtt_p99_ms: 1.2,
+        rtt_max_ms: 3,
+        reconnects: 2,
+        down_s: 1.5,
+      },
+    ]);
+  });
 });

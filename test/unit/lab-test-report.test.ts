@@ -15,6 +15,7 @@ function expectation(over: Partial<ExpectationResult> & { name: string }): Expec
     expected: "connected within 10s",
     measured: "connected after 1.2s",
     atS: 1.2,
+    connections: [],
     ...over,
   };
 }

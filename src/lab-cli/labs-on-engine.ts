@@ -1,0 +1,52 @@
+/**
+ * The labs an engine holds, found by label: for `down` without a lab (which lists them and
+ * removes nothing), for chaos verbs without `-f` (which act only when one lab runs), and for
+ * messages that name a lab that is not there.
+ */
+import type Docker from "dockerode";
+import { LABEL, labelFilter } from "../docker/labels.js";
+
+export interface LabOnEngine {
+  lab: string;
+  /** Lab containers (nodes and routers). */
+  containers: number;
+  running: number;
+  networks: number;
+}
+
+export async function labsOnEngine(docker: Docker): Promise<LabOnEngine[]> {
+  const labs = new Map<string, LabOnEngine>();
+  const entry = (lab: string) => {
+    let e = labs.get(lab);
+    if (e === undefined) {
+      e = { lab, containers: 0, running: 0, networks: 0 };
+      labs.set(lab, e);
+    }
+    return e;
+  };
+  for (const c of await docker.listContainers({ all: true, filters: labelFilter() })) {
+    const lab = c.Labels[LABEL.lab];
+    // the lock of an `up` at work is not a container of the lab
+    if (lab === undefined || c.Labels[LABEL.node] === undefined) continue;
+    const e = entry(lab);
+    e.containers += 1;
+    if (c.State === "running") e.running += 1;
+  }
+  for (const n of await docker.listNetworks({ filters: labelFilter() })) {
+    const lab = n.Labels?.[LABEL.lab];
+    if (lab !== undefined) entry(lab).networks += 1;
+  }
+  return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
+}
+
+/** "basic (2 containers, 2 running), nat (5 containers, 4 running)" or "none". */
+export function labsText(labs: readonly LabOnEngine[]): string {
+  if (labs.length === 0) return "none";
+  return labs
+    .map((l) =>
+      l.containers === 0
+        ? `${l.lab} (${l.networks} networks only)`
+        : `${l.lab} (${l.containers} containers, ${l.running} running)`,
+    )
+    .join(", ");
+}
