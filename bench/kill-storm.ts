@@ -20,37 +20,57 @@ import {
 } from "./reconnect-samples.js";
 
 export const STORM_LAB = "bench-storm";
-const SERVERS = 8;
-const CLIENTS_PER_SERVER = 2;
 /** The agent's default back-off cap (--reconnect-max). */
 const CAP_MS = 1_000;
-const STORM_MS = Number(process.env.BENCH_STORM_S ?? 90) * 1000;
-/** A group (a server and its clients) rests this long after an action before the next. */
-const REST_MS = 8_000;
+
+/** The lab a storm runs on and the storm's pace: the bench's, or the smaller one of `npm test`. */
+export interface StormShape {
+  lab: string;
+  /** First two octets of its subnets (x.y.1.0/24 and x.y.2.0/24). */
+  prefix: string;
+  servers: number;
+  clientsPerServer: number;
+  stormMs: number;
+  /** A group (a server and its clients) rests this long after an action before the next. */
+  restMs: number;
+  /** At most this many actions (the storm still lasts stormMs). */
+  maxActions: number;
+}
+
+export const BENCH_STORM: StormShape = {
+  lab: STORM_LAB,
+  prefix: "10.230",
+  servers: 8,
+  clientsPerServer: 2,
+  stormMs: Number(process.env.BENCH_STORM_S ?? 90) * 1000,
+  restMs: 8_000,
+  maxActions: Number.POSITIVE_INFINITY,
+};
 
 /** A server's address: clients beyond the router reach it by address, not by name. */
-const serverAddress = (s: number) =>
-  s > SERVERS / 2 ? `10.230.2.${10 + s}` : `10.230.1.${10 + s}`;
+const serverAddress = (shape: StormShape, s: number) =>
+  `${shape.prefix}.${s > shape.servers / 2 ? 2 : 1}.${10 + s}`;
 
-/** Servers 1-4 share network a with every client; 5-8 sit on b, behind router r. */
-export function stormLab(): string {
+/** The first half of the servers share network a with every client; the rest sit on b, behind router r. */
+export function stormLab(shape: StormShape = BENCH_STORM): string {
   const nodes: string[] = [];
-  for (let s = 1; s <= SERVERS; s++) {
-    const routed = s > SERVERS / 2;
+  for (let s = 1; s <= shape.servers; s++) {
+    const routed = s > shape.servers / 2;
     nodes.push(
-      `  - { name: srv${s}, network: ${routed ? "b" : "a"}, address: ${serverAddress(s)}, ${routed ? "gateway: r, " : ""}listen: [tcp:1234, udp:1234] }`,
+      `  - { name: srv${s}, network: ${routed ? "b" : "a"}, address: ${serverAddress(shape, s)}, ${routed ? "gateway: r, " : ""}listen: [tcp:1234, udp:1234] }`,
     );
     nodes.push(
-      `  - { name: c${s}, count: ${CLIENTS_PER_SERVER}, network: a, gateway: r, connect: [tcp://srv${s}:1234, udp://srv${s}:1234] }`,
+      `  - { name: c${s}, count: ${shape.clientsPerServer}, network: a, gateway: r, connect: [tcp://srv${s}:1234, udp://srv${s}:1234] }`,
     );
   }
-  return `name: ${STORM_LAB}
+  const p = shape.prefix;
+  return `name: ${shape.lab}
 networks:
-  - { name: a, subnet: 10.230.1.0/24 }
-  - { name: b, subnet: 10.230.2.0/24 }
+  - { name: a, subnet: ${p}.1.0/24 }
+  - { name: b, subnet: ${p}.2.0/24 }
 routers:
   - name: r
-    interfaces: [{ network: a, address: 10.230.1.1 }, { network: b, address: 10.230.2.1 }]
+    interfaces: [{ network: a, address: ${p}.1.1 }, { network: b, address: ${p}.2.1 }]
 nodes:
 ${nodes.join("\n")}
 `;
@@ -71,10 +91,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** First `listening` event per protocol the server logged at or after `sinceMs`. */
 async function listeningAgain(
   docker: Docker,
+  lab: string,
   server: string,
   sinceMs: number,
 ): Promise<ServerOutage["availableMs"]> {
-  const info = await findNode(docker, server, STORM_LAB);
+  const info = await findNode(docker, server, lab);
   const { lines } = await readAgentLines(docker, info.Id, 100_000);
   const at: ServerOutage["availableMs"] = {};
   for (const l of lines) {
@@ -92,6 +113,7 @@ async function listeningAgain(
  */
 async function act(
   docker: Docker,
+  lab: string,
   action: Action,
   node: string,
   network: string,
@@ -101,25 +123,25 @@ async function act(
   const hold = (lo: number, hi: number) => sleep(lo + random() * (hi - lo));
   switch (action) {
     case "kill":
-      await containerAction(docker, "kill", node, STORM_LAB);
+      await containerAction(docker, "kill", node, lab);
       await hold(1000, 3000);
-      await containerAction(docker, "start", node, STORM_LAB);
+      await containerAction(docker, "start", node, lab);
       return { startedMs, availableMs: {} };
     case "restart":
-      await containerAction(docker, "restart", node, STORM_LAB);
+      await containerAction(docker, "restart", node, lab);
       return { startedMs, availableMs: {} };
     case "pause": {
-      await containerAction(docker, "pause", node, STORM_LAB);
+      await containerAction(docker, "pause", node, lab);
       // longer than the agents' 5 s timeout, so connections do drop
       await hold(6000, 8000);
-      await containerAction(docker, "unpause", node, STORM_LAB);
+      await containerAction(docker, "unpause", node, lab);
       const t = Date.now();
       return { startedMs, availableMs: { tcp: t, udp: t } };
     }
     case "disconnect": {
-      await networkAction(docker, "disconnect", node, network, STORM_LAB);
+      await networkAction(docker, "disconnect", node, network, lab);
       await hold(6000, 8000);
-      await networkAction(docker, "connect", node, network, STORM_LAB);
+      await networkAction(docker, "connect", node, network, lab);
       const t = Date.now();
       return { startedMs, availableMs: { tcp: t, udp: t } };
     }
@@ -132,6 +154,8 @@ export interface StormResult {
   held: number;
   actions: number;
   failedActions: string[];
+  /** Every action, in the order it began. */
+  log: { action: Action; node: string }[];
 }
 
 /** The storm on a lab that is up; `progress` gets a line per action. */
@@ -139,14 +163,16 @@ export async function runStorm(
   docker: Docker,
   progress: (line: string) => void,
   seed = 11,
+  shape: StormShape = BENCH_STORM,
 ): Promise<StormResult> {
   const random = mulberry32(seed);
   const groups: Group[] = [];
-  for (let s = 1; s <= SERVERS; s++) {
-    const members = Array.from({ length: CLIENTS_PER_SERVER }, (_, i) => `c${s}-${i + 1}`);
+  const log: StormResult["log"] = [];
+  for (let s = 1; s <= shape.servers; s++) {
+    const members = Array.from({ length: shape.clientsPerServer }, (_, i) => `c${s}-${i + 1}`);
     groups.push({
       server: `srv${s}`,
-      network: s > SERVERS / 2 ? "b" : "a",
+      network: s > shape.servers / 2 ? "b" : "a",
       members: [`srv${s}`, ...members],
       busyUntil: 0,
     });
@@ -155,26 +181,27 @@ export async function runStorm(
   const failedActions: string[] = [];
   const running: Promise<void>[] = [];
   let actions = 0;
-  const end = Date.now() + STORM_MS;
+  const end = Date.now() + shape.stormMs;
   while (Date.now() < end) {
-    const idle = groups.filter((g) => g.busyUntil <= Date.now());
+    const idle = actions < shape.maxActions ? groups.filter((g) => g.busyUntil <= Date.now()) : [];
     const group = idle[Math.floor(random() * idle.length)];
     if (group !== undefined) {
       // three actions in four hit the server, the rest one of its clients
       const node =
         random() < 0.75
           ? group.server
-          : (group.members[1 + Math.floor(random() * CLIENTS_PER_SERVER)] as string);
+          : (group.members[1 + Math.floor(random() * shape.clientsPerServer)] as string);
       const action = ACTIONS[Math.floor(random() * ACTIONS.length)] as Action;
       const network = node === group.server ? group.network : "a";
       group.busyUntil = Number.POSITIVE_INFINITY;
       actions += 1;
+      log.push({ action, node });
       progress(`  storm: ${action} ${node}`);
       running.push(
-        act(docker, action, node, network, random)
+        act(docker, shape.lab, action, node, network, random)
           .then(({ startedMs, availableMs }) => {
             if (node === group.server) {
-              const hosts = [node, serverAddress(Number(node.slice(3)))];
+              const hosts = [node, serverAddress(shape, Number(node.slice(3)))];
               outages.push({ server: node, hosts, action, startedMs, availableMs });
             }
           })
@@ -182,7 +209,7 @@ export async function runStorm(
             failedActions.push(`${action} ${node}: ${err.message.split("\n")[0]}`);
           })
           .finally(() => {
-            group.busyUntil = Date.now() + REST_MS;
+            group.busyUntil = Date.now() + shape.restMs;
           }),
       );
     }
@@ -194,12 +221,12 @@ export async function runStorm(
   // kill/restart outages: read once the storm is over, the server may listen after the action returned
   for (const o of outages) {
     if (o.action === "kill" || o.action === "restart")
-      o.availableMs = await listeningAgain(docker, o.server, o.startedMs);
+      o.availableMs = await listeningAgain(docker, shape.lab, o.server, o.startedMs);
   }
   const clients = new Map<string, Awaited<ReturnType<typeof readAgentLines>>["lines"]>();
   for (const g of groups)
     for (const c of g.members.slice(1)) {
-      const info = await findNode(docker, c, STORM_LAB);
+      const info = await findNode(docker, c, shape.lab);
       clients.set(c, (await readAgentLines(docker, info.Id, 100_000)).lines);
     }
   const outcome = reconnectSamples(outages, clients, 8_000);
@@ -209,6 +236,7 @@ export async function runStorm(
     held: outcome.held,
     actions,
     failedActions,
+    log,
   };
 }
 
@@ -231,7 +259,7 @@ export function stormFigures(result: StormResult): Figure[] {
       text: `p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}`,
       target: `p99 ≤ ${(CAP_MS + 500) / 1000} s (back-off cap + 0.5 s)`,
       verdict: result.neverBack > 0 ? "missed" : judge(p99, (v) => v <= CAP_MS + 500),
-      note: `${ms.length} reconnects of ${STORM_MS / 1000} s of chaos on a 24-node lab (${result.actions} actions: kill then start after 1-3 s, restart, pause 6-8 s, network cut 6-8 s; half the servers behind a router), timed from the server listening again (or unpaused, or reconnected; or the client noticing the drop, if later) to the client's connected event; by action: ${byAction}; ${result.neverBack} connections never came back, ${result.held} outlived their outage${result.failedActions.length > 0 ? `; failed actions: ${result.failedActions.join("; ")}` : ""}`,
+      note: `${ms.length} reconnects of ${BENCH_STORM.stormMs / 1000} s of chaos on a 24-node lab (${result.actions} actions: kill then start after 1-3 s, restart, pause 6-8 s, network cut 6-8 s; half the servers behind a router), timed from the server listening again (or unpaused, or reconnected; or the client noticing the drop, if later) to the client's connected event; by action: ${byAction}; ${result.neverBack} connections never came back, ${result.held} outlived their outage${result.failedActions.length > 0 ? `; failed actions: ${result.failedActions.join("; ")}` : ""}`,
     };
   });
 }
