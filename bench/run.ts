@@ -22,6 +22,7 @@ import { execIn } from "../src/docker/exec.js";
 import { LABEL, labelFilter, TOOL } from "../src/docker/labels.js";
 import { findNode, impairAction } from "../src/lab-cli/chaos.js";
 import { bringUp, checkedLab, dockerPlanOf, type LabIo } from "../src/lab-cli/commands.js";
+import { bigLabs, HUB_LAB } from "./big-labs.js";
 import {
   agentLines,
   coreShare,
@@ -47,7 +48,15 @@ const VERSION = (
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), "conntest-bench-"));
-const BENCH_LABS = ["bench-pair", "bench-router", "bench-2", "bench-10", "bench-30", STORM_LAB];
+const BENCH_LABS = [
+  "bench-pair",
+  "bench-router",
+  "bench-2",
+  "bench-10",
+  "bench-30",
+  STORM_LAB,
+  HUB_LAB,
+];
 
 function progress(text: string): void {
   const t = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
@@ -641,6 +650,7 @@ async function main(): Promise<void> {
     ["accuracy against the kernel", () => accuracy(docker, tools, figures)],
     ["lab cost", () => labCost(docker, figures)],
     ["reconnects in a kill storm", () => killStorm(docker, agent, figures)],
+    ["big labs", () => bigLabs(docker, ROOT, work, RUNS, progress, figures)],
   ];
   try {
     // BENCH_STEPS=1,3 runs only those parts (while working on one figure); the results files are then partial

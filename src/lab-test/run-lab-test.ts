@@ -8,6 +8,8 @@ import type Docker from "dockerode";
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { LabFeed } from "../docker/lab-feed.js";
+import { LockBusy, withLabLock } from "../docker/lab-lock.js";
+import { LABEL } from "../docker/labels.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { containerAction, dockerReason, impairAction, networkAction } from "../lab-cli/chaos.js";
@@ -134,7 +136,7 @@ export async function runLabTest(
   let addressPlan: import("../lab/address-plan.js").LabPlan;
   try {
     ({ lab, plan: addressPlan } = await checkedLab(docker, file, io, options.netemAvailable));
-    if ((await labContainers(docker, lab.name)).length > 0)
+    if ((await labContainers(docker, lab.name)).some((c) => c.Labels[LABEL.node]))
       throw new LabFailure(
         `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
         LAB_EXIT.badInput,
@@ -164,10 +166,26 @@ export async function runLabTest(
   try {
     try {
       const plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
-      await bringUp(docker, plan, io);
+      // under the lab's lock: an `up` or another test of the same lab started meanwhile
+      await withLabLock(
+        docker,
+        lab.name,
+        plan.image,
+        plan.version,
+        (holder) => io.out(`  waiting for another up of lab ${lab.name} (${holder})\n`),
+        async () => {
+          if ((await labContainers(docker, lab.name)).some((c) => c.Labels[LABEL.node]))
+            throw new LabFailure(
+              `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
+              LAB_EXIT.badInput,
+            );
+          await bringUp(docker, plan, io);
+        },
+      );
     } catch (err) {
       if (err instanceof LabFailure && err.code === LAB_EXIT.interrupted) throw new Interrupted();
-      if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
+      if (err instanceof LabFailure || err instanceof LockBusy)
+        return result("error", { lab: lab.name, error: err.message });
       throw err;
     }
     t0 = Date.now();

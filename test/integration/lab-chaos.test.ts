@@ -56,11 +56,11 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
     "retries while the server is gone",
   );
   // killing it again: Docker refuses, one line
-  const again = lab(["kill", "server"]);
+  const again = lab(["kill", "server", "-f", LAB]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /^conntest-lab: .*not running/);
 
-  assert.equal(lab(["start", "server"]).code, 0);
+  assert.equal(lab(["start", "server", "-f", LAB]).code, 0);
   const back = await clientSaw(
     d,
     (l) =>

@@ -194,7 +194,7 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
 }, async (t) => {
   if (!docker) return t.skip("no Docker engine");
   const notUp = runLab(["attach", "labs/basic.yaml"]);
-  assert.equal(notUp.code, 2);
+  assert.equal(notUp.code, 3);
   assert.match(
     notUp.stderr,
     /lab basic is not up; bring it up with: conntest-lab up labs\/basic\.yaml/,

@@ -46,12 +46,16 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What is left of this file's labs (only those: the engine may hold a user's labs). */
 async function leftOver(d: Docker): Promise<number> {
-  const filters = labelFilter();
-  return (
-    (await d.listContainers({ all: true, filters })).length +
-    (await d.listNetworks({ filters })).length
-  );
+  let n = 0;
+  for (const lab of LABS) {
+    const filters = labelFilter(lab);
+    n +=
+      (await d.listContainers({ all: true, filters })).length +
+      (await d.listNetworks({ filters })).length;
+  }
+  return n;
 }
 
 interface Report {
@@ -66,6 +70,7 @@ interface Report {
       expected: string;
       measured: string;
       atS: number | null;
+      connections: Record<string, number | string | null>[];
     }[];
   }[];
 }
@@ -101,6 +106,19 @@ test("every shipped lab passes its expectations, in one call, with JSON and JUni
     .get("labs/rate-limit.yaml")
     ?.expectations.find((e) => e.name.includes("throughput up"));
   assert.match(rate?.measured ?? "", /client → server:1234 tcp: (1[7-9]|2[01])\.\d Mbit\/s/);
+  // the JSON report carries the same figures as numbers, per connection
+  const [rateConn] = rate?.connections ?? [];
+  assert.equal(rateConn?.from, "client");
+  assert.equal(rateConn?.proto, "tcp");
+  assert.ok(
+    Number(rateConn?.up_bps) > 17e6 && Number(rateConn?.up_bps) < 21e6,
+    JSON.stringify(rateConn),
+  );
+  assert.ok(Number(rateConn?.rounds_up) >= 1);
+  assert.equal(typeof rateConn?.rtt_p50_ms, "number");
+  const [lossConn] = loss?.connections ?? [];
+  assert.ok(Number(lossConn?.udp_sent) > 0, JSON.stringify(lossConn));
+  assert.equal(typeof lossConn?.udp_loss_pct, "number");
   const reconnect = byFile.get("labs/reconnect.yaml");
   assert.deepEqual(
     reconnect?.steps.map((s) => [s.name, s.ok]),
