@@ -101,22 +101,35 @@ function rowOf(node: string, s: AgentLine): LabRow {
 }
 
 /**
- * The latest stats line per (node, conn_id, side), in order of first appearance; only of the
+ * The latest stats line per (node, conn_id, side), in order of first appearance; only of each
  * node's current run: a `started` line (a restarted container's new agent) forgets the rows
- * before it, which were the old process's.
+ * before it, which were the old process's, and the server rows of its old connections too
+ * (a server keeps reporting a gone client for a while).
  */
 export function labRows(linesByNode: Map<string, AgentLine[]>): LabRow[] {
   const rows: LabRow[] = [];
+  const retired = new Set<string>();
   for (const [node, lines] of linesByNode) {
     const latest = new Map<string, AgentLine>();
     for (const line of lines) {
-      if (line.type === "event" && line.event === "started") latest.clear();
+      if (line.type === "event" && line.event === "started") {
+        for (const old of latest.values())
+          if (old.side === "client") retired.add(String(old.conn_id));
+        latest.clear();
+      }
       if (line.type !== "stats") continue;
       latest.set(`${String(line.conn_id)}/${String(line.side)}`, line);
     }
     for (const line of latest.values()) rows.push(rowOf(node, line));
   }
-  return rows;
+  return withoutRetired(rows, retired);
+}
+
+/** Rows less the server side of connections whose client process is gone (`retired` conn_ids). */
+export function withoutRetired(rows: LabRow[], retired: ReadonlySet<string>): LabRow[] {
+  return retired.size === 0
+    ? rows
+    : rows.filter((r) => r.side !== "server" || !retired.has(r.conn_id));
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { AgentLine } from "../docker/agent-logs.js";
 import { clock, eventLine } from "./events.js";
-import { type LabRow, type LabTotals, labRows, totals } from "./lab-rows.js";
+import { type LabRow, type LabTotals, labRows, totals, withoutRetired } from "./lab-rows.js";
 import { type NodeInfo, stateText } from "./node-info.js";
 import { SeriesStore } from "./ring-buffer.js";
 
@@ -43,6 +43,8 @@ function rttOf(line: AgentLine): Record<string, unknown> | null {
 export class LabView {
   /** node → `conn_id/side` → its newest stats line. */
   private readonly latest = new Map<string, Map<string, AgentLine>>();
+  /** conn_ids of client connections whose agent restarted since (a few per restart). */
+  private readonly retired = new Set<string>();
   private readonly baselines = new Map<string, Baseline>();
   private nodeInfos = new Map<string, NodeInfo>();
   private readonly eventLines: string[] = [];
@@ -69,7 +71,10 @@ export class LabView {
   ingest(node: string, line: AgentLine, nowMs: number): void {
     this.version++;
     if (line.type === "event" && line.event === "started") {
-      // a new agent process: what the old one reported is gone with it
+      // a new agent process: what the old one reported is gone with it, and so are the
+      // server rows of its old client connections
+      for (const old of this.latest.get(node)?.values() ?? [])
+        if (old.side === "client") this.retired.add(String(old.conn_id));
       this.latest.delete(node);
       for (const key of this.baselines.keys())
         if (key.startsWith(`${node}/`)) this.baselines.delete(key);
@@ -181,7 +186,7 @@ export class LabView {
     for (const [node, lines] of this.latest)
       for (const line of lines.values())
         raw.set(`${node}/${String(line.conn_id)}/${String(line.side)}`, line);
-    return labRows(byNode).map((row) => {
+    return withoutRetired(labRows(byNode), this.retired).map((row) => {
       const info = this.nodeInfos.get(row.node);
       let r = row;
       if (info !== undefined && info.state !== "running") {

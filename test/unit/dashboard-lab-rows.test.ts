@@ -121,6 +121,26 @@ describe("labRows", () => {
     );
   });
 
+  it("drops a server's rows of connections whose client agent restarted since", () => {
+    const started = { type: "event", event: "started", local_name: "c" } as AgentLine;
+    const rows = labRows(
+      new Map([
+        ["c", [stats({ conn_id: "old" }), started, stats({ conn_id: "new" })]],
+        [
+          "s",
+          [
+            stats({ conn_id: "old", side: "server", state: "disconnected" }),
+            stats({ conn_id: "new", side: "server" }),
+          ],
+        ],
+      ]),
+    );
+    assert.deepEqual(
+      rows.map((r) => `${r.node} ${r.conn_id} ${r.side}`),
+      ["c new client", "s new server"],
+    );
+  });
+
   it("a server row without a peer name shows the peer's address", () => {
     const rows = labRows(
       new Map([["r", [stats({ side: "server", peer_name: null, target: null })]]]),

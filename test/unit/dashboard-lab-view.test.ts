@@ -44,6 +44,19 @@ describe("LabView", () => {
     assert.equal(v.rows().length, 0);
   });
 
+  it("drops a server's rows of a client whose agent started again, and counts only the new ones", () => {
+    const v = new LabView("lab");
+    v.ingest("c", stats({ conn_id: "old" }), T0);
+    v.ingest("s", stats({ conn_id: "old", side: "server" }), T0);
+    v.ingest("c", { type: "event", event: "started", local_name: "c" }, T0 + 1);
+    v.ingest("c", stats({ conn_id: "new" }), T0 + 2);
+    v.ingest("s", stats({ conn_id: "new", side: "server" }), T0 + 2);
+    assert.deepEqual(
+      v.rows().map((r) => `${r.node} ${r.conn_id} ${r.side}`),
+      ["s new server", "c new client"],
+    );
+  });
+
   it("shows a stopped node's rows in its container state, with no throughput", () => {
     const v = new LabView("lab");
     v.setNodes([node("sender")], T0);
