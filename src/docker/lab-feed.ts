@@ -152,13 +152,18 @@ export class LabFeed {
     this.following.set(id, out);
     try {
       const container = this.docker.getContainer(id);
-      const started = (
+      const state = (
         await withTimeout(container.inspect(), this.callTimeoutMs, `inspecting ${node}`)
-      ).State.StartedAt;
+      ).State;
+      const started = state.StartedAt;
+      // a new run's lines are those after the previous run ended: the engine records
+      // StartedAt after the process runs, so its first line (`started`) can be older
+      const previousEnd = Date.parse(state.FinishedAt);
       const before = this.runs.get(id);
       let from: { tail: number } | { since: number };
       if (before === undefined) from = { tail: this.tail };
-      else if (before.started !== started) from = { since: Date.parse(started) / 1000 };
+      else if (before.started !== started)
+        from = { since: (previousEnd > 0 ? previousEnd : Date.parse(started)) / 1000 };
       else from = { since: before.endedAt };
       this.runs.set(id, { started, endedAt: Date.now() / 1000 });
       const stream = (await withTimeout(

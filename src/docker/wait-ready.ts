@@ -39,7 +39,10 @@ async function readyOne(docker: Docker, t: ReadyTarget, signal: AbortSignal): Pr
       throw new NotReady(`${t.name} exited before it was ready: ${why}`);
     }
     if (state.Running) {
-      const since = Date.parse(state.StartedAt) / 1000;
+      // From the end of its previous run, not from StartedAt: the engine records StartedAt
+      // after the process runs, and a quick first line can be older than it.
+      const previousEnd = Date.parse(state.FinishedAt);
+      const since = Number.isFinite(previousEnd) && previousEnd > 0 ? previousEnd / 1000 : 0;
       if (await followUntilReady(docker, container, since, t, signal)) return;
       // the stream ended (the container stopped or restarted): look again
     }
