@@ -273,7 +273,17 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
   assert.match(tmux.capture(), /lab basic keeps running/);
   assert.equal((await leftOver(docker)).length, 3, "two nodes and the network are still there");
 
+  // removed from elsewhere while the dashboard shows it: attach says so and ends with 3
+  const watching = new TmuxSession(`${LAB} attach labs/basic.yaml`, {
+    width: 120,
+    height: 40,
+    cwd: ROOT,
+  });
+  sessions.push(watching);
+  await watching.waitFor(allRows("connected"), "four connected rows again");
   const down = runLab(["down", "labs/basic.yaml"]);
   assert.equal(down.code, 0);
+  assert.equal(await watching.exitCode(30_000), 3);
+  assert.match(watching.capture(), /lab basic was removed; nothing left to watch/);
   assert.deepEqual(await leftOver(docker), []);
 });
