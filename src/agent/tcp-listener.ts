@@ -1,7 +1,7 @@
 /** `--listen tcp:PORT`: accepts clients; each must say HELLO first, within the timeout. */
 import { createServer, type Server, type Socket } from "node:net";
-import { FrameType, HEADER_BYTES } from "../protocol/frame.js";
-import { decodeMessage } from "../protocol/messages.js";
+import { FrameType, frameTypeName, HEADER_BYTES } from "../protocol/frame.js";
+import { decodeMessage, MAX_HELLO_PAYLOAD } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 import type { AgentEvent } from "../stats/snapshot.js";
 import type { ListenSpec } from "./config.js";
@@ -83,13 +83,23 @@ function handleSocket(
     socket.destroy();
   }, options.timeoutMs);
 
-  // Until HELLO, frames come here; after it, to the session.
+  // Until HELLO, frames come here; after it, to the session. A frame that
+  // cannot be a HELLO is refused on its header: waiting for its payload would
+  // only hold the connection until the timeout.
   const beforeHello: FrameSink = {
     noteReceived: () => {},
-    onControl: (type, payload) => {
+    onHeader: (type, payloadLength) => {
       if (type !== FrameType.HELLO) {
-        throw new ProtocolError("unexpected", `expected HELLO first, got frame type ${type}`);
+        throw new ProtocolError("unexpected", `expected HELLO first, got ${frameTypeName(type)}`);
       }
+      if (payloadLength > MAX_HELLO_PAYLOAD) {
+        throw new ProtocolError(
+          "control-too-large",
+          `HELLO frame payload of ${payloadLength} bytes exceeds the HELLO maximum of ${MAX_HELLO_PAYLOAD}`,
+        );
+      }
+    },
+    onControl: (type, payload) => {
       const message = decodeMessage(type, payload);
       if (message.type !== FrameType.HELLO) return;
       clearTimeout(handshakeTimer);
