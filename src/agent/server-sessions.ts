@@ -9,10 +9,14 @@ import { ConnectionStats } from "../stats/connection-stats.js";
 import type { AgentEvent } from "../stats/snapshot.js";
 import { now } from "./clock.js";
 import type { Protocol } from "./config.js";
+import { evictionReason, pickEvictee } from "./eviction.js";
 import type { Link } from "./link.js";
 import { Session, type SessionTiming } from "./session.js";
 
-/** Records kept at most; the longest-disconnected are forgotten first. */
+/**
+ * Records kept at most. When full, the longest-disconnected is forgotten; if
+ * every record is live, the idlest session is closed (eviction.ts).
+ */
 export const MAX_SERVER_RECORDS = 1024;
 
 export interface ServerSessionsOptions {
@@ -91,9 +95,7 @@ export class ServerSessions {
   private recordFor(key: string, proto: Protocol): ConnectionStats {
     let stats = this.records.get(key);
     if (!stats) {
-      if (!this.evictIfFull()) {
-        throw new Error(`too many clients (${MAX_SERVER_RECORDS} connected); refusing a new one`);
-      }
+      this.makeRoom();
       stats = new ConnectionStats(key, "server", proto, this.options.name, null, now());
       this.records.set(key, stats);
     }
@@ -110,14 +112,21 @@ export class ServerSessions {
     }
   }
 
-  /** Makes room for one more record; false when every record is a live connection. */
-  private evictIfFull(): boolean {
-    if (this.records.size < MAX_SERVER_RECORDS) return true;
+  /** Makes room for one more record: forgets the longest-disconnected, or else closes the idlest session. */
+  private makeRoom(): void {
+    if (this.records.size < MAX_SERVER_RECORDS) return;
     // Map iteration is insertion order: the first down record is the oldest
-    const oldest = this.downSince.keys().next();
-    if (oldest.done) return false;
+    let oldest = this.downSince.keys().next();
+    if (oldest.done) {
+      const victim = pickEvictee([...this.live.values()]);
+      if (!victim) return;
+      const table = `${MAX_SERVER_RECORDS} client records`;
+      // no BYE over UDP: a flood from forged addresses must not be answered in kind
+      victim.close(evictionReason(table, victim, now()), victim.proto === "tcp");
+      oldest = this.downSince.keys().next();
+      if (oldest.done) return;
+    }
     this.records.delete(oldest.value);
     this.downSince.delete(oldest.value);
-    return true;
   }
 }
