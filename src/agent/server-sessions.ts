@@ -31,6 +31,8 @@ export class ServerSessions {
   private readonly records = new Map<string, ConnectionStats>();
   private readonly live = new Map<string, Session>();
   private readonly downSince = new Map<string, number>();
+  /** Records whose client sent more than a HELLO at some point (Session.peerProven). */
+  private readonly proven = new Set<string>();
 
   constructor(private readonly options: ServerSessionsOptions) {}
 
@@ -43,8 +45,9 @@ export class ServerSessions {
   ): Session {
     const { name, timing, emit } = this.options;
     const key = hello.conn_id;
-    const stats = this.recordFor(key, link.proto);
+    // first, so that the record it leaves (or forgets) is the one continued
     this.live.get(key)?.close("replaced by a new connection from the same client");
+    const stats = this.recordFor(key, link.proto);
     const base = () => ({
       local_name: name,
       side: "server" as const,
@@ -68,7 +71,11 @@ export class ServerSessions {
         closed: (reason) => {
           if (this.live.get(key) === session) this.live.delete(key);
           stats.markDown(now());
-          this.downSince.set(key, now());
+          if (session.peerProven) this.proven.add(key);
+          // A client that only ever said HELLO (a flood's) is forgotten now,
+          // not reported for a minute: no stats line, no memory.
+          if (this.proven.has(key)) this.downSince.set(key, now());
+          else this.records.delete(key);
           emit({ event: "disconnected", ...base(), reason });
           onClosed(session);
         },
@@ -105,10 +112,7 @@ export class ServerSessions {
   private forgetOld(): void {
     const t = now();
     for (const [key, since] of this.downSince) {
-      if (t - since > this.options.forgetAfterMs && !this.live.has(key)) {
-        this.records.delete(key);
-        this.downSince.delete(key);
-      }
+      if (t - since > this.options.forgetAfterMs && !this.live.has(key)) this.forget(key);
     }
   }
 
@@ -126,7 +130,12 @@ export class ServerSessions {
       oldest = this.downSince.keys().next();
       if (oldest.done) return;
     }
-    this.records.delete(oldest.value);
-    this.downSince.delete(oldest.value);
+    this.forget(oldest.value);
+  }
+
+  private forget(key: string): void {
+    this.records.delete(key);
+    this.downSince.delete(key);
+    this.proven.delete(key);
   }
 }

@@ -96,6 +96,8 @@ export class Session {
   private lastRxMs = now();
   /** When the last complete frame came: a peer that only trickles bytes looks idle (eviction.ts). */
   private lastFrameAt = now();
+  /** The peer sent a valid frame other than HELLO: a conntest peer, not just a HELLO flood. */
+  private heardBeyondHello = false;
   private pingSeq = 0;
   /** Pings sent and not yet answered, by seq: send time and the round epoch then. */
   private readonly pingsInFlight = new Map<number, { t: number; epoch: number }>();
@@ -153,6 +155,11 @@ export class Session {
     return this.lastFrameAt;
   }
 
+  /** True once the peer sent anything but HELLO (a real client pings at once). */
+  get peerProven(): boolean {
+    return this.heardBeyondHello;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -179,6 +186,7 @@ export class Session {
     this.stats.received(0, 1);
     const message = decodeMessage(type, payload);
     this.dispatch(message);
+    if (type !== FrameType.HELLO) this.heardBeyondHello = true;
   }
 
   /** UDP: one whole DATA datagram. */
@@ -187,12 +195,14 @@ export class Session {
     this.lastFrameAt = arrivalMs;
     this.stats.received(0, 1);
     this.acceptData(header, frameBytes, arrivalMs, true);
+    this.heardBeyondHello = true;
   }
 
   /** TCP: the header of a DATA frame arrived; the rest follows as plain bytes. */
   onDataStart(header: DataHeader, frameBytes: number): void {
     if (this.closed) return;
     this.acceptData(header, frameBytes, now(), false);
+    this.heardBeyondHello = true;
   }
 
   /** TCP: the last byte of a DATA frame arrived. */

@@ -65,6 +65,11 @@ test("a flood from many source ports prints a bounded number of event lines, and
   }
   // the flood was a flood: many more sessions came and went than were printed
   assert.ok(left > events.length, what);
+  // and its clients, which never sent more than HELLO, are not kept in the stats for a minute
+  const tail = agent.lines.length;
+  await sleep(2_000);
+  const rows = agent.lines.slice(tail).filter((l) => l.type === "stats").length;
+  assert.ok(rows <= 10, `${rows} stats lines in 2 s after the flood's sessions ended`);
   assert.ok(agent.alive);
 });
 
