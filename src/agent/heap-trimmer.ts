@@ -72,18 +72,24 @@ export function startHeapTrimmer(): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc !== "function") return () => {};
   const policy = new HeapTrimPolicy(sample());
+  let followUp: NodeJS.Timeout | null = null;
   const timer = setInterval(() => {
-    if (!policy.check(sample())) return;
+    if (followUp || !policy.check(sample())) return;
     // the second pass gives back the pages the first one emptied
     gc();
     gc();
     // V8 judges the allocation rate over the last 5 s of collections, and
     // shrinks its young generation only once that is low: a pass later does
-    setTimeout(() => {
+    followUp = setTimeout(() => {
+      followUp = null;
       gc();
       policy.trimmed(sample());
-    }, 6_000).unref();
+    }, 6_000);
+    followUp.unref();
   }, TRIM_CHECK_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    if (followUp) clearTimeout(followUp);
+  };
 }
