@@ -8,6 +8,7 @@ import type { AgentEvent, ConnectionSnapshot } from "../stats/snapshot.js";
 import { now } from "./clock.js";
 import type { AgentConfig, ListenSpec } from "./config.js";
 import { Connector } from "./connector.js";
+import { EventLimiter } from "./event-limiter.js";
 import { ServerSessions } from "./server-sessions.js";
 import type { SessionTiming } from "./session.js";
 import { type Listener, listenTcp } from "./tcp-listener.js";
@@ -37,6 +38,8 @@ export class Agent {
   private readonly sessions: ServerSessions;
   private readonly timing: SessionTiming;
   private ticker: NodeJS.Timeout | null = null;
+  private readonly limiter = new EventLimiter();
+  private suppressedTicker: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -57,9 +60,16 @@ export class Agent {
     });
   }
 
+  /** Every event goes through here: rate-limited (event-limiter.ts), the rest counted. */
   readonly emit = (e: AgentEvent): void => {
-    this.reporter.event(e);
+    if (this.limiter.admit(e, now())) this.reporter.event(e);
   };
+
+  /** One line for what the limit left out since the last one, if anything. */
+  private reportSuppressed(): void {
+    const counts = this.limiter.takeSuppressed();
+    if (counts) this.reporter.event({ event: "suppressed", local_name: this.config.name, counts });
+  }
 
   /** Opens every listener (throws ListenError, having closed any it opened), then starts connecting. */
   async start(): Promise<Listener[]> {
@@ -98,6 +108,7 @@ export class Agent {
       connector.start();
     }
     this.ticker = setInterval(() => this.reporter.stats(this.sampleAll()), config.statsIntervalMs);
+    this.suppressedTicker = setInterval(() => this.reportSuppressed(), 1000);
     return [...this.listeners];
   }
 
@@ -117,11 +128,13 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.suppressedTicker) clearInterval(this.suppressedTicker);
     // the last figures before the connections go: a log reader gets the totals
     this.reporter.stats(this.sampleAll());
     await Promise.all(this.connectors.map((c) => c.close(reason)));
     this.sessions.closeAll(reason);
     await Promise.all(this.listeners.map((l) => l.close()));
+    this.reportSuppressed();
     this.emit({ event: "stopped", local_name: this.config.name, reason });
   }
 

@@ -9,6 +9,7 @@ import { createTuiReporter } from "../output/tui-reporter.js";
 import { Agent, ListenError } from "./agent.js";
 import { parseAgentArgs } from "./args.js";
 import { EXIT } from "./exit-codes.js";
+import { startHeapTrimmer } from "./heap-trimmer.js";
 
 export interface CliIo {
   version: string;
@@ -73,6 +74,7 @@ export async function runAgentCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  const stopTrimmer = startHeapTrimmer();
   const onSignal = (signal: string) => quit(signal);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -81,6 +83,7 @@ export async function runAgentCli(argv: string[], io: CliIo): Promise<number> {
   // not cut the goodbyes short, so the handlers stay until the end.
   await agent.stop(why === "quit" ? "peer shutting down" : `peer shutting down (${why})`);
   await metrics?.close();
+  stopTrimmer();
   reporter.close();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);

@@ -9,10 +9,14 @@ import { ConnectionStats } from "../stats/connection-stats.js";
 import type { AgentEvent } from "../stats/snapshot.js";
 import { now } from "./clock.js";
 import type { Protocol } from "./config.js";
+import { evictionReason, pickEvictee } from "./eviction.js";
 import type { Link } from "./link.js";
 import { Session, type SessionTiming } from "./session.js";
 
-/** Records kept at most; the longest-disconnected are forgotten first. */
+/**
+ * Records kept at most. When full, the longest-disconnected is forgotten; if
+ * every record is live, the idlest session is closed (eviction.ts).
+ */
 export const MAX_SERVER_RECORDS = 1024;
 
 export interface ServerSessionsOptions {
@@ -27,6 +31,8 @@ export class ServerSessions {
   private readonly records = new Map<string, ConnectionStats>();
   private readonly live = new Map<string, Session>();
   private readonly downSince = new Map<string, number>();
+  /** Records whose client sent more than a HELLO at some point (Session.peerProven). */
+  private readonly proven = new Set<string>();
 
   constructor(private readonly options: ServerSessionsOptions) {}
 
@@ -39,8 +45,9 @@ export class ServerSessions {
   ): Session {
     const { name, timing, emit } = this.options;
     const key = hello.conn_id;
-    const stats = this.recordFor(key, link.proto);
+    // first, so that the record it leaves (or forgets) is the one continued
     this.live.get(key)?.close("replaced by a new connection from the same client");
+    const stats = this.recordFor(key, link.proto);
     const base = () => ({
       local_name: name,
       side: "server" as const,
@@ -64,7 +71,11 @@ export class ServerSessions {
         closed: (reason) => {
           if (this.live.get(key) === session) this.live.delete(key);
           stats.markDown(now());
-          this.downSince.set(key, now());
+          if (session.peerProven) this.proven.add(key);
+          // A client that only ever said HELLO (a flood's) is forgotten now,
+          // not reported for a minute: no stats line, no memory.
+          if (this.proven.has(key)) this.downSince.set(key, now());
+          else this.records.delete(key);
           emit({ event: "disconnected", ...base(), reason });
           onClosed(session);
         },
@@ -91,9 +102,7 @@ export class ServerSessions {
   private recordFor(key: string, proto: Protocol): ConnectionStats {
     let stats = this.records.get(key);
     if (!stats) {
-      if (!this.evictIfFull()) {
-        throw new Error(`too many clients (${MAX_SERVER_RECORDS} connected); refusing a new one`);
-      }
+      this.makeRoom();
       stats = new ConnectionStats(key, "server", proto, this.options.name, null, now());
       this.records.set(key, stats);
     }
@@ -103,21 +112,30 @@ export class ServerSessions {
   private forgetOld(): void {
     const t = now();
     for (const [key, since] of this.downSince) {
-      if (t - since > this.options.forgetAfterMs && !this.live.has(key)) {
-        this.records.delete(key);
-        this.downSince.delete(key);
-      }
+      if (t - since > this.options.forgetAfterMs && !this.live.has(key)) this.forget(key);
     }
   }
 
-  /** Makes room for one more record; false when every record is a live connection. */
-  private evictIfFull(): boolean {
-    if (this.records.size < MAX_SERVER_RECORDS) return true;
+  /** Makes room for one more record: forgets the longest-disconnected, or else closes the idlest session. */
+  private makeRoom(): void {
+    if (this.records.size < MAX_SERVER_RECORDS) return;
     // Map iteration is insertion order: the first down record is the oldest
-    const oldest = this.downSince.keys().next();
-    if (oldest.done) return false;
-    this.records.delete(oldest.value);
-    this.downSince.delete(oldest.value);
-    return true;
+    let oldest = this.downSince.keys().next();
+    if (oldest.done) {
+      const victim = pickEvictee([...this.live.values()]);
+      if (!victim) return;
+      const table = `${MAX_SERVER_RECORDS} client records`;
+      // no BYE over UDP: a flood from forged addresses must not be answered in kind
+      victim.close(evictionReason(table, victim, now()), victim.proto === "tcp");
+      oldest = this.downSince.keys().next();
+      if (oldest.done) return;
+    }
+    this.forget(oldest.value);
+  }
+
+  private forget(key: string): void {
+    this.records.delete(key);
+    this.downSince.delete(key);
+    this.proven.delete(key);
   }
 }

@@ -94,6 +94,10 @@ export class Session {
   private closed = false;
   private readonly abort = new AbortController();
   private lastRxMs = now();
+  /** When the last complete frame came: a peer that only trickles bytes looks idle (eviction.ts). */
+  private lastFrameAt = now();
+  /** The peer sent a valid frame other than HELLO: a conntest peer, not just a HELLO flood. */
+  private heardBeyondHello = false;
   private pingSeq = 0;
   /** Pings sent and not yet answered, by seq: send time and the round epoch then. */
   private readonly pingsInFlight = new Map<number, { t: number; epoch: number }>();
@@ -147,6 +151,28 @@ export class Session {
     }
   }
 
+  get lastFrameMs(): number {
+    return this.lastFrameAt;
+  }
+
+  /** True once the peer sent anything but HELLO (a real client pings at once). */
+  get peerProven(): boolean {
+    return this.heardBeyondHello;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get proto(): Link["proto"] {
+    return this.link.proto;
+  }
+
+  /** host:port of the peer. */
+  get remote(): string {
+    return this.link.remote;
+  }
+
   /** Any bytes from the peer keep the watchdog quiet. */
   noteReceived(bytes: number): void {
     this.lastRxMs = now();
@@ -156,27 +182,33 @@ export class Session {
   /** A control frame. Counts it, then acts on it. Throws ProtocolError on nonsense. */
   onControl(type: FrameType, payload: Buffer): void {
     if (this.closed) return;
+    this.lastFrameAt = now();
     this.stats.received(0, 1);
     const message = decodeMessage(type, payload);
     this.dispatch(message);
+    if (type !== FrameType.HELLO) this.heardBeyondHello = true;
   }
 
   /** UDP: one whole DATA datagram. */
   onDataDatagram(header: DataHeader, frameBytes: number, arrivalMs: number): void {
     if (this.closed) return;
+    this.lastFrameAt = arrivalMs;
     this.stats.received(0, 1);
     this.acceptData(header, frameBytes, arrivalMs, true);
+    this.heardBeyondHello = true;
   }
 
   /** TCP: the header of a DATA frame arrived; the rest follows as plain bytes. */
   onDataStart(header: DataHeader, frameBytes: number): void {
     if (this.closed) return;
     this.acceptData(header, frameBytes, now(), false);
+    this.heardBeyondHello = true;
   }
 
   /** TCP: the last byte of a DATA frame arrived. */
   onDataEnd(): void {
     if (this.closed) return;
+    this.lastFrameAt = now();
     this.stats.received(0, 1);
     const frame = this.tcpFrame;
     this.tcpFrame = null;

@@ -56,6 +56,8 @@ export class TcpLink implements Link {
 /** Where decoded frames go. It may change between two frames of one chunk (the server swaps it after HELLO). */
 export interface FrameSink {
   noteReceived(bytes: number): void;
+  /** A frame's header, before its payload: throw to refuse the frame now. */
+  onHeader?(type: FrameType, payloadLength: number): void;
   onControl(type: FrameType, payload: Buffer): void;
   onDataStart(header: DataHeader, frameBytes: number): void;
   onDataEnd(): void;
@@ -74,6 +76,7 @@ export function pipeSocket(socket: Socket, sink: () => FrameSink, ended: (reason
     socket.destroy();
   };
   const decoder = new StreamDecoder({
+    header: (type, payloadLength) => sink().onHeader?.(type, payloadLength),
     control: (type, payload) => sink().onControl(type, payload),
     dataStart: (header, frameBytes) => sink().onDataStart(header, frameBytes),
     dataEnd: () => sink().onDataEnd(),

@@ -10,13 +10,14 @@ import { decodeMessage, encodeMessage } from "../protocol/messages.js";
 import type { AgentEvent } from "../stats/snapshot.js";
 import { now } from "./clock.js";
 import type { ListenSpec } from "./config.js";
+import { evictionReason, pickEvictee } from "./eviction.js";
 import type { ServerSessions } from "./server-sessions.js";
 import type { Session } from "./session.js";
 import { describeError, formatAddress } from "./tcp-link.js";
 import type { Listener } from "./tcp-listener.js";
 import { UdpLink } from "./udp-link.js";
 
-/** Peer addresses with a session at once. */
+/** Peer addresses with a session at once; when full, a new one evicts the idlest (eviction.ts). */
 const MAX_UDP_SESSIONS = 1024;
 /** Complaints about strangers' datagrams, at most this many per second (the rest are counted). */
 const COMPLAINTS_PER_SECOND = 5;
@@ -60,8 +61,10 @@ export async function listenUdp(
           return;
         }
         if (!session && byPeer.size >= MAX_UDP_SESSIONS) {
-          complain(peer, `too many UDP clients (${MAX_UDP_SESSIONS}); HELLO ignored`);
-          return;
+          const victim = pickEvictee([...byPeer.values()]);
+          const table = `${MAX_UDP_SESSIONS} UDP peer addresses`;
+          // its BYE shares the limit of the listener's other replies to strangers
+          victim?.close(evictionReason(table, victim, arrival), byeReplies() >= 0);
         }
         session?.close("replaced by a new connection from the same address");
         const link = new UdpLink(socket, rinfo.address, rinfo.port, false, () => {});

@@ -223,6 +223,10 @@ export function eventText(e: AgentEvent): string {
       return `error${e.side ? ` ${who(e)}` : ""}${reason}`;
     case "stopped":
       return `stopped${reason}`;
+    case "suppressed": {
+      const counts = Object.entries(e.counts ?? {}).map(([kind, n]) => `${kind} ${n}`);
+      return `rate limit: left out ${counts.join(", ")}`;
+    }
   }
 }
 

@@ -20,6 +20,11 @@ import {
 import { ProtocolError } from "./protocol-error.js";
 
 export interface FrameHandler {
+  /**
+   * A frame's 8-byte header has arrived, before anything of its payload is
+   * read. Throwing here refuses the frame at once (a server before HELLO).
+   */
+  header?(type: FrameType, payloadLength: number): void;
   control(type: FrameType, payload: Buffer): void;
   /** The 16-byte data header of a DATA frame has arrived; `frameBytes` counts the whole frame. */
   dataStart(header: DataHeader, frameBytes: number): void;
@@ -137,6 +142,7 @@ export class StreamDecoder {
     switch (this.stage) {
       case "header": {
         const header = parseHeader(this.pending, 0);
+        this.handler.header?.(header.type, header.payloadLength);
         this.header = header;
         if (header.type === FrameType.DATA) {
           this.stage = "data-header";

@@ -8,6 +8,12 @@ import { encodeFrame, FrameType } from "./frame.js";
 import { ProtocolError } from "./protocol-error.js";
 
 export const MAX_NAME_LENGTH = 64;
+/**
+ * The largest HELLO payload a peer may send: its two names at 64 characters,
+ * each written as a 6-byte JSON escape, take 792 bytes. A server reads no
+ * more before the handshake (a control frame may otherwise be 4,096).
+ */
+export const MAX_HELLO_PAYLOAD = 1024;
 
 export interface Hello {
   name: string;

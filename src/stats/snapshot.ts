@@ -99,7 +99,11 @@ export type AgentEventKind =
   | "reconnecting"
   | "round"
   | "error"
-  | "stopped";
+  | "stopped"
+  | "suppressed";
+
+/** Event lines not written because of the rate limit, by kind. */
+export type SuppressedCounts = Partial<Record<AgentEventKind, number>>;
 
 /** A change worth a line of its own. Fields that do not apply are absent. */
 export interface AgentEvent {
@@ -120,4 +124,6 @@ export interface AgentEvent {
   attempt?: number;
   /** round: the finished round's result. */
   result?: RoundResult;
+  /** suppressed: the lines left out since the last `suppressed` line. */
+  counts?: SuppressedCounts;
 }

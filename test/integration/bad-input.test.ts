@@ -149,9 +149,10 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
     await new Promise<void>((resolve) => s.send(hello(`flood-${i}`), port, host, () => resolve()));
     if (i % 100 === 0) await new Promise((r) => setTimeout(r, 5));
   }
+  // (its connected line may be left out by the rate limit; its stats line is not)
   await server.waitFor(
     "last flood HELLO accepted",
-    (l) => l.event === "connected" && l.conn_id === `flood-${FLOOD - 1}`,
+    (l) => l.type === "stats" && l.conn_id === `flood-${FLOOD - 1}`,
     30_000,
   );
   for (const s of senders) s.close();
@@ -176,7 +177,11 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
     perBatch.set(String(l.time), (perBatch.get(String(l.time)) ?? 0) + 1);
   const largest = Math.max(...perBatch.values());
   assert.ok(largest <= MAX_SERVER_RECORDS, `a stats batch had ${largest} connections`);
-  assert.ok(largest >= 100, `the flood was seen (${largest} records)`);
+  // each flood HELLO replaced the one before from its address, and a client that only
+  // said HELLO is forgotten when it goes: the 10 senders' last sessions, the good
+  // client's two and the own session's record at most
+  const afterFlood = server.stats().filter((l) => l.time === first.time).length;
+  assert.ok(afterFlood <= 10 + 3, `${afterFlood} records after the flood`);
 
   // the good client never noticed, and a new one still gets in
   assert.equal(good.events("disconnected").length, 0, JSON.stringify(good.events("disconnected")));

@@ -22,6 +22,7 @@ import {
 import {
   decodeMessage,
   encodeMessage,
+  MAX_HELLO_PAYLOAD,
   MAX_NAME_LENGTH,
   type Message,
 } from "../../src/protocol/messages.js";
@@ -597,6 +598,46 @@ describe("bad frames throw ProtocolError with the right code", () => {
     assert.throws(() => decoder.push(Buffer.concat([good, good])), /handler failed/);
     decoder.push(good);
     assert.equal(calls, 1);
+  });
+
+  it("header() sees each frame's type and length before its payload, and can refuse it", () => {
+    const seen: [number, number][] = [];
+    const rec = new Recorder();
+    const decoder = new StreamDecoder({
+      header: (type, payloadLength) => {
+        seen.push([type, payloadLength]);
+        if (type === FrameType.DATA) throw new ProtocolError("unexpected", "no DATA here");
+      },
+      control: (type, payload) => rec.control(type, payload),
+      dataStart: (header, frameBytes) => rec.dataStart(header, frameBytes),
+      dataEnd: () => rec.dataEnd(),
+    });
+    const ping = encodeMessage({ type: FrameType.PING, body: { seq: 1, t: 2 } });
+    decoder.push(ping);
+    assert.deepEqual(seen, [[FrameType.PING, 12]]);
+    // only the 8 header bytes of a DATA frame promising 1 MB: refused before any of it
+    assert.throws(
+      () => decoder.push(rawHeader(FrameType.DATA, 1 << 20)),
+      isProtocolError("unexpected"),
+    );
+    assert.deepEqual(seen, [
+      [FrameType.PING, 12],
+      [FrameType.DATA, 1 << 20],
+    ]);
+    assert.equal(rec.events.length, 1);
+  });
+
+  it("the longest valid HELLO fits MAX_HELLO_PAYLOAD", () => {
+    // every character escaped in JSON (\u0001 is 6 bytes) is the longest way to write a name
+    const longest = "\u0001".repeat(MAX_NAME_LENGTH);
+    const frame = encodeMessage({
+      type: FrameType.HELLO,
+      body: { name: longest, conn_id: longest },
+    });
+    assert.ok(frame.length - HEADER_BYTES <= MAX_HELLO_PAYLOAD, `${frame.length - HEADER_BYTES}`);
+    assert.ok(MAX_HELLO_PAYLOAD < MAX_CONTROL_PAYLOAD);
+    const message = decodeMessage(FrameType.HELLO, frame.subarray(HEADER_BYTES));
+    assert.equal(message.type, FrameType.HELLO);
   });
 
   it("random bytes (seeded) are rejected as bad magic", () => {

@@ -62,6 +62,7 @@ test("every key of an event line is in docs/output.md", () => {
     delay_ms: 1,
     attempt: 1,
     result: round,
+    counts: { connected: 1 },
   };
   const line = { type: "event", time: "t", ...event };
   const missing = keyPaths(line).filter((p) => !doc.includes(`\`${p}\``));
@@ -76,6 +77,7 @@ test("every key of an event line is in docs/output.md", () => {
     "round",
     "error",
     "stopped",
+    "suppressed",
   ]) {
     assert.ok(doc.includes(`\`${kind}\``), `event kind ${kind}`);
   }
