@@ -39,6 +39,7 @@ import {
   ratioFigure,
   rounds,
 } from "./figures.js";
+import { floodMemoryFigures, runFloodMemory } from "./flood-memory.js";
 import { runStorm, STORM_LAB, stormFigures, stormLab } from "./kill-storm.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -651,6 +652,12 @@ async function main(): Promise<void> {
     ["lab cost", () => labCost(docker, figures)],
     ["reconnects in a kill storm", () => killStorm(docker, agent, figures)],
     ["big labs", () => bigLabs(docker, ROOT, work, RUNS, progress, figures)],
+    [
+      "an agent under a flood",
+      async () => {
+        figures.push(...floodMemoryFigures(await runFloodMemory({ progress })));
+      },
+    ],
   ];
   try {
     // BENCH_STEPS=1,3 runs only those parts (while working on one figure); the results files are then partial

@@ -68,6 +68,14 @@ function describe(line: AgentLine, node: string): string {
       return withReason(on("error"), line.reason);
     case "stopped":
       return withReason("stopped", line.reason);
+    case "suppressed": {
+      // the agent's rate limit left lines out (a flood): say how many of each kind
+      const counts = typeof line.counts === "object" && line.counts !== null ? line.counts : {};
+      const parts = Object.entries(counts as Record<string, unknown>).map(
+        ([kind, n]) => `${String(n)} ${kind}`,
+      );
+      return `left out ${parts.join(", ") || "some"} event lines (rate limit)`;
+    }
     default:
       return withReason(on(String(line.event)), line.reason);
   }

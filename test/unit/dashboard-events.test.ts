@@ -22,6 +22,21 @@ describe("eventLine", () => {
     );
   });
 
+  it("suppressed: how many lines of each kind the agent's rate limit left out", () => {
+    assert.equal(
+      eventLine(
+        {
+          type: "event",
+          time: conn.time,
+          event: "suppressed",
+          counts: { connected: 120, disconnected: 118 },
+        },
+        "hub",
+      ),
+      "17:30:24 hub: left out 120 connected, 118 disconnected event lines (rate limit)",
+    );
+  });
+
   it("disconnected with its reason", () => {
     assert.equal(
       eventLine(
