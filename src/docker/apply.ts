@@ -218,32 +218,58 @@ function removeContainer(docker: Docker, id: string): Promise<void> {
 }
 
 /**
- * Removes a network. An endpoint still on it (a stale one the engine forgot to drop, or a
- * container that is not ours) is force-disconnected first: a network left behind would
- * block every later `up` of the lab.
+ * A network the engine will not remove: Docker 20.10 can keep an endpoint count for a
+ * container that is gone (`network inspect` lists no endpoint), and only an engine restart
+ * resets it. It stays, with its labels; `up` of its lab reuses it.
+ */
+export class StaleNetwork extends Error {
+  constructor(readonly network: string) {
+    super(
+      `network ${network} is held by a stale endpoint of the engine (a Docker bug: inspect lists none); it stays, labelled; up of its lab reuses it, and an engine restart clears it`,
+    );
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Removes a network. An endpoint still on it (a container that is not ours, or one the
+ * engine forgot to drop) is force-disconnected first: a network left behind would block a
+ * later `up` of another lab on its subnet. The engine also drops endpoints of containers
+ * just removed a moment later, so "active endpoints" is tried again a few times.
  */
 async function removeNetwork(docker: Docker, id: string, progress: Progress): Promise<void> {
   const network = docker.getNetwork(id);
-  try {
-    await network.remove();
-    return;
-  } catch (err) {
-    const e = err as { statusCode?: number; json?: { message?: string } };
-    if (e.statusCode === 404) return;
-    if (!/active endpoints/.test(e.json?.message ?? "")) throw err;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await network.remove();
+      return;
+    } catch (err) {
+      const e = err as { statusCode?: number; json?: { message?: string } };
+      if (e.statusCode === 404) return;
+      if (!/active endpoints/.test(e.json?.message ?? "")) throw err;
+    }
+    const info = (await network.inspect().catch(goneAlready)) as
+      | { Name: string; Containers?: Record<string, { Name?: string }> }
+      | undefined;
+    if (info === undefined) return;
+    const endpoints = Object.entries(info.Containers ?? {});
+    if (endpoints.length === 0 && attempt >= 4) throw new StaleNetwork(info.Name);
+    for (const [container, endpoint] of endpoints) {
+      progress(`disconnecting ${endpoint.Name ?? container} from ${info.Name} to remove it`);
+      await network.disconnect({ Container: container, Force: true }).catch(goneAlready);
+    }
+    if (endpoints.length === 0) await sleep(500 * (attempt + 1));
   }
-  const info = (await network.inspect().catch(goneAlready)) as
-    | { Name: string; Containers?: Record<string, { Name?: string }> }
-    | undefined;
-  if (info === undefined) return;
-  for (const [container, endpoint] of Object.entries(info.Containers ?? {})) {
-    progress(`disconnecting ${endpoint.Name ?? container} from ${info.Name} to remove it`);
-    // by id, and by endpoint name for a stale endpoint whose container is gone
-    await network.disconnect({ Container: container, Force: true }).catch(goneAlready);
-    if (endpoint.Name)
-      await network.disconnect({ Container: endpoint.Name, Force: true }).catch(() => {});
-  }
-  await network.remove().catch(goneAlready);
+}
+
+/** Runs `each` over `items`, at most `width` at a time. */
+async function inWaves<T>(items: readonly T[], width: number, each: (t: T) => Promise<void>) {
+  const queue = [...items];
+  const worker = async () => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await each(t);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
 }
 
 /** Removes every container and network of one lab (or of every lab), found by label. */
@@ -252,14 +278,23 @@ export async function removeLab(
   lab: string | undefined,
   progress: Progress,
   run?: string,
-): Promise<{ containers: number; networks: number }> {
+): Promise<{ containers: number; networks: number; stale: string[] }> {
   const filters = labelFilter(lab);
   if (run) filters.label.push(`${LABEL.run}=${run}`);
   const containers = await docker.listContainers({ all: true, filters });
   if (containers.length > 0) progress(`removing ${containers.length} containers`);
-  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+  // a few dozen at a time: hundreds at once is what leaves the engine's stale endpoints
+  await inWaves(containers, 32, (c) => removeContainer(docker, c.Id));
   const networks = await docker.listNetworks({ filters });
   if (networks.length > 0) progress(`removing ${networks.length} networks`);
-  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id, progress)));
-  return { containers: containers.length, networks: networks.length };
+  const stale: string[] = [];
+  await Promise.all(
+    networks.map((n) =>
+      removeNetwork(docker, n.Id, progress).catch((err) => {
+        if (!(err instanceof StaleNetwork)) throw err;
+        stale.push(n.Name);
+      }),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length - stale.length, stale };
 }

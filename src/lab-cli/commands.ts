@@ -546,6 +546,12 @@ export async function down(
   io.out(
     `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
+  if (removed.stale.length > 0) {
+    io.err(
+      `conntest-lab: left ${removed.stale.join(", ")}: the engine keeps a stale endpoint on it (a Docker bug); up of the lab reuses it, an engine restart removes it\n`,
+    );
+    return LAB_EXIT.failed;
+  }
   return LAB_EXIT.ok;
 }
 

@@ -182,7 +182,7 @@ test("a routed two-bridge plan comes up, connects through the router, and goes b
   }
 
   const removed = await removeLab(d, LAB, () => {});
-  assert.deepEqual(removed, { containers: 3, networks: 2 });
+  assert.deepEqual(removed, { containers: 3, networks: 2, stale: [] });
   assert.equal((await d.listContainers({ all: true, filters: labelFilter(LAB) })).length, 0);
   assert.equal((await d.listNetworks({ filters: labelFilter(LAB) })).length, 0);
 });
