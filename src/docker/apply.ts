@@ -118,6 +118,7 @@ export async function applyPlan(
   progress: Progress,
   signal?: AbortSignal,
   todo: Completion = everythingOf(plan),
+  hooks: { routersStarted?: (routers: string[]) => Promise<void> } = {},
 ): Promise<{ containers: string[]; networks: string[] }> {
   const fresh =
     todo.createNetworks.length === plan.networks.length &&
@@ -133,61 +134,32 @@ export async function applyPlan(
       }),
     );
     checkSignal(signal);
-    let done = 0;
-    const total = todo.createContainers.length + todo.start.length;
     if (todo.createContainers.length > 0)
       progress(`creating ${todo.createContainers.length} containers`);
-    await allOrFirstError([
-      ...todo.createContainers.map(async (c) => {
-        const [first, ...rest] = c.attachments;
-        if (!first) throw new Error(`${c.name} has no network`);
-        const container = await docker.createContainer({
-          name: dockerName(plan, c.name),
-          Hostname: c.name,
-          Image: plan.image,
-          Entrypoint: ["sh", "-c", entrypointScript(c)],
-          Cmd: [],
-          Labels: {
-            ...labels(plan.lab, plan.run, c.role, plan.version),
-            [LABEL.node]: c.name,
-            [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
-            [LABEL.spec]: containerSpec(plan, c),
-          },
-          HostConfig: {
-            NetworkMode: dockerName(plan, first.network),
-            CapAdd: c.capAdd,
-            Sysctls: c.sysctls,
-            Init: true,
-            LogConfig: LOG_CONFIG,
-          },
-          NetworkingConfig: {
-            EndpointsConfig: {
-              [dockerName(plan, first.network)]: {
-                IPAMConfig: { IPv4Address: first.ipv4 },
-                Aliases: [c.name],
-              },
-            },
-          },
-        });
-        created.containers.push(container.id);
-        for (const a of rest) {
-          await docker.getNetwork(dockerName(plan, a.network)).connect({
-            Container: container.id,
-            EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
-          });
-        }
-        checkSignal(signal);
-        await container.start();
-        done += 1;
-        progress(`started ${c.name} (${done}/${total})`);
+    const ids = new Map<string, { id: string; again: boolean }>();
+    await allOrFirstError(
+      todo.createContainers.map(async (c) => {
+        ids.set(c.name, { id: await createContainer(docker, plan, c, created), again: false });
       }),
-      ...todo.start.map(async (c) => {
-        checkSignal(signal);
-        await docker.getContainer(c.id).start();
-        done += 1;
-        progress(`started ${c.name} again (${done}/${total})`);
-      }),
-    ]);
+    );
+    for (const c of todo.start) ids.set(c.name, { id: c.id, again: true });
+    // Routers first, and nodes once the routers' networks are set up, as a real network is
+    // there before its hosts: a node's first packet through a router that has no NAT rule
+    // yet makes a conntrack entry without NAT, and its flow never gets NAT'd after.
+    const role = new Map(plan.containers.map((c) => [c.name, c.role]));
+    const names = [...ids.keys()];
+    const routers = names.filter((n) => role.get(n) === "router");
+    let done = 0;
+    const start = (name: string) => async () => {
+      checkSignal(signal);
+      const { id, again } = ids.get(name) as { id: string; again: boolean };
+      await docker.getContainer(id).start();
+      done += 1;
+      progress(`started ${name}${again ? " again" : ""} (${done}/${names.length})`);
+    };
+    await allOrFirstError(routers.map((n) => start(n)()));
+    if (routers.length > 0 && hooks.routersStarted) await hooks.routersStarted(routers);
+    await allOrFirstError(names.filter((n) => role.get(n) !== "router").map((n) => start(n)()));
     return created;
   } catch (err) {
     progress(
@@ -197,6 +169,53 @@ export async function applyPlan(
     else await removeIds(docker, created, progress);
     throw err;
   }
+}
+
+/** Creates one planned container, connected to all its networks, not started yet. */
+async function createContainer(
+  docker: Docker,
+  plan: Plan,
+  c: PlannedContainer,
+  created: { containers: string[] },
+): Promise<string> {
+  const [first, ...rest] = c.attachments;
+  if (!first) throw new Error(`${c.name} has no network`);
+  const container = await docker.createContainer({
+    name: dockerName(plan, c.name),
+    Hostname: c.name,
+    Image: plan.image,
+    Entrypoint: ["sh", "-c", entrypointScript(c)],
+    Cmd: [],
+    Labels: {
+      ...labels(plan.lab, plan.run, c.role, plan.version),
+      [LABEL.node]: c.name,
+      [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
+      [LABEL.spec]: containerSpec(plan, c),
+    },
+    HostConfig: {
+      NetworkMode: dockerName(plan, first.network),
+      CapAdd: c.capAdd,
+      Sysctls: c.sysctls,
+      Init: true,
+      LogConfig: LOG_CONFIG,
+    },
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [dockerName(plan, first.network)]: {
+          IPAMConfig: { IPv4Address: first.ipv4 },
+          Aliases: [c.name],
+        },
+      },
+    },
+  });
+  created.containers.push(container.id);
+  for (const a of rest) {
+    await docker.getNetwork(dockerName(plan, a.network)).connect({
+      Container: container.id,
+      EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
+    });
+  }
+  return container.id;
 }
 
 /** Removes the containers, then the networks, with these ids (gone already is fine). */

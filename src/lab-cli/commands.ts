@@ -188,6 +188,7 @@ async function waitForReady(
   names: readonly string[],
   io: LabIo,
   signal: AbortSignal,
+  summary = true,
 ): Promise<void> {
   const containers = plan.containers.filter((c) => names.includes(c.name));
   // a small machine starts a few hundred agents at one core's pace
@@ -216,7 +217,7 @@ async function waitForReady(
     throw err;
   }
   const agents = containers.filter((c) => c.agentArgs).length;
-  io.out(`every agent has started (${agents})\n`);
+  if (summary) io.out(`every agent has started (${agents})\n`);
 }
 
 function formatTable(nodes: NodeInfo[], rows: LabRow[]): string {
@@ -294,9 +295,19 @@ export async function bringUp(
   let created = { containers: [] as string[], networks: [] as string[] };
   try {
     io.out(`bringing up lab ${plan.lab} (run ${plan.run})\n`);
-    created = await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal, todo);
+    created = await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal, todo, {
+      routersStarted: (routers) => waitForReady(docker, plan, routers, io, abort.signal, false),
+    });
+    const routers = new Set(plan.containers.filter((c) => c.role === "router").map((c) => c.name));
+    // routers were waited for before the nodes started
     const started = [...todo.createContainers.map((c) => c.name), ...todo.start.map((c) => c.name)];
-    await waitForReady(docker, plan, started, io, abort.signal);
+    await waitForReady(
+      docker,
+      plan,
+      started.filter((n) => !routers.has(n)),
+      io,
+      abort.signal,
+    );
     // a Ctrl-C that came after the last step still undoes the bring-up
     if (abort.signal.aborted) throw new Cancelled();
   } catch (err) {
