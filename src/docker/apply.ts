@@ -2,6 +2,7 @@
  * Makes a Plan real on the engine, and removes labs by label. A bring-up
  * that fails or is cancelled removes what it created before it rethrows.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
 import type { Progress } from "./agent-image.js";
@@ -248,8 +249,6 @@ export class StaleNetwork extends Error {
     );
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Removes a network. An endpoint still on it (a container that is not ours, or one the

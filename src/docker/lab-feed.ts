@@ -10,6 +10,7 @@ import type Docker from "dockerode";
 import { type ContainerListEntry, type NodeInfo, nodeInfoOf } from "../dashboard/node-info.js";
 import { type AgentLine, parseAgentLines } from "./agent-logs.js";
 import { LABEL, labelFilter } from "./labels.js";
+import { onLines } from "./log-lines.js";
 
 export interface FeedSink {
   /** One line of a node's agent output, in order per node. */
@@ -38,17 +39,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Splits a byte stream into text lines; a partial last line waits for the rest. */
-function onLines(stream: Readable, each: (line: string) => void): void {
-  let rest = "";
-  stream.setEncoding("utf8");
-  stream.on("data", (chunk: string) => {
-    const parts = (rest + chunk).split("\n");
-    rest = parts.pop() ?? "";
-    for (const p of parts) each(p);
-  });
 }
 
 export class LabFeed {

@@ -6,9 +6,11 @@
  */
 import type { Readable } from "node:stream";
 import { PassThrough } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { demuxLogBuffer } from "./agent-logs.js";
 import { Cancelled } from "./apply.js";
+import { onLines } from "./log-lines.js";
 
 export interface ReadyTarget {
   name: string;
@@ -19,8 +21,6 @@ export interface ReadyTarget {
 }
 
 export class NotReady extends Error {}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Follows one container until it is ready; rejects with NotReady when it exits first (with
@@ -67,7 +67,6 @@ async function followUntilReady(
   const out = new PassThrough();
   docker.modem.demuxStream(stream, out, new PassThrough());
   return new Promise<boolean>((resolve) => {
-    let rest = "";
     let done = false;
     const finish = (ready: boolean) => {
       if (done) return;
@@ -78,13 +77,8 @@ async function followUntilReady(
     };
     const onAbort = () => finish(false);
     signal.addEventListener("abort", onAbort);
-    out.setEncoding("utf8");
-    out.on("data", (chunk: string) => {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      if (parts.some(t.isReady)) finish(true);
-      // only the start matters: drop the rest of a long stream's text
-      if (rest.length > 1 << 16) rest = "";
+    onLines(out, (line) => {
+      if (t.isReady(line)) finish(true);
     });
     stream.on("end", () => finish(false));
     stream.on("close", () => finish(false));

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/docker/agent-image.js";
 import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
@@ -26,8 +27,6 @@ before(async () => {
 after(async () => {
   if (docker) await removeLabs(docker, LABS);
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function containers(d: Docker, lab = "lifecycle") {
   return (await d.listContainers({ all: true, filters: labelFilter(lab) })).filter(

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { runStorm, type StormShape, stormLab } from "../../bench/kill-storm.js";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
@@ -35,8 +36,6 @@ after(async () => {
   if (docker) await removeLabs(docker, [SHAPE.lab]);
   rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("kill storm: 30 random actions in 60 s, then every connection is back, no agent crashed, nothing left", {
   timeout: 420_000,
