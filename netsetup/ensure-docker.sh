@@ -31,6 +31,13 @@ if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   say "removing the stale $pidfile"
   rm -f "$pidfile"
 fi
+# So does its containerd: dockerd trusts a pid file whose pid is alive, even when that pid
+# now belongs to another process, and then waits 20 s for a containerd that is not there.
+cpidfile=/var/run/docker/containerd/containerd.pid
+if [ -f "$cpidfile" ] && [ "$(cat "/proc/$(cat "$cpidfile")/comm" 2>/dev/null)" != containerd ]; then
+  say "removing the stale $cpidfile"
+  rm -f "$cpidfile"
+fi
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   say "starting dockerd (log: /tmp/dockerd.log)"
   setsid dockerd >/tmp/dockerd.log 2>&1 < /dev/null &
