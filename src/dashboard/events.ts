@@ -1,6 +1,43 @@
-/** The dashboard's event log: one line of text per agent event. Pure. */
+/**
+ * The lab's event log: what the agents report (connected, a round's result,
+ * an error), what happens to the containers and what the user does, each as
+ * a LabEvent with fields for machines (`--json`) and a text for people. Pure.
+ */
 import { formatBits, formatMs } from "../agent/units.js";
 import type { AgentLine } from "../docker/agent-logs.js";
+
+/**
+ * The agent's event names (connected, round, error, ...) and the
+ * controller's own kinds: `container` (a state change), `network` (joined or
+ * left), `action` (the user's, and its outcome), `engine` (a problem talking
+ * to it), `note` (anything else the controller says).
+ */
+export type LabEventKind = string;
+
+export interface LabEvent {
+  /** When it happened: the agent's time for agent events, the controller's for its own. */
+  timeMs: number;
+  kind: LabEventKind;
+  /** The node that reported it or that it happened to; null for the lab as a whole. */
+  node: string | null;
+  /** The other end of a connection (its name, else its address or target). */
+  peer: string | null;
+  proto: string | null;
+  /** Why: a disconnect's or error's cause, an action's refusal, the previous state. */
+  reason: string | null;
+  /** What the user asked for: kill, stop, start, restart, pause, unpause, connect, disconnect, reset. */
+  action: string | null;
+  /** How it ended: an action's `requested`/`done`/`failed`, a container's new state, `joined`/`left`. */
+  outcome: string | null;
+  /** A connection's two ends, client first (connection events). */
+  from: string | null;
+  to: string | null;
+  conn_id: string | null;
+  /** The network of a `network` event or a connect/disconnect action. */
+  network: string | null;
+  /** The line a person reads, without the time. */
+  text: string;
+}
 
 /** HH:MM:SS in UTC of an ISO time, "--:--:--" when missing or invalid. */
 export function clockOf(time: unknown): string {
@@ -9,65 +46,82 @@ export function clockOf(time: unknown): string {
 }
 
 /** HH:MM:SS in UTC of a time in milliseconds. */
-export const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+export const clock = (ms: number): string =>
+  Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) : "--:--:--";
 
 function str(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
 
-/** "tcp sender → receiver" for a connection event, "" when the event names none. */
-function pairOf(line: AgentLine, node: string): string {
-  if (line.side !== "client" && line.side !== "server") return "";
-  const client = line.side === "client";
-  const peer = str(line.peer_name) ?? (client ? str(line.target) : str(line.peer_address)) ?? "?";
-  const pair = client ? `${node} → ${peer}` : `${peer} → ${node}`;
-  const proto = str(line.proto);
-  return proto === null ? pair : `${proto} ${pair}`;
+function withReason(text: string, reason: string | null): string {
+  return reason === null ? text : `${text}: ${reason}`;
 }
 
-function withReason(text: string, reason: unknown): string {
-  const r = str(reason);
-  return r === null ? text : `${text}: ${r}`;
+/** A LabEvent with every optional field null. */
+export function labEvent(
+  timeMs: number,
+  kind: LabEventKind,
+  text: string,
+  fields: Partial<Omit<LabEvent, "timeMs" | "kind" | "text">> = {},
+): LabEvent {
+  return {
+    timeMs,
+    kind,
+    node: null,
+    peer: null,
+    proto: null,
+    reason: null,
+    action: null,
+    outcome: null,
+    from: null,
+    to: null,
+    conn_id: null,
+    network: null,
+    ...fields,
+    text,
+  };
 }
 
-/** What happened, without time and node. */
-function describe(line: AgentLine, node: string): string {
-  const pair = pairOf(line, node);
-  const on = (text: string) => (pair === "" ? text : `${pair} ${text}`);
+interface RoundFields {
+  round: unknown;
+  direction: unknown;
+  bps: unknown;
+  loss_pct: unknown;
+}
+
+function roundOf(line: AgentLine): Partial<RoundFields> {
+  return typeof line.result === "object" && line.result !== null
+    ? (line.result as Partial<RoundFields>)
+    : {};
+}
+
+/** What happened on a connection, after "tcp a → b". */
+function connectionText(line: AgentLine, reason: string | null): string {
   switch (line.event) {
-    case "started":
-      return "started";
-    case "listening":
-      return `listening on ${str(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
-    case "connecting":
-      return on("connecting");
-    case "connected":
-      return on("connected");
-    case "disconnected":
-      return withReason(on("disconnected"), line.reason);
     case "reconnecting": {
       const delay = typeof line.delay_ms === "number" ? ` in ${formatMs(line.delay_ms)}` : "";
       const attempt = typeof line.attempt === "number" ? ` (attempt ${line.attempt})` : "";
-      return withReason(on(`reconnecting${delay}${attempt}`), line.reason);
+      return withReason(`reconnecting${delay}${attempt}`, reason);
     }
     case "round": {
-      const r = (typeof line.result === "object" && line.result !== null ? line.result : {}) as {
-        round?: unknown;
-        direction?: unknown;
-        bps?: unknown;
-        loss_pct?: unknown;
-      };
+      const r = roundOf(line);
       const bps = typeof r.bps === "number" ? formatBits(r.bps) : "?";
       const loss =
         line.proto === "udp" && typeof r.loss_pct === "number"
           ? `, loss ${Math.round(r.loss_pct * 100) / 100}%`
           : "";
-      return on(`round ${String(r.round ?? "?")} ${String(r.direction ?? "?")}: ${bps}${loss}`);
+      return `round ${String(r.round ?? "?")} ${String(r.direction ?? "?")}: ${bps}${loss}`;
     }
-    case "error":
-      return withReason(on("error"), line.reason);
-    case "stopped":
-      return withReason("stopped", line.reason);
+    default:
+      return withReason(String(line.event), reason);
+  }
+}
+
+/** Text of an agent event that names no connection. */
+function agentText(line: AgentLine, reason: string | null): string {
+  switch (line.event) {
+    case "listening":
+      return `listening on ${str(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
     case "suppressed": {
       // the agent's rate limit left lines out (a flood): say how many of each kind
       const counts = typeof line.counts === "object" && line.counts !== null ? line.counts : {};
@@ -77,15 +131,114 @@ function describe(line: AgentLine, node: string): string {
       return `left out ${parts.join(", ") || "some"} event lines (rate limit)`;
     }
     default:
-      return withReason(on(String(line.event)), line.reason);
+      return withReason(String(line.event), reason);
   }
 }
 
 /**
- * "17:30:24 sender: udp sender → receiver connected" for an event line of
+ * The event of an agent's event line, reported by `node`; null for stats
+ * and any other line type. A round is the connection's, not one side's: its
+ * text leaves out which side reported it (both do, see RoundDeduper).
+ */
+export function agentEvent(
+  line: AgentLine,
+  node: string,
+  fallbackMs = Number.NaN,
+): LabEvent | null {
+  if (line.type !== "event" || typeof line.event !== "string") return null;
+  const parsed = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
+  const timeMs = Number.isFinite(parsed) ? parsed : fallbackMs;
+  const reason = str(line.reason);
+  const proto = str(line.proto);
+  const onConnection = line.side === "client" || line.side === "server";
+  if (!onConnection || line.event === "listening") {
+    return labEvent(timeMs, line.event, `${node}: ${agentText(line, reason)}`, {
+      node,
+      proto,
+      reason,
+    });
+  }
+  const client = line.side === "client";
+  const peer = str(line.peer_name) ?? (client ? str(line.target) : str(line.peer_address)) ?? "?";
+  const from = client ? node : peer;
+  const to = client ? peer : node;
+  const pair = `${proto === null ? "" : `${proto} `}${from} → ${to}`;
+  const what = connectionText(line, reason);
+  const round = line.event === "round";
+  return labEvent(timeMs, line.event, round ? `${pair} ${what}` : `${node}: ${pair} ${what}`, {
+    node,
+    peer,
+    proto,
+    reason,
+    from,
+    to,
+    conn_id: str(line.conn_id),
+    outcome: round ? roundOutcome(line) : null,
+  });
+}
+
+/** "23.1 Gbit/s" or "9.80 Mbit/s, loss 2.02%": a round's result as its outcome. */
+function roundOutcome(line: AgentLine): string | null {
+  const r = roundOf(line);
+  if (typeof r.bps !== "number") return null;
+  const loss =
+    line.proto === "udp" && typeof r.loss_pct === "number"
+      ? `, loss ${Math.round(r.loss_pct * 100) / 100}%`
+      : "";
+  return `${formatBits(r.bps)}${loss}`;
+}
+
+/** "17:30:24 sender: tcp sender → receiver connected": the line a person reads. */
+export function eventText(e: LabEvent): string {
+  return `${clock(e.timeMs)} ${e.text}`;
+}
+
+/**
+ * "17:30:24 sender: tcp sender → receiver connected" for an event line of
  * `node`'s agent; null for stats and any other line type.
  */
 export function eventLine(line: AgentLine, node: string): string | null {
-  if (line.type !== "event" || typeof line.event !== "string") return null;
-  return `${clockOf(line.time)} ${node}: ${describe(line, node)}`;
+  const e = agentEvent(line, node);
+  return e === null ? null : eventText(e);
+}
+
+/** Kinds that are neither an error nor a change of state: a round, a listen, an attempt. */
+const ROUTINE = new Set(["round", "listening", "connecting", "note"]);
+
+/** Errors and changes of state: what the `f` filter's third setting keeps. */
+export function isStateOrError(e: LabEvent): boolean {
+  return !ROUTINE.has(e.kind) && !(e.kind === "action" && e.outcome === "requested");
+}
+
+/** Whether the event concerns `node`: it reported it, or it is one end of the connection. */
+export function concernsNode(e: LabEvent, node: string): boolean {
+  return e.node === node || e.from === node || e.to === node;
+}
+
+/**
+ * Both ends report each round (the receiver measures it and tells the
+ * sender): the log shows it once per connection. Remembers the last `keep`
+ * rounds seen, which is plenty, since both reports come within a second.
+ */
+export class RoundDeduper {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly keep = 4096) {}
+
+  /** True the first time a connection's round is seen, false for its other side's report. */
+  first(line: AgentLine): boolean {
+    if (line.event !== "round" || typeof line.conn_id !== "string") return true;
+    const r = roundOf(line);
+    const key = `${line.conn_id}/${String(r.round)}/${String(r.direction)}`;
+    if (this.seen.has(key)) {
+      this.seen.delete(key);
+      return false;
+    }
+    this.seen.add(key);
+    if (this.seen.size > this.keep) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    return true;
+  }
 }

@@ -5,7 +5,8 @@
  * output and the tests all read the same state.
  */
 import type { AgentLine } from "../docker/agent-logs.js";
-import { clock, eventLine } from "./events.js";
+import { naturalCompare } from "../output/natural-compare.js";
+import { agentEvent, type LabEvent, labEvent, RoundDeduper } from "./events.js";
 import { type LabRow, type LabTotals, labRows, totals, withoutRetired } from "./lab-rows.js";
 import { type NodeInfo, stateText } from "./node-info.js";
 import { SeriesStore } from "./ring-buffer.js";
@@ -47,7 +48,8 @@ export class LabView {
   private readonly retired = new Set<string>();
   private readonly baselines = new Map<string, Baseline>();
   private nodeInfos = new Map<string, NodeInfo>();
-  private readonly eventLines: string[] = [];
+  private readonly eventLog: LabEvent[] = [];
+  private readonly rounds = new RoundDeduper();
   private readonly maxEvents: number;
   private eventsPushed = 0;
   /** Series keys: `${row.key}/up`, `/down` (bit/s); `${row.key}/last`, `/p50` (ms). */
@@ -64,7 +66,8 @@ export class LabView {
     // two points a second at most (the agent's fastest stats interval is finer, but rare)
     this.throughput = new SeriesStore(history * 2);
     this.latency = new SeriesStore(history * 2);
-    this.maxEvents = options.maxEvents ?? 500;
+    // enough to scroll back through a few minutes of a busy lab
+    this.maxEvents = options.maxEvents ?? 2000;
   }
 
   /** One line of `node`'s agent output. */
@@ -89,8 +92,9 @@ export class LabView {
       this.record(node, line, nowMs);
       return;
     }
-    const text = eventLine(line, node);
-    if (text !== null) this.pushEvent(text);
+    if (!this.rounds.first(line)) return;
+    const event = agentEvent(line, node, nowMs);
+    if (event !== null) this.push(event);
   }
 
   private record(node: string, line: AgentLine, nowMs: number): void {
@@ -105,20 +109,26 @@ export class LabView {
     }
   }
 
-  /** A line of our own in the event log: an action, its outcome, a container change. */
-  note(text: string, nowMs: number): void {
+  /** A line of our own in the event log (kind `note` unless `fields` say otherwise). */
+  note(text: string, nowMs: number, fields: Partial<LabEvent> = {}): void {
+    this.push(labEvent(nowMs, fields.kind ?? "note", text, fields));
+  }
+
+  /** An event of our own: an action, its outcome, a container change. */
+  push(event: LabEvent): void {
     this.version++;
-    this.pushEvent(`${clock(nowMs)} ${text}`);
-  }
-
-  private pushEvent(text: string): void {
     this.eventsPushed++;
-    this.eventLines.push(text);
-    if (this.eventLines.length > this.maxEvents) this.eventLines.shift();
+    this.eventLog.push(event);
+    // drop in batches: shifting a 2000-entry array on every event is wasted work
+    if (this.eventLog.length > this.maxEvents * 1.25)
+      this.eventLog.splice(0, this.eventLog.length - this.maxEvents);
   }
 
-  events(): readonly string[] {
-    return this.eventLines;
+  /** The newest `maxEvents` events, oldest first. */
+  events(): readonly LabEvent[] {
+    return this.eventLog.length > this.maxEvents
+      ? this.eventLog.slice(-this.maxEvents)
+      : this.eventLog;
   }
 
   /** Event lines pushed so far (also those dropped from the log since). */
@@ -126,10 +136,11 @@ export class LabView {
     return this.eventsPushed;
   }
 
-  /** The lines pushed after the first `count` (as many as are still kept). */
-  eventsAfter(count: number): string[] {
+  /** The events pushed after the first `count` (as many as are still kept). */
+  eventsAfter(count: number): LabEvent[] {
     const fresh = this.eventsPushed - count;
-    return fresh <= 0 ? [] : this.eventLines.slice(-Math.min(fresh, this.eventLines.length));
+    const kept = this.events();
+    return fresh <= 0 ? [] : kept.slice(-Math.min(fresh, kept.length));
   }
 
   /**
@@ -144,19 +155,37 @@ export class LabView {
       if (before === undefined) continue;
       const was = stateText(before);
       const is = stateText(n);
-      if (was !== is) this.note(`${n.name}: ${was} → ${is}`, nowMs);
+      if (was !== is)
+        this.note(`${n.name}: ${was} → ${is}`, nowMs, {
+          kind: "container",
+          node: n.name,
+          reason: was,
+          outcome: is,
+        });
       const nets = (x: NodeInfo) =>
         new Set(x.networks.filter((a) => a.address).map((a) => a.network));
       const wasOn = nets(before);
       const isOn = nets(n);
       // a stopped container loses its addresses: that is the state change above, not a disconnect
       if (n.state === "running" && before.state === "running") {
-        for (const net of isOn) if (!wasOn.has(net)) this.note(`${n.name}: joined ${net}`, nowMs);
-        for (const net of wasOn) if (!isOn.has(net)) this.note(`${n.name}: left ${net}`, nowMs);
+        const moved = (network: string, outcome: "joined" | "left") =>
+          this.note(`${n.name}: ${outcome} ${network}`, nowMs, {
+            kind: "network",
+            node: n.name,
+            network,
+            outcome,
+          });
+        for (const net of isOn) if (!wasOn.has(net)) moved(net, "joined");
+        for (const net of wasOn) if (!isOn.has(net)) moved(net, "left");
       }
     }
     for (const name of this.nodeInfos.keys())
-      if (!next.has(name)) this.note(`${name}: container removed`, nowMs);
+      if (!next.has(name))
+        this.note(`${name}: container removed`, nowMs, {
+          kind: "container",
+          node: name,
+          outcome: "removed",
+        });
     if (nodes.some((n) => JSON.stringify(n) !== JSON.stringify(this.nodeInfos.get(n.name))))
       this.version++;
     this.nodeInfos = next;
@@ -166,7 +195,7 @@ export class LabView {
   nodes(): NodeInfo[] {
     const rank = (n: NodeInfo) => (n.role === "node" ? 0 : 1);
     return [...this.nodeInfos.values()].sort(
-      (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name),
+      (a, b) => rank(a) - rank(b) || naturalCompare(a.name, b.name),
     );
   }
 
@@ -242,6 +271,7 @@ export class LabView {
     this.note(
       "counters reset: reconnects, time down, UDP loss and out-of-order count from here",
       nowMs,
+      { kind: "action", action: "reset", outcome: "done" },
     );
   }
 }

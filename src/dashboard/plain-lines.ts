@@ -3,6 +3,7 @@
  * interval, plus one per event. `plain` is key=value text for grep and awk;
  * `json` is NDJSON with the same fields. Pure.
  */
+import type { LabEvent } from "./events.js";
 import type { LabRow } from "./lab-rows.js";
 import { type NodeInfo, stateText } from "./node-info.js";
 
@@ -22,6 +23,7 @@ function rowFields(row: LabRow): Record<string, unknown> {
     node: row.node,
     from: row.from,
     to: row.to,
+    address: row.address,
     proto: row.proto,
     side: row.side,
     state: row.state,
@@ -74,13 +76,30 @@ export function intervalLines(
   ];
 }
 
-/** An event-log line ("20:01:02 client: tcp client → server connected") as output. */
-export function eventOutputLine(
-  format: PlainFormat,
-  lab: string,
-  nowMs: number,
-  text: string,
-): string {
-  if (format === "json") return line(format, "event", lab, nowMs, { text });
-  return `${iso(nowMs)} event lab=${lab} ${text}`;
+/** The fields of an event line in `--json`, in this order; docs/output.md §5 documents each. */
+export function eventFields(e: LabEvent): Record<string, unknown> {
+  return {
+    kind: e.kind,
+    node: e.node,
+    peer: e.peer,
+    proto: e.proto,
+    reason: e.reason,
+    action: e.action,
+    outcome: e.outcome,
+    from: e.from,
+    to: e.to,
+    conn_id: e.conn_id,
+    network: e.network,
+    text: e.text,
+  };
+}
+
+/**
+ * An event as output: `--json` has its fields and its own time (the agent's
+ * for agent events); `--plain` the time, kind and node, then the text.
+ */
+export function eventOutputLine(format: PlainFormat, lab: string, e: LabEvent): string {
+  const ms = Number.isFinite(e.timeMs) ? e.timeMs : 0;
+  if (format === "json") return line(format, "event", lab, ms, eventFields(e));
+  return `${iso(ms)} event lab=${lab} kind=${value(e.kind)} node=${value(e.node)} ${e.text}`;
 }

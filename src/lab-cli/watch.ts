@@ -36,7 +36,7 @@ export async function watchLab(
       if (nodes.length > 0) seen = true;
       else if (seen) gone.abort();
     },
-    problem: (text) => view.note(`engine: ${text}`, Date.now()),
+    problem: (text) => view.note(`engine: ${text}`, Date.now(), { kind: "engine", reason: text }),
   });
   await feed.start();
   const onInterrupt: QuitChoice = options.attached ? "keep" : "down";
@@ -77,9 +77,8 @@ function printLines(
   return new Promise((resolve) => {
     let printed = 0;
     const flushEvents = () => {
-      const now = Date.now();
-      for (const text of view.eventsAfter(printed))
-        options.out(`${eventOutputLine(format, view.lab, now, text)}\n`);
+      for (const e of view.eventsAfter(printed))
+        options.out(`${eventOutputLine(format, view.lab, e)}\n`);
       printed = view.eventCount();
     };
     const events = setInterval(flushEvents, 200);

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clockOf, eventLine } from "../../src/dashboard/events.js";
+import {
+  agentEvent,
+  clockOf,
+  concernsNode,
+  eventLine,
+  isStateOrError,
+  labEvent,
+  RoundDeduper,
+} from "../../src/dashboard/events.js";
 import type { AgentLine } from "../../src/docker/agent-logs.js";
 
 const conn = {
@@ -80,7 +88,7 @@ describe("eventLine", () => {
     );
   });
 
-  it("round with its rate, and loss over UDP", () => {
+  it("round with its rate, and loss over UDP; the connection's, so no reporting node", () => {
     assert.equal(
       eventLine(
         {
@@ -92,7 +100,7 @@ describe("eventLine", () => {
         },
         "sender",
       ),
-      "17:30:24 sender: tcp sender → receiver round 1 up: 23.1 Gbit/s",
+      "17:30:24 tcp sender → receiver round 1 up: 23.1 Gbit/s",
     );
     assert.equal(
       eventLine(
@@ -106,7 +114,7 @@ describe("eventLine", () => {
         },
         "receiver",
       ),
-      "17:30:24 receiver: udp sender → receiver round 2 down: 9.80 Mbit/s, loss 2.02%",
+      "17:30:24 udp sender → receiver round 2 down: 9.80 Mbit/s, loss 2.02%",
     );
   });
 
@@ -164,5 +172,91 @@ describe("clockOf", () => {
     assert.equal(clockOf("2026-11-24T17:30:24.719+02:00"), "15:30:24");
     assert.equal(clockOf(undefined), "--:--:--");
     assert.equal(clockOf("not a time"), "--:--:--");
+  });
+});
+
+describe("agentEvent fields", () => {
+  it("a disconnect carries node, peer, proto, reason, both ends and the conn_id", () => {
+    const e = agentEvent(
+      { ...conn, event: "disconnected", side: "server", peer_name: "tx", reason: "reset" },
+      "rx",
+    );
+    assert.deepEqual(e && { ...e, text: undefined }, {
+      timeMs: Date.parse(conn.time),
+      kind: "disconnected",
+      node: "rx",
+      peer: "tx",
+      proto: "tcp",
+      reason: "reset",
+      action: null,
+      outcome: null,
+      from: "tx",
+      to: "rx",
+      conn_id: "c1",
+      network: null,
+      text: undefined,
+    });
+  });
+
+  it("an event with a bad time takes the time it was read", () => {
+    const e = agentEvent({ type: "event", event: "started", time: "garbage" }, "n", 5000);
+    assert.equal(e?.timeMs, 5000);
+    assert.equal(agentEvent({ type: "stats" }, "n"), null);
+  });
+
+  it("errors and state changes: not rounds, listens, attempts or requests", () => {
+    const kinds = (k: string, outcome: string | null = null) =>
+      isStateOrError(labEvent(0, k, "x", { outcome }));
+    assert.deepEqual(
+      ["connected", "disconnected", "reconnecting", "error", "container", "network", "engine"].map(
+        (k) => kinds(k),
+      ),
+      [true, true, true, true, true, true, true],
+    );
+    assert.deepEqual(
+      ["round", "listening", "connecting", "note"].map((k) => kinds(k)),
+      [false, false, false, false],
+    );
+    assert.equal(kinds("action", "requested"), false);
+    assert.equal(kinds("action", "failed"), true);
+  });
+
+  it("concerns a node that reported it or is one end", () => {
+    const e = labEvent(0, "round", "x", { node: "a", from: "b", to: "c" });
+    assert.deepEqual(
+      ["a", "b", "c", "d"].map((n) => concernsNode(e, n)),
+      [true, true, true, false],
+    );
+  });
+});
+
+describe("RoundDeduper", () => {
+  const round = (conn_id: string, n: number, direction = "up") => ({
+    type: "event",
+    event: "round",
+    conn_id,
+    result: { round: n, direction },
+  });
+
+  it("passes each round once per connection and direction", () => {
+    const d = new RoundDeduper();
+    assert.equal(d.first(round("c1", 1)), true);
+    assert.equal(d.first(round("c2", 1)), true);
+    assert.equal(d.first(round("c1", 1)), false);
+    assert.equal(d.first(round("c1", 1, "down")), true);
+    assert.equal(d.first(round("c2", 1)), false);
+    // other events pass always
+    assert.equal(d.first({ type: "event", event: "connected", conn_id: "c1" }), true);
+    assert.equal(d.first({ type: "event", event: "connected", conn_id: "c1" }), true);
+  });
+
+  it("forgets the oldest beyond its bound, so a flood of one-sided rounds cannot grow it", () => {
+    const d = new RoundDeduper(2);
+    d.first(round("a", 1));
+    d.first(round("b", 1));
+    d.first(round("c", 1));
+    // a's round was forgotten: its other side's report shows again (twice beats unbounded)
+    assert.equal(d.first(round("a", 1)), true);
+    assert.equal(d.first(round("c", 1)), false);
   });
 });

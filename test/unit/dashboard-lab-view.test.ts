@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { eventText } from "../../src/dashboard/events.js";
 import { LabView } from "../../src/dashboard/lab-view.js";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
 import { stats } from "../helpers/agent-lines.js";
@@ -73,13 +74,13 @@ describe("LabView", () => {
   it("logs container state changes and network moves, not the first sight", () => {
     const v = new LabView("lab");
     v.setNodes([node("a"), node("b")], T0);
-    assert.deepEqual(v.events(), []);
+    assert.deepEqual(v.events().map(eventText), []);
     v.setNodes(
       [node("a", { state: "exited", exitCode: 137 }), node("b", { networks: [] })],
       T0 + 1000,
     );
     v.setNodes([node("a", { state: "running" })], T0 + 2000);
-    assert.deepEqual(v.events(), [
+    assert.deepEqual(v.events().map(eventText), [
       "17:30:01 a: running → killed",
       "17:30:01 b: left net",
       "17:30:02 a: killed → running",
@@ -102,12 +103,52 @@ describe("LabView", () => {
     v.note("you: kill receiver", T0 + 7000);
     assert.equal(v.eventCount(), 3);
     // the log keeps two, the counter knows there were three
-    assert.deepEqual(v.events(), [
+    assert.deepEqual(v.events().map(eventText), [
       "17:30:06 sender: tcp sender → receiver disconnected",
       "17:30:07 you: kill receiver",
     ]);
-    assert.deepEqual(v.eventsAfter(2), ["17:30:07 you: kill receiver"]);
-    assert.deepEqual(v.eventsAfter(3), []);
+    assert.deepEqual(v.eventsAfter(2).map(eventText), ["17:30:07 you: kill receiver"]);
+    assert.deepEqual(v.eventsAfter(3).map(eventText), []);
+  });
+
+  it("shows a round once per connection, though both sides report it", () => {
+    const v = new LabView("lab");
+    const round = (node: string, side: string, n: number, direction: string) => ({
+      type: "event",
+      event: "round",
+      time: "2026-11-24T17:30:05Z",
+      side,
+      proto: "udp",
+      conn_id: "c1",
+      peer_name: node === "tx" ? "rx" : "tx",
+      result: { round: n, direction, bps: 1e7, loss_pct: 0 },
+    });
+    v.ingest("tx", round("tx", "client", 1, "up"), T0);
+    v.ingest("rx", round("rx", "server", 1, "up"), T0);
+    v.ingest("rx", round("rx", "server", 2, "down"), T0);
+    v.ingest("tx", round("tx", "client", 2, "down"), T0);
+    assert.deepEqual(v.events().map(eventText), [
+      "17:30:05 udp tx → rx round 1 up: 10.0 Mbit/s, loss 0%",
+      "17:30:05 udp tx → rx round 2 down: 10.0 Mbit/s, loss 0%",
+    ]);
+    const [first] = v.events();
+    assert.equal(first?.kind, "round");
+    assert.equal(first?.from, "tx");
+    assert.equal(first?.to, "rx");
+    assert.equal(first?.outcome, "10.0 Mbit/s, loss 0%");
+  });
+
+  it("gives container changes, network moves and resets their fields", () => {
+    const v = new LabView("lab");
+    v.setNodes([node("a")], T0);
+    v.setNodes([node("a", { state: "exited", exitCode: 137 })], T0 + 1000);
+    v.resetCounters(T0 + 2000);
+    const [killed, reset] = v.events();
+    assert.deepEqual(
+      [killed?.kind, killed?.node, killed?.reason, killed?.outcome],
+      ["container", "a", "running", "killed"],
+    );
+    assert.deepEqual([reset?.kind, reset?.action, reset?.outcome], ["action", "reset", "done"]);
   });
 
   it("records throughput and RTT per row for the charts", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { labEvent } from "../../src/dashboard/events.js";
 import { labRows } from "../../src/dashboard/lab-rows.js";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
 import { eventOutputLine, intervalLines } from "../../src/dashboard/plain-lines.js";
@@ -23,7 +24,7 @@ describe("plain and JSON lines", () => {
   it("prints key=value lines a grep or awk can use", () => {
     assert.deepEqual(intervalLines("plain", "basic", T, nodes, rows), [
       "2026-11-24T17:30:05Z node lab=basic node=sender role=node state=killed networks=net:-",
-      "2026-11-24T17:30:05Z conn lab=basic node=sender from=sender to=receiver proto=tcp side=client state=connected uptime_s=6.99 rtt_p50_ms=- rtt_p99_ms=- up_bps=12248027017 down_bps=632 udp_loss_pct=- udp_out_of_order=- reconnects=0 down_s=0.011 conn_id=c1",
+      "2026-11-24T17:30:05Z conn lab=basic node=sender from=sender to=receiver address=10.0.0.2:16001 proto=tcp side=client state=connected uptime_s=6.99 rtt_p50_ms=- rtt_p99_ms=- up_bps=12248027017 down_bps=632 udp_loss_pct=- udp_out_of_order=- reconnects=0 down_s=0.011 conn_id=c1",
     ]);
   });
 
@@ -45,16 +46,32 @@ describe("plain and JSON lines", () => {
     assert.equal(connLine.up_bps, 12_248_027_017);
   });
 
-  it("quotes a value with spaces, and prints events as their own lines", () => {
+  it("prints events as their own lines: plain with kind and node, JSON with every field", () => {
+    const kill = labEvent(T, "action", "you: kill sender", {
+      node: "sender",
+      action: "kill",
+      outcome: "requested",
+    });
     assert.equal(
-      eventOutputLine("plain", "basic", T, "17:30:05 you: kill sender"),
-      "2026-11-24T17:30:05Z event lab=basic 17:30:05 you: kill sender",
+      eventOutputLine("plain", "basic", kill),
+      "2026-11-24T17:30:05Z event lab=basic kind=action node=sender you: kill sender",
     );
-    assert.deepEqual(JSON.parse(eventOutputLine("json", "basic", T, "x y")), {
+    assert.deepEqual(JSON.parse(eventOutputLine("json", "basic", kill)), {
       type: "event",
       time: "2026-11-24T17:30:05.250Z",
       lab: "basic",
-      text: "x y",
+      kind: "action",
+      node: "sender",
+      peer: null,
+      proto: null,
+      reason: null,
+      action: "kill",
+      outcome: "requested",
+      from: null,
+      to: null,
+      conn_id: null,
+      network: null,
+      text: "you: kill sender",
     });
   });
 });
