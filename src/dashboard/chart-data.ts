@@ -46,11 +46,9 @@ export function axis(slots: number, stepMs = 1000): string[] {
   );
 }
 
-const MBIT = 1e6;
-
 const pairTitle = (r: LabRow) => `${r.from}→${r.to} ${r.proto}`;
 
-/** Throughput in Mbit/s: up and down of one row (the chart's title names the row). */
+/** Throughput in bit/s: up and down of one row (the chart's title names the row). */
 export function selectedThroughput(
   store: SeriesStore,
   row: LabRow,
@@ -59,7 +57,7 @@ export function selectedThroughput(
 ): ChartData {
   const line = (dir: "up" | "down") => ({
     title: dir,
-    y: resample(store.get(`${row.key}/${dir}`), nowMs, slots).map((v) => v / MBIT),
+    y: resample(store.get(`${row.key}/${dir}`), nowMs, slots),
   });
   return { x: axis(slots), lines: [line("up"), line("down")] };
 }
@@ -72,7 +70,7 @@ export function selectedLatency(
   slots = 60,
 ): ChartData {
   const line = (which: "last" | "p50") => ({
-    title: which === "last" ? "last sample" : "p50 so far",
+    title: which === "last" ? "last" : "p50",
     y: resample(store.get(`${row.key}/${which}`), nowMs, slots),
   });
   return { x: axis(slots), lines: [line("last"), line("p50")] };
@@ -104,7 +102,7 @@ function topChart(
   };
 }
 
-/** Throughput (up + down, Mbit/s) of each of the busiest rows. */
+/** Throughput (up + down, bit/s) of each of the busiest rows. */
 export function topThroughput(
   store: SeriesStore,
   rows: readonly LabRow[],
@@ -115,7 +113,7 @@ export function topThroughput(
   return topChart(rows, n, slots, (r) => {
     const up = resample(store.get(`${r.key}/up`), nowMs, slots);
     const down = resample(store.get(`${r.key}/down`), nowMs, slots);
-    return up.map((v, i) => (v + (down[i] ?? 0)) / MBIT);
+    return up.map((v, i) => v + (down[i] ?? 0));
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * The lab dashboard in a terminal: a blessed-contrib grid of the connections
- * table, throughput and latency charts, the nodes and the event log, with
- * chaos on the selected node at a key press. It only draws a LabView and
- * calls LabActions; where the data comes from is the caller's business.
+ * The lab dashboard in a terminal: the connections table, throughput and
+ * latency charts, the nodes and the event log, laid out for the terminal's
+ * size, with chaos on the selected node at a key press. It only draws a
+ * LabView and calls LabActions; where the data comes from is the caller's
+ * business.
  */
 
 import blessed, { type Widgets } from "blessed";
@@ -17,6 +18,15 @@ import {
   topLatency,
   topThroughput,
 } from "./chart-data.js";
+import { type ChartUnit, chartScale } from "./chart-scale.js";
+import {
+  EVENT_FILTERS,
+  type EventFilter,
+  eventLogLines,
+  filterEvents,
+  filterTitle,
+  logWindow,
+} from "./event-log.js";
 import {
   LAB_COLUMNS,
   type LabColumn,
@@ -26,8 +36,9 @@ import {
   sortRows,
 } from "./lab-rows.js";
 import type { LabView } from "./lab-view.js";
+import { dashboardLayout, type Rect } from "./layout.js";
 import { type NodeInfo, networksText, stateText } from "./node-info.js";
-import { fitWidths, padCells } from "./table-text.js";
+import { columnWindow, fitWidths, padCells } from "./table-text.js";
 
 export interface LabActions {
   container(action: ContainerAction, node: string): Promise<string>;
@@ -53,23 +64,72 @@ export interface DashboardOptions {
   labGone?: AbortSignal;
 }
 
-export const HELP_TEXT = [
-  "Keys",
-  "  ↑ ↓ PgUp PgDn Home End   move the selection",
-  "  Tab          switch between connections and nodes",
-  "  o / O        sort by the next column / reverse the order",
-  "  t            charts: the selected connection, or the 4 busiest",
-  "On the selected node (highlighted in Nodes; a connection selects its reporting node):",
-  "  k            kill",
-  "  s            stop, or start when it is not running",
-  "  r            restart",
-  "  p            pause, or unpause when paused",
-  "  d            disconnect from a network, or connect it again",
-  "Other:",
-  "  c            reset counters (reconnects, time down, UDP loss, charts)",
-  "  ?            this help (Esc closes)",
-  "  q            quit: keep the lab running or tear it down",
-].join("\n");
+/** Every key the dashboard answers to (blessed's names); each has a handler and a help line. */
+export const BOUND_KEYS = [
+  "up",
+  "down",
+  "pageup",
+  "pagedown",
+  "home",
+  "end",
+  "left",
+  "right",
+  "tab",
+  "S-tab",
+  "o",
+  "S-o",
+  "t",
+  "f",
+  "k",
+  "s",
+  "r",
+  "p",
+  "d",
+  "c",
+  "?",
+  "q",
+  "C-c",
+] as const;
+export type BoundKey = (typeof BOUND_KEYS)[number];
+
+/** The help screen: which keys each line explains, and the line. */
+export const HELP: readonly { keys: readonly BoundKey[]; text: string }[] = [
+  {
+    keys: ["up", "down", "pageup", "pagedown", "home", "end"],
+    text: "↑ ↓ PgUp PgDn Home End  move the selection; in Events scroll (End: follow)",
+  },
+  {
+    keys: ["tab", "S-tab"],
+    text: "Tab / S-Tab   next / previous panel: connections, nodes, events",
+  },
+  {
+    keys: ["left", "right"],
+    text: "← →           more columns of the table, when it is wider than the screen",
+  },
+  { keys: ["o", "S-o"], text: "o / O         sort by the next column / reverse the order" },
+  { keys: ["t"], text: "t             charts: the selected connection, or the 4 busiest" },
+  {
+    keys: ["f"],
+    text: "f             events: all, of the selected node, errors and state changes",
+  },
+  { keys: [], text: "On the selected node (a connection selects the node that reports it):" },
+  { keys: ["k"], text: "k             kill" },
+  { keys: ["s"], text: "s             stop, or start when it is not running" },
+  { keys: ["r"], text: "r             restart" },
+  { keys: ["p"], text: "p             pause, or unpause when paused" },
+  { keys: ["d"], text: "d             disconnect from a network, or connect it again" },
+  { keys: [], text: "Other:" },
+  { keys: ["c"], text: "c             reset counters (reconnects, time down, UDP loss, charts)" },
+  { keys: ["?"], text: "?             this help (Esc closes)" },
+  { keys: ["q"], text: "q             quit: keep the lab running or tear it down" },
+  { keys: ["C-c"], text: "Ctrl-C        quit at once: `up` tears the lab down, `attach` keeps it" },
+];
+
+export const HELP_TEXT = ["Keys", ...HELP.map((h) => `  ${h.text}`)].join("\n");
+
+const KEY_LINE =
+  "? help  q quit  Tab panel  ←→ columns  f events  k kill  s stop/start  r restart  p pause  d network  c reset  o sort  t charts";
+const NARROW_KEY_LINE = "? help  q quit  Tab panel  ←→ columns  f events  k s r p d: node";
 
 const STATE_COLOURS: Record<string, string> = {
   connected: "green",
@@ -86,6 +146,81 @@ function colourOf(state: string): string {
 
 const LINE_COLOURS = ["green", "yellow", "cyan", "magenta"];
 
+type Panel = "table" | "nodes" | "events";
+const PANELS: readonly Panel[] = ["table", "nodes", "events"];
+
+/** Places a blessed element on `r`. */
+function place(el: Widgets.BlessedElement, r: Rect): void {
+  el.top = r.top;
+  el.left = r.left;
+  el.width = r.width;
+  el.height = r.height;
+}
+
+/** A panel title cut to the panel's width (a long one would spill into the border). */
+function setTitle(el: Widgets.BlessedElement, text: string, legend = ""): void {
+  // the label starts two columns in and must end before the corner
+  const room = Math.max(4, (el.width as number) - 6);
+  const legendText = legend.replace(/\{[^}]*\}/g, "");
+  let title = text;
+  let tail = legend;
+  if (title.length + 2 + legendText.length > room) {
+    // the legend is what tells the lines apart: it stays, the title gives way
+    const titleRoom = room - 2 - legendText.length;
+    if (titleRoom >= 8) title = `${title.slice(0, titleRoom - 1)}…`;
+    else tail = "";
+  }
+  if (title.length > room) title = `${title.slice(0, room - 1)}…`;
+  el.setLabel(` ${blessed.escape(title)}${tail === "" ? "" : `  ${tail}`} `);
+}
+
+/**
+ * Draws a line chart with its y axis in SI units. blessed-contrib labels
+ * its axis with bare numbers: the data go in as steps of the axis (so its
+ * labels are 0, 1, 2 ... at the tick rows) and our labels overwrite them.
+ */
+function drawChart(chart: contrib.LineWidget, data: ChartData, unit: ChartUnit, empty: string) {
+  const lines = data.lines.length > 0 ? data.lines : [{ title: empty, y: data.x.map(() => 0) }];
+  const plotRows = (chart.height as number) - 5;
+  const scale = chartScale(
+    Math.max(0, ...lines.flatMap((l) => l.y)),
+    unit,
+    Math.max(2, Math.min(4, Math.floor(plotRows / 2))),
+  );
+  const labelWidth = Math.max(...scale.labels.map((l) => l.length));
+  const options = chart.options as Record<string, unknown>;
+  options.maxY = scale.steps;
+  options.numYLabels = scale.steps;
+  options.xPadding = 2 * labelWidth + 2;
+  options.xLabelPadding = 2 * labelWidth + 2;
+  chart.setData(
+    lines.map((l, i) => ({
+      title: l.title,
+      x: data.x,
+      y: l.y.map((v) => v / scale.step),
+      style: { line: LINE_COLOURS[i % LINE_COLOURS.length] as string },
+    })),
+  );
+  // where blessed-contrib put its tick labels (its Line.setData): x 0, the rows of getYPixel
+  const ctx = (chart as unknown as { ctx: { fillText(t: string, x: number, y: number): void } })
+    .ctx;
+  const height = (chart as unknown as { canvasSize: { height: number } }).canvasSize.height;
+  const plot = height - 11;
+  scale.labels.forEach((label, k) => {
+    ctx.fillText(label.padStart(labelWidth), 0, plot - (plot / scale.steps) * k - 2);
+  });
+}
+
+/** "━ up ━ down" in the lines' colours: the legend, for a chart's title. */
+function legendOf(data: ChartData): string {
+  return data.lines
+    .map((l, i) => {
+      const c = LINE_COLOURS[i % LINE_COLOURS.length] as string;
+      return `{${c}-fg}━ ${blessed.escape(l.title)}{/${c}-fg}`;
+    })
+    .join(" ");
+}
+
 export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
   const { view, actions } = opts;
   const now = opts.now ?? Date.now;
@@ -96,7 +231,8 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     output: opts.output,
   });
 
-  // a fixed two-line header; the grid fills the rest (its percentages are of the body)
+  // a fixed two-line header; the panels are placed by dashboardLayout on every draw
+  // wrap: false everywhere we fit text ourselves: a wrapped header line pushes the next one out
   const header = blessed.box({
     parent: screen,
     top: 0,
@@ -104,10 +240,10 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     width: "100%",
     height: 2,
     tags: true,
+    wrap: false,
   });
-  const body = blessed.box({ parent: screen, top: 2, left: 0, width: "100%", height: "100%-2" });
-  const grid = new contrib.grid({ rows: 11, cols: 12, screen: body as unknown as Widgets.Screen });
-  const table = grid.set(0, 0, 5, 12, contrib.table, {
+  const table = contrib.table({
+    parent: screen,
     keys: false,
     interactive: true,
     label: " Connections ",
@@ -115,42 +251,59 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     columnSpacing: 0,
     fg: "white",
     selectedBg: "blue",
-  });
-  const chart = (col: number, label: string) =>
-    grid.set(5, col, 3, 6, contrib.line, {
-      label,
-      showLegend: true,
-      legend: { width: 26 },
+    border: { type: "line", fg: "cyan" },
+  } as never) as contrib.TableWidget & Widgets.BoxElement;
+  const lineChart = () => {
+    const chart = contrib.line({
+      parent: screen,
+      showLegend: false,
       xLabelPadding: 3,
       xPadding: 5,
       wholeNumbersOnly: false,
-    });
-  const throughputChart = chart(0, " Throughput, Mbit/s ");
-  const latencyChart = chart(6, " Latency (RTT), ms ");
-  const nodesPanel = grid.set(8, 0, 3, 5, blessed.list as never, {
+      tags: true,
+      border: { type: "line", fg: "cyan" },
+      style: { text: "white", baseline: "white" },
+    } as never) as contrib.LineWidget & Widgets.BoxElement;
+    // its canvas is made on "attach", which fired inside the constructor before the line
+    // chart listened for it; a hidden chart is still rendered, so it needs one from the start
+    chart.emit("attach");
+    return chart;
+  };
+  const throughputChart = lineChart();
+  const latencyChart = lineChart();
+  const nodesPanel = blessed.list({
+    parent: screen,
     label: " Nodes ",
     keys: false,
     tags: true,
-    style: { selected: { bg: "blue" } },
-  }) as Widgets.ListElement;
-  const eventLog = grid.set(8, 5, 3, 7, blessed.list as never, {
+    border: { type: "line" },
+    style: { selected: { bg: "blue" }, border: { fg: "cyan" } },
+  });
+  const eventLog = blessed.box({
+    parent: screen,
     label: " Events ",
     tags: false,
-    scrollable: true,
-  }) as Widgets.ListElement;
+    wrap: false,
+    border: { type: "line" },
+    style: { border: { fg: "cyan" } },
+  });
 
-  let sortIndex = -1; // -1: the order of first appearance
+  let sortIndex = -1; // -1: the natural order
   let descending = false;
   let selectedKey: string | null = null;
   let selectedNode: string | null = null;
-  let focus: "table" | "nodes" = "table";
+  let focus: Panel = "table";
   let chartMode: "selected" | "top" = "selected";
+  let eventFilter: EventFilter = "all";
+  let eventsBack = 0; // lines scrolled back from the newest; 0 follows
+  let columnOffset = 0;
   let popup: Widgets.BoxElement | null = null;
   let popupKeys: ((name: string) => void) | null = null;
   let lastVersion = -1;
   let lastDraw = 0;
   let shownRows: LabRow[] = [];
   let shownNodes: NodeInfo[] = [];
+  let chartSizes = "";
 
   const sorted = (): LabRow[] => {
     const rows = view.rows();
@@ -159,30 +312,120 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     return col === undefined ? natural : sortRows(natural, col.column as LabColumn, descending);
   };
 
-  /** A panel title cut to the panel's width (a long one would spill into the panel). */
-  function label(el: Widgets.BoxElement, text: string): void {
-    // the label starts two columns in and must end before the corner
-    const room = Math.max(4, (el.width as number) - 6);
-    el.setLabel(` ${text.length > room ? `${text.slice(0, room - 1)}…` : text} `);
+  /** Places every panel for the terminal's size and the table's rows. */
+  function layOut(nodeLines: string[]): boolean {
+    const layout = dashboardLayout(
+      screen.width as number,
+      screen.height as number,
+      shownRows.length,
+      // one column of air before the border
+      1 + Math.max(0, ...nodeLines.map((l) => l.replace(/\{[^}]*\}/g, "").length)),
+    );
+    place(table, layout.table);
+    place(nodesPanel, layout.nodes);
+    place(eventLog, layout.events);
+    const charts = layout.charts;
+    if (charts === null) {
+      throughputChart.hide();
+      latencyChart.hide();
+    } else {
+      place(throughputChart, charts.throughput);
+      throughputChart.show();
+      if (charts.latency === null) latencyChart.hide();
+      else {
+        place(latencyChart, charts.latency);
+        latencyChart.show();
+      }
+    }
+    // line charts size their canvas on attach: redo it when their size changed
+    const sizes = JSON.stringify(charts);
+    if (sizes !== chartSizes) {
+      chartSizes = sizes;
+      throughputChart.emit("attach");
+      latencyChart.emit("attach");
+    }
+    return charts !== null;
   }
 
-  function drawChart(chart: contrib.LineWidget, data: ChartData, empty: string): void {
-    // the legend covers part of the chart: a third of its width at most
-    (chart.options as { legend?: { width: number } }).legend = {
-      width: Math.max(12, Math.min(28, Math.floor((chart.width as number) / 3))),
-    };
-    const lines = data.lines.length > 0 ? data.lines : [{ title: empty, y: data.x.map(() => 0) }];
-    const max = Math.max(0, ...lines.flatMap((l) => l.y));
-    // an all-zero chart has no scale of its own
-    chart.options.maxY = max > 0 ? undefined : 1;
-    chart.setData(
-      lines.map((l, i) => ({
-        title: l.title,
-        x: data.x,
-        y: l.y,
-        style: { line: LINE_COLOURS[i % LINE_COLOURS.length] as string },
-      })),
+  function drawTable(): number {
+    const titles = LAB_COLUMNS.map((c, i) =>
+      i === sortIndex ? `${c.title}${descending ? "▼" : "▲"}` : c.title,
     );
+    const cells = shownRows.map(rowCells);
+    const room = Math.max(20, (table.width as number) - 4);
+    const natural = fitWidths(cells, titles);
+    const window = columnWindow(natural, room, 2, columnOffset);
+    columnOffset = window.offset;
+    const pick = <T>(xs: readonly T[]) => window.columns.map((i) => xs[i] as T);
+    const widths = fitWidths(cells.map(pick), pick(titles), room);
+    table.setContent(` ${padCells(pick(titles), widths)}`.slice(0, room + 1));
+    const stateAt = window.columns.indexOf(LAB_COLUMNS.findIndex((c) => c.column === "state"));
+    table.rows.setItems(
+      cells.map((c, i) => {
+        const text = blessed.escape(padCells(pick(c), widths).slice(0, room));
+        if (stateAt < 0) return text;
+        const colour = colourOf(shownRows[i]?.state ?? "");
+        const at = widths.slice(0, stateAt).reduce((a, b) => a + b + 2, 0);
+        const w = widths[stateAt] ?? 0;
+        return `${text.slice(0, at)}{${colour}-fg}${text.slice(at, at + w)}{/${colour}-fg}${text.slice(at + w)}`;
+      }) as never,
+    );
+    const more = window.hidden
+      ? `  ${window.offset > 0 ? "←" : " "}${window.columns.at(-1) === LAB_COLUMNS.length - 1 ? " " : "→"} more columns`
+      : "";
+    setTitle(table, `Connections (${shownRows.length})${more}`);
+    let index = shownRows.findIndex((r) => r.key === selectedKey);
+    if (index < 0 && shownRows.length > 0) {
+      index = 0;
+      selectedKey = shownRows[0]?.key ?? null;
+      if (focus === "table") selectedNode = shownRows[0]?.node ?? selectedNode;
+    }
+    if (index >= 0) table.rows.select(index);
+    return index;
+  }
+
+  function nodeLines(): string[] {
+    const nameWidth = Math.max(
+      4,
+      ...shownNodes.map((n) => n.name.length + (n.role === "router" ? 9 : 0)),
+    );
+    return shownNodes.map((n) => {
+      const state = stateText(n);
+      const colour = colourOf(n.state === "running" ? "running" : state);
+      const name = n.role === "router" ? `${n.name} (router)` : n.name;
+      return `${blessed.escape(name.padEnd(nameWidth))} {${colour}-fg}${state.padEnd(9)}{/${colour}-fg} ${blessed.escape(networksText(n))}`;
+    });
+  }
+
+  function drawEvents(): void {
+    const width = Math.max(1, (eventLog.width as number) - 2);
+    const height = Math.max(1, (eventLog.height as number) - 2);
+    const lines = eventLogLines(filterEvents(view.events(), eventFilter, selectedNode), width);
+    const shown = logWindow(lines, height, eventsBack);
+    eventsBack = shown.back;
+    eventLog.setContent(shown.lines.join("\n"));
+    const where = eventsBack > 0 ? `, ${eventsBack} back (End: newest)` : "";
+    setTitle(eventLog, `Events [f] ${filterTitle(eventFilter, selectedNode)}${where}`);
+  }
+
+  function drawCharts(selected: LabRow | undefined): void {
+    const t = now();
+    if (chartMode === "top" || selected === undefined) {
+      const through = topThroughput(view.throughput, shownRows, t);
+      const latency = topLatency(view.latency, shownRows, t);
+      setTitle(throughputChart, "Throughput, busiest (t: selected)", legendOf(through));
+      setTitle(latencyChart, "RTT, busiest", legendOf(latency));
+      drawChart(throughputChart, through, "bit/s", "no data yet");
+      drawChart(latencyChart, latency, "ms", "no data yet");
+    } else {
+      const pair = `${selected.from} → ${selected.to} ${selected.proto}`;
+      const through = selectedThroughput(view.throughput, selected, t);
+      const latency = selectedLatency(view.latency, selected, t);
+      setTitle(throughputChart, `Throughput ${pair} (t: busiest)`, legendOf(through));
+      setTitle(latencyChart, `RTT ${pair}`, legendOf(latency));
+      drawChart(throughputChart, through, "bit/s", "no data yet");
+      drawChart(latencyChart, latency, "ms", "no data yet");
+    }
   }
 
   function draw(): void {
@@ -194,85 +437,33 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     const totals = view.totals();
 
     const down = totals.connections_down;
+    const wide = (screen.width as number) >= 100;
     header.setContent(
       ` {bold}lab ${blessed.escape(view.lab)}{/bold}   up ${formatDuration(view.uptimeS(t))}   ` +
-        `connections {green-fg}${totals.connections_up} up{/green-fg}, ` +
+        `${wide ? "connections " : ""}{green-fg}${totals.connections_up} up{/green-fg}, ` +
         `${down > 0 ? `{red-fg}${down} down{/red-fg}` : "0 down"}   ` +
-        `total ↑ ${formatBits(totals.up_bps)} ↓ ${formatBits(totals.down_bps)}\n` +
-        ` {gray-fg}? help  q quit  ↑↓ select  Tab nodes  k kill  s stop/start  r restart  p pause  d network  c reset  o sort  t charts{/gray-fg}`,
+        `${wide ? "total " : ""}↑ ${formatBits(totals.up_bps)} ↓ ${formatBits(totals.down_bps)}\n` +
+        ` {gray-fg}${wide ? KEY_LINE : NARROW_KEY_LINE}{/gray-fg}`,
     );
 
-    // the table: our own padding, so cells can carry colour tags
-    const titles = LAB_COLUMNS.map((c, i) =>
-      i === sortIndex ? `${c.title}${descending ? "▼" : "▲"}` : c.title,
-    );
-    const cells = shownRows.map(rowCells);
-    const widths = fitWidths(cells, titles, Math.max(20, (table.width as number) - 4));
-    const room = Math.max(20, (table.width as number) - 4);
-    table.setContent(` ${padCells(titles, widths)}`.slice(0, room + 1));
-    const stateColumn = LAB_COLUMNS.findIndex((c) => c.column === "state");
-    table.rows.setItems(
-      cells.map((c, i) => {
-        const text = blessed.escape(padCells(c, widths).slice(0, room));
-        const state = shownRows[i]?.state ?? "";
-        const at = widths.slice(0, stateColumn).reduce((a, b) => a + b + 2, 0);
-        const w = widths[stateColumn] ?? 0;
-        const colour = colourOf(state);
-        return `${text.slice(0, at)}{${colour}-fg}${text.slice(at, at + w)}{/${colour}-fg}${text.slice(at + w)}`;
-      }) as never,
-    );
-    let index = shownRows.findIndex((r) => r.key === selectedKey);
-    if (index < 0 && shownRows.length > 0) {
-      index = 0;
-      selectedKey = shownRows[0]?.key ?? null;
-      if (focus === "table") selectedNode = shownRows[0]?.node ?? selectedNode;
-    }
-    if (index >= 0) table.rows.select(index);
+    const nodes = nodeLines();
+    const withCharts = layOut(nodes);
+    const index = drawTable();
 
-    // nodes
-    const nameWidth = Math.max(
-      4,
-      ...shownNodes.map((n) => n.name.length + (n.role === "router" ? 9 : 0)),
-    );
-    nodesPanel.setItems(
-      shownNodes.map((n) => {
-        const state = stateText(n);
-        const colour = colourOf(n.state === "running" ? "running" : state);
-        const name = n.role === "router" ? `${n.name} (router)` : n.name;
-        return `${blessed.escape(name.padEnd(nameWidth))} {${colour}-fg}${state.padEnd(9)}{/${colour}-fg} ${blessed.escape(networksText(n))}`;
-      }) as never,
-    );
+    nodesPanel.setItems(nodes as never);
     let nodeIndex = shownNodes.findIndex((n) => n.name === selectedNode);
     if (nodeIndex < 0 && shownNodes.length > 0) {
       nodeIndex = 0;
       selectedNode = shownNodes[0]?.name ?? null;
     }
     if (nodeIndex >= 0) nodesPanel.select(nodeIndex);
-    label(nodesPanel, `Nodes (actions on: ${selectedNode ?? "-"})`);
+    const on = selectedNode ?? "-";
+    const long = `Nodes (actions on: ${on})`;
+    // the label takes its text, a space either side, and two columns of border at each end
+    setTitle(nodesPanel, long.length + 8 <= (nodesPanel.width as number) ? long : `Nodes: ${on}`);
 
-    // events, newest at the bottom
-    const events = view.events();
-    const eventRoom = Math.max(1, (eventLog.height as number) - 2);
-    eventLog.setItems(events.slice(-eventRoom) as never);
-    eventLog.scrollTo(eventRoom);
-
-    // charts
-    const selected = shownRows[index];
-    if (chartMode === "top" || selected === undefined) {
-      label(throughputChart, "Throughput, Mbit/s: busiest connections (t: selected)");
-      label(latencyChart, "Latency (RTT last), ms: busiest connections");
-      drawChart(throughputChart, topThroughput(view.throughput, shownRows, t), "no data yet");
-      drawChart(latencyChart, topLatency(view.latency, shownRows, t), "no data yet");
-    } else {
-      throughputChart.setLabel(
-        ` Throughput, Mbit/s: ${selected.from} → ${selected.to} ${selected.proto} (t: busiest) `,
-      );
-      latencyChart.setLabel(
-        ` Latency (RTT), ms: ${selected.from} → ${selected.to} ${selected.proto} `,
-      );
-      drawChart(throughputChart, selectedThroughput(view.throughput, selected, t), "no data yet");
-      drawChart(latencyChart, selectedLatency(view.latency, selected, t), "no data yet");
-    }
+    drawEvents();
+    if (withCharts) drawCharts(shownRows[index]);
     screen.render();
   }
 
@@ -281,15 +472,24 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     if (view.version !== lastVersion || now() - lastDraw >= 1000) draw();
   }, frameMs);
 
-  function focusPanel(which: "table" | "nodes"): void {
+  function focusPanel(which: Panel): void {
     focus = which;
-    table.style.border = { fg: which === "table" ? "white" : "cyan" } as never;
-    nodesPanel.style.border = { fg: which === "nodes" ? "white" : "cyan" } as never;
+    const border = (el: Widgets.BlessedElement, on: boolean) => {
+      el.style.border = { fg: on ? "white" : "cyan" } as never;
+    };
+    border(table, which === "table");
+    border(nodesPanel, which === "nodes");
+    border(eventLog, which === "events");
     draw();
   }
 
   function move(delta: number): void {
-    if (focus === "table") {
+    if (focus === "events") {
+      // up is back in time; Home the oldest, End follows the newest again
+      eventsBack =
+        delta === -1e6 ? Number.MAX_SAFE_INTEGER : delta === 1e6 ? 0 : eventsBack - delta;
+      eventsBack = Math.max(0, eventsBack);
+    } else if (focus === "table") {
       if (shownRows.length === 0) return;
       const at = Math.max(
         0,
@@ -310,11 +510,29 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     draw();
   }
 
-  function act(label: string, run: () => Promise<string>): void {
-    view.note(`you: ${label}`, now());
+  /** Rows a page key moves: the focused panel's height less its borders. */
+  const page = () =>
+    Math.max(
+      1,
+      ((focus === "events" ? eventLog : focus === "nodes" ? nodesPanel : table).height as number) -
+        4,
+    );
+
+  function act(
+    action: string,
+    node: string,
+    text: string,
+    run: () => Promise<string>,
+    network: string | null = null,
+  ): void {
+    const fields = { kind: "action", action, node, network };
+    view.note(`you: ${text}`, now(), { ...fields, outcome: "requested" });
     run().then(
-      (result) => view.note(result, now()),
-      (err: unknown) => view.note(`${label} failed: ${dockerReason(err)}`, now()),
+      (result) => view.note(result, now(), { ...fields, outcome: "done" }),
+      (err: unknown) => {
+        const reason = dockerReason(err);
+        view.note(`${text} failed: ${reason}`, now(), { ...fields, outcome: "failed", reason });
+      },
     );
     draw();
   }
@@ -323,7 +541,7 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     const node = selectedNode === null ? undefined : view.node(selectedNode);
     if (node === undefined) return;
     const action = choose(node);
-    act(`${action} ${node.name}`, () => actions.container(action, node.name));
+    act(action, node.name, `${action} ${node.name}`, () => actions.container(action, node.name));
   }
 
   function closePopup(): void {
@@ -346,8 +564,8 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       parent: screen,
       top: "center",
       left: "center",
-      width,
-      height: lines + 2,
+      width: Math.min(width, screen.width as number),
+      height: Math.min(lines + 2, screen.height as number),
       border: { type: "line" },
       label: ` ${title} `,
       tags: true,
@@ -369,8 +587,12 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       };
     });
     const run = (c: (typeof choices)[number]) =>
-      act(`${c.text.replace(/ (to|from) /, ` ${node.name} $1 `)}`, () =>
-        actions.network(c.action, node.name, c.network),
+      act(
+        c.action,
+        node.name,
+        c.text.replace(/ (to|from) /, ` ${node.name} $1 `),
+        () => actions.network(c.action, node.name, c.network),
+        c.network,
       );
     if (choices.length === 0) return;
     if (choices.length === 1) {
@@ -405,7 +627,7 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
   }
 
   function showHelp(): void {
-    const box = centred(HELP_TEXT.split("\n").length, 80, "Help", blessed.escape(HELP_TEXT));
+    const box = centred(HELP_TEXT.split("\n").length, 84, "Help", blessed.escape(HELP_TEXT));
     openPopup(box, (name) => {
       if (["escape", "?", "q", "enter"].includes(name)) closePopup();
     });
@@ -446,14 +668,25 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       });
     }
 
-    const bindings: Record<string, () => void> = {
+    const nextPanel = (step: number) =>
+      focusPanel(PANELS[(PANELS.indexOf(focus) + step + PANELS.length) % PANELS.length] as Panel);
+    const bindings: Record<BoundKey, () => void> = {
       up: () => move(-1),
       down: () => move(1),
-      pageup: () => move(-10),
-      pagedown: () => move(10),
+      pageup: () => move(-page()),
+      pagedown: () => move(page()),
       home: () => move(-1e6),
       end: () => move(1e6),
-      tab: () => focusPanel(focus === "table" ? "nodes" : "table"),
+      left: () => {
+        columnOffset = Math.max(0, columnOffset - 1);
+        draw();
+      },
+      right: () => {
+        columnOffset++;
+        draw();
+      },
+      tab: () => nextPanel(1),
+      "S-tab": () => nextPanel(-1),
       o: () => {
         sortIndex = sortIndex + 1 >= LAB_COLUMNS.length ? -1 : sortIndex + 1;
         draw();
@@ -464,6 +697,13 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       },
       t: () => {
         chartMode = chartMode === "top" ? "selected" : "top";
+        draw();
+      },
+      f: () => {
+        eventFilter = EVENT_FILTERS[
+          (EVENT_FILTERS.indexOf(eventFilter) + 1) % EVENT_FILTERS.length
+        ] as EventFilter;
+        eventsBack = 0;
         draw();
       },
       k: () => containerKey(() => "kill"),
@@ -478,6 +718,7 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       },
       "?": () => showHelp(),
       q: () => askQuit(),
+      "C-c": () => finish(opts.onInterrupt),
     };
     screen.on("keypress", (ch: string | undefined, key: { full?: string } | undefined) => {
       if (done) return;
@@ -487,12 +728,10 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
         return;
       }
       if (popupKeys !== null) popupKeys(name);
-      else bindings[name]?.();
+      else bindings[name as BoundKey]?.();
     });
     screen.on("resize", () => {
-      // line charts size their canvas on attach: redo it for the new size
-      throughputChart.emit("attach");
-      latencyChart.emit("attach");
+      chartSizes = ""; // the canvases are sized again on the next draw
       if (popup === null) draw();
     });
     focusPanel("table");

@@ -4,6 +4,7 @@
  */
 import { formatBits, formatDuration, formatMs } from "../agent/units.js";
 import type { AgentLine } from "../docker/agent-logs.js";
+import { naturalCompare } from "../output/natural-compare.js";
 
 export interface LabRow {
   /** `node/conn_id/side`: unique per row, stable over refreshes (chart series key). */
@@ -16,6 +17,12 @@ export interface LabRow {
   to: string;
   /** Client rows: the --connect URI as the agent was given it. */
   target: string | null;
+  /**
+   * host:port of the peer as this side sees it: the address a client
+   * reached, the (perhaps NAT'd) address a server's client came from. Tells
+   * apart two connections between the same nodes over the same protocol.
+   */
+  address: string | null;
   proto: string;
   side: string;
   state: string;
@@ -39,17 +46,18 @@ export type LabColumn = Exclude<keyof LabRow, "key" | "node" | "conn_id" | "targ
 export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "from", column: "from" },
   { title: "to", column: "to" },
+  { title: "address", column: "address" },
   { title: "proto", column: "proto" },
   { title: "side", column: "side" },
   { title: "state", column: "state" },
-  { title: "uptime", column: "uptime_s" },
-  { title: "rtt p50", column: "rtt_p50_ms" },
-  { title: "rtt p99", column: "rtt_p99_ms" },
   { title: "up", column: "up_bps" },
   { title: "down", column: "down_bps" },
+  { title: "rtt p50", column: "rtt_p50_ms" },
+  { title: "rtt p99", column: "rtt_p99_ms" },
   { title: "loss", column: "udp_loss_pct" },
   { title: "ooo", column: "udp_out_of_order" },
   { title: "reconn", column: "reconnects" },
+  { title: "uptime", column: "uptime_s" },
   { title: "down for", column: "down_s" },
 ];
 
@@ -85,6 +93,7 @@ function rowOf(node: string, s: AgentLine): LabRow {
     from: client ? node : peer,
     to: client ? peer : node,
     target: str(s.target),
+    address: str(s.peer_address),
     proto: String(s.proto),
     side: String(s.side),
     state: String(s.state),
@@ -134,7 +143,7 @@ export function withoutRetired(rows: LabRow[], retired: ReadonlySet<string>): La
 
 /**
  * A sorted copy; equal rows keep their order (also when descending). Null
- * values go last either way; strings compare by localeCompare.
+ * values go last either way; strings in natural order (tx-2 before tx-10).
  */
 export function sortRows(rows: readonly LabRow[], column: LabColumn, descending = false): LabRow[] {
   const sign = descending ? -1 : 1;
@@ -143,18 +152,31 @@ export function sortRows(rows: readonly LabRow[], column: LabColumn, descending 
     const y = b[column];
     if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
     if (typeof x === "number" && typeof y === "number") return sign * (x - y);
-    return sign * String(x).localeCompare(String(y));
+    return sign * naturalCompare(String(x), String(y));
   });
 }
 
-/** By from, to, protocol and side: where a reader looks for a connection. */
+/**
+ * By from, to, protocol, the address the client reached (two connections
+ * between the same nodes differ by it), then side: a connection's two rows
+ * stay together, client first.
+ */
 export function naturalOrder(rows: readonly LabRow[]): LabRow[] {
-  const key = (r: LabRow) => [r.from, r.to, r.proto, r.side];
+  const reached = new Map<string, string>();
+  for (const r of rows) if (r.side === "client") reached.set(r.conn_id, r.address ?? "");
+  const key = (r: LabRow) => [
+    r.from,
+    r.to,
+    r.proto,
+    reached.get(r.conn_id) ?? "",
+    r.conn_id,
+    r.side,
+  ];
   return [...rows].sort((a, b) => {
     const x = key(a);
     const y = key(b);
     for (let i = 0; i < x.length; i++) {
-      const c = (x[i] as string).localeCompare(y[i] as string);
+      const c = naturalCompare(x[i] as string, y[i] as string);
       if (c !== 0) return c;
     }
     return 0;
@@ -206,17 +228,18 @@ export function rowCells(row: LabRow): string[] {
   return [
     row.from,
     row.to,
+    row.address ?? "-",
     row.proto,
     row.side,
     row.state,
-    formatDuration(row.uptime_s),
-    orDash(row.rtt_p50_ms, formatMs),
-    orDash(row.rtt_p99_ms, formatMs),
     formatBits(row.up_bps),
     formatBits(row.down_bps),
+    orDash(row.rtt_p50_ms, formatMs),
+    orDash(row.rtt_p99_ms, formatMs),
     orDash(row.udp_loss_pct, formatPct),
     orDash(row.udp_out_of_order, String),
     String(row.reconnects),
+    formatDuration(row.uptime_s),
     formatDuration(row.down_s),
   ];
 }

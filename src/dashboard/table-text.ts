@@ -35,3 +35,33 @@ export function tableText(titles: readonly string[], rows: readonly string[][]):
   const widths = fitWidths(rows, titles);
   return [titles, ...rows].map((r) => padCells(r, widths).trimEnd()).join("\n");
 }
+
+/**
+ * The columns that fit in `available` characters: the first `frozen` (the
+ * names) always, then the rest from `offset` on, as many as fit. `offset`
+ * comes back clamped; `hidden` says whether some columns are off screen.
+ */
+export function columnWindow(
+  widths: readonly number[],
+  available: number,
+  frozen: number,
+  offset: number,
+): { columns: number[]; offset: number; hidden: boolean } {
+  const all = widths.map((_, i) => i);
+  const total = widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1);
+  if (total <= available) return { columns: all, offset: 0, hidden: false };
+  const head = all.slice(0, frozen);
+  const tail = all.slice(frozen);
+  const used = (cols: number[]) =>
+    cols.reduce((a, i) => a + (widths[i] ?? 0), 0) + 2 * Math.max(0, cols.length - 1);
+  // the last offset that still fills the width, so scrolling right stops at the end
+  let last = tail.length - 1;
+  while (last > 0 && used([...head, ...tail.slice(last - 1)]) <= available) last--;
+  const from = Math.min(Math.max(0, offset), Math.max(0, last));
+  const columns = [...head];
+  for (const i of tail.slice(from)) {
+    if (used([...columns, i]) > available) break;
+    columns.push(i);
+  }
+  return { columns, offset: from, hidden: columns.length < widths.length };
+}

@@ -74,6 +74,7 @@ describe("labRows", () => {
       from: "sender",
       to: "receiver",
       target: "tcp://receiver:16001",
+      address: "10.0.0.2:16001",
       proto: "tcp",
       side: "client",
       state: "connected",
@@ -155,6 +156,42 @@ describe("labRows", () => {
 });
 
 describe("naturalOrder", () => {
+  it("puts tx-2 before tx-10, and tells apart two connections by the address reached", () => {
+    const line = (conn: string, side: string, address: string, peer: string) =>
+      stats({ conn_id: conn, side, peer_name: peer, peer_address: address });
+    const rows = naturalOrder(
+      labRows(
+        new Map([
+          ["tx-10", [line("a", "client", "10.0.0.1:2000", "rx")]],
+          [
+            "tx-2",
+            [
+              line("b", "client", "10.0.0.1:10000", "rx"),
+              line("c", "client", "10.0.0.1:9000", "rx"),
+            ],
+          ],
+          [
+            "rx",
+            [
+              line("c", "server", "10.0.0.2:50000", "tx-2"),
+              line("b", "server", "10.0.0.2:40000", "tx-2"),
+            ],
+          ],
+        ]),
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => `${r.from} ${r.side} ${r.address}`),
+      [
+        "tx-2 client 10.0.0.1:9000",
+        "tx-2 server 10.0.0.2:50000",
+        "tx-2 client 10.0.0.1:10000",
+        "tx-2 server 10.0.0.2:40000",
+        "tx-10 client 10.0.0.1:2000",
+      ],
+    );
+  });
+
   it("orders by from, to, protocol and side", () => {
     const rows = naturalOrder(labRows(lab()));
     assert.deepEqual(
@@ -255,33 +292,34 @@ describe("rowCells", () => {
     assert.deepEqual(rowCells(c1), [
       "sender",
       "receiver",
+      "10.0.0.2:16001",
       "tcp",
       "client",
       "connected",
-      "7.0s",
-      "0.798 ms",
-      "1.55 ms",
       "12.2 Gbit/s",
       "632 bit/s",
+      "0.798 ms",
+      "1.55 ms",
       "-",
       "-",
       "0",
+      "7.0s",
       "0.0s",
     ]);
-    assert.deepEqual(rowCells(c2), [
-      "sender",
-      "udp://10.0.0.3:16003",
+    const c2Cells = rowCells(c2);
+    assert.deepEqual(c2Cells.slice(0, 2), ["sender", "udp://10.0.0.3:16003"]);
+    assert.deepEqual(c2Cells.slice(3), [
       "udp",
       "client",
       "reconnecting",
-      "0.0s",
-      "-",
-      "-",
       "3.66 Mbit/s",
       "3.60 Mbit/s",
+      "-",
+      "-",
       "2.02%",
       "18",
       "2",
+      "0.0s",
       "1m15s",
     ]);
     assert.equal(rowCells(c1).length, LAB_COLUMNS.length);
