@@ -28,9 +28,31 @@ after(async () => {
 
 const LAB = `${process.execPath} ${LAB_BIN}`;
 
-/** The four rows of labs/basic.yaml, each "from to proto side state". */
+/** The four rows of labs/basic.yaml, each "from to address proto side state". */
 const ROW = (proto: string, side: string, state: string) =>
-  new RegExp(`client\\s+server\\s+${proto}\\s+${side}\\s+${state}\\b`);
+  // the address is "-" while a client reconnects
+  new RegExp(
+    `client\\s+server\\s+(10\\.201\\.0\\.\\d+:\\d+|-)\\s+${proto}\\s+${side}\\s+${state}\\b`,
+  );
+
+/**
+ * The chart panels' lines below their titles, down to their bottom border:
+ * a legend box drawn over the plot (as blessed-contrib's is) would show here.
+ */
+function chartBodies(screen: string): string[] {
+  const lines = screen.split("\n");
+  const top = lines.findIndex((l) => /Throughput/.test(l));
+  if (top < 0) return [];
+  const bottom = lines.findIndex((l, i) => i > top && l.startsWith("└"));
+  return lines.slice(top + 1, bottom);
+}
+
+/** "udp round 3 up" for each round in the event log: each must show once. */
+function roundsIn(screen: string): string[] {
+  return [...screen.matchAll(/(tcp|udp) client → server round (\d+) (up|down)/g)].map(
+    (m) => `${m[1]} round ${m[2]} ${m[3]}`,
+  );
+}
 
 function allRows(state: string) {
   return (screen: string) =>
@@ -44,17 +66,31 @@ async function leftOver(d: Docker): Promise<string[]> {
   return [...containers.map((c) => c.Names[0] ?? c.Id), ...networks.map((n) => n.Name)];
 }
 
-test("up shows the dashboard; kill and start at a key; q, d tears down", {
+test("up shows the dashboard at 160×48; kill and start at a key; q, d tears down", {
   timeout: 300_000,
   skip: !hasTmux && "tmux is not installed",
 }, async (t) => {
   if (!docker) return t.skip("no Docker engine");
-  const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 180, height: 70, cwd: ROOT });
+  const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 160, height: 48, cwd: ROOT });
   sessions.push(tmux);
   let screen = await tmux.waitFor(allRows("connected"), "four connected rows", 120_000);
   assert.match(screen, /lab basic\s+up \S+\s+connections 2 up, 0 down/);
-  assert.match(screen, /Throughput, Mbit\/s/);
-  assert.match(screen, /Latency \(RTT\), ms/);
+  // the legends are in the titles, the y axes in SI units
+  assert.match(screen, /Throughput client → server tcp .*━ up ━ down/);
+  assert.match(screen, /RTT client → server tcp .*━ last ━ p50/);
+  // two rounds of each connection, so the log has had both sides' reports of a round
+  screen = await tmux.waitFor(
+    (s) => roundsIn(s).filter((r) => r.endsWith("down")).length >= 2,
+    "a down round of each connection in the event log",
+    60_000,
+  );
+  assert.match(screen, /\d+(\.\d+)? [kMG]?bit\/s ⡇/);
+  assert.match(screen, /\d+(\.\d+)? ms ⡇/);
+  const bodies = chartBodies(screen);
+  assert.ok(bodies.length >= 8, screen);
+  for (const line of bodies) assert.doesNotMatch(line, /\b(up|down|last|p50)\b|┌|└/, screen);
+  const rounds = roundsIn(screen);
+  assert.deepEqual(rounds, [...new Set(rounds)], `each round once:\n${screen}`);
   assert.match(screen, /server\s+running\s+net 10\.201\.0\.10/);
   assert.match(screen, /client\s+running\s+net 10\.201\.0\.20/);
 
@@ -102,7 +138,11 @@ test("up shows the dashboard; kill and start at a key; q, d tears down", {
   await tmux.waitFor(/server: killed → running/, "the container running again");
   screen = await tmux.waitFor(allRows("connected"), "connected again after start", 60_000);
   // the client's rows count the reconnect
-  assert.match(screen, /client\s+server\s+tcp\s+client\s+connected\s+.*\s[1-9]\d*\s+\S+\s*│/);
+  // (reconn is the third column from the right: uptime and down for follow it)
+  assert.match(
+    screen,
+    /client\s+server\s+\S+\s+tcp\s+client\s+connected\s+.*\s[1-9]\d*\s+\S+\s+\S+\s*│/,
+  );
 
   // q asks; d tears the lab down and the command ends with 0
   tmux.keys("q");
@@ -164,7 +204,9 @@ test("up --plain prints lines until Ctrl-C, which tears the lab down", {
   if (!docker) return t.skip("no Docker engine");
   const run = await labLines(["up", "labs/basic.yaml", "--plain"], (lines) =>
     lines.some((l) =>
-      / conn lab=basic node=client .* proto=tcp side=client state=connected /.test(l),
+      / conn lab=basic node=client .* address=10\.201\.0\.10:1234 proto=tcp side=client state=connected /.test(
+        l,
+      ),
     ),
   );
   assert.equal(run.code, 0, run.lines.join("\n"));
@@ -222,10 +264,20 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
   assert.equal(json.code, 0);
   const objects = json.lines.filter((l) => l !== "").map((l) => JSON.parse(l));
   assert.ok(objects.some((o) => o.type === "node" && o.node === "server" && o.state === "running"));
+  // events with their fields, not only a text
   assert.ok(
     objects.some(
-      (o) => o.type === "event" && / client: tcp client → server connected/.test(o.text),
+      (o) =>
+        o.type === "event" &&
+        o.kind === "connected" &&
+        o.node === "client" &&
+        o.peer === "server" &&
+        o.proto === "tcp" &&
+        o.from === "client" &&
+        o.to === "server" &&
+        o.text === "client: tcp client → server connected",
     ),
+    json.lines.join("\n"),
   );
   const tcp = objects.find(
     (o) => o.type === "conn" && o.proto === "tcp" && o.side === "client" && o.up_bps > 0,
@@ -236,7 +288,7 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
     ["tcp", "udp"].every((p) =>
       lines.some((l) =>
         new RegExp(
-          ` conn lab=basic node=client from=client to=server proto=${p} side=client state=connected `,
+          ` conn lab=basic node=client from=client to=server address=10\\.201\\.0\\.10:1234 proto=${p} side=client state=connected `,
         ).test(l),
       ),
     ),
@@ -252,13 +304,22 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
   // SIGINT ends attach, never the lab
   assert.ok(plain.lines.some((l) => /lab basic keeps running/.test(l)));
 
+  // 80×24: every row readable, the charts dropped for them, the event log wrapped
   const tmux = new TmuxSession(`${LAB} attach labs/basic.yaml`, {
-    width: 120,
-    height: 40,
+    width: 80,
+    height: 24,
     cwd: ROOT,
   });
   sessions.push(tmux);
-  await tmux.waitFor(allRows("connected"), "four connected rows");
+  let small = await tmux.waitFor(allRows("connected"), "four connected rows at 80×24");
+  assert.doesNotMatch(small, /Throughput/);
+  assert.match(small, /Nodes/);
+  assert.match(small, /Events/);
+  small = await tmux.waitFor(/round \d+ (up|down)/, "a round in the event log at 80×24", 60_000);
+  for (const line of small.split("\n")) assert.ok(line.length <= 80, line);
+  // wider: the charts come back
+  tmux.resize(160, 48);
+  await tmux.waitFor(/Throughput client → server/, "the charts after growing to 160×48");
   tmux.resize(90, 30);
   await tmux.waitFor(/Connections/, "the dashboard after a resize");
   tmux.keys("?");
