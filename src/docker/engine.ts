@@ -3,15 +3,32 @@
  * (unix://, tcp://, ssh:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), else
  * the default socket. dockerode's modem reads those variables itself.
  */
+import { userInfo } from "node:os";
 import Docker from "dockerode";
 
+/** The one line for an engine that does not answer: what, where, and what to run. */
 export class EngineUnavailable extends Error {
-  constructor(where: string, cause: string) {
-    super(
-      `no Docker engine answers at ${where} (${cause}); start one (on Debian: sudo bash netsetup/ensure-docker.sh) or set DOCKER_HOST`,
-    );
+  constructor(
+    where: string,
+    /** The error code (ENOENT, EACCES, ...) or message. */
+    readonly reason: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super(engineFix(where, reason, env));
     this.name = "EngineUnavailable";
   }
+}
+
+function engineFix(where: string, cause: string, env: NodeJS.ProcessEnv): string {
+  // The user pointed elsewhere: setting up a local engine would not be what they asked for.
+  if (env.DOCKER_HOST) {
+    return `no Docker engine answers at DOCKER_HOST=${where} (${cause}); start that engine, or unset DOCKER_HOST to use the local one`;
+  }
+  if (cause === "EACCES") {
+    const user = userInfo().username;
+    return `the Docker engine at ${where} is not open to ${user} (EACCES); run: sudo usermod -aG docker ${user}, then log in again`;
+  }
+  return `no Docker engine answers at ${where} (${cause}); start one (in a checkout: bash netsetup/ensure-docker.sh installs and starts it on Debian, with sudo where needed) or set DOCKER_HOST`;
 }
 
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,7 +45,7 @@ export async function connectEngine(
   try {
     docker = new Docker();
   } catch (err) {
-    throw new EngineUnavailable(where, (err as Error).message);
+    throw new EngineUnavailable(where, (err as Error).message, env);
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,7 +60,7 @@ export async function connectEngine(
     ]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new EngineUnavailable(where, e.code ?? e.message);
+    throw new EngineUnavailable(where, e.code ?? e.message, env);
   } finally {
     clearTimeout(timer);
   }

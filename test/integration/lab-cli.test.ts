@@ -84,7 +84,10 @@ test("no engine: exit 2 and one line", () => {
   });
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-  assert.match(r.stderr, /^conntest-lab: no Docker engine answers at unix:\/\/\/nonexistent\.sock/);
+  assert.match(
+    r.stderr,
+    /^conntest-lab: no Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\.sock \(ENOENT\); start that engine, or unset DOCKER_HOST/,
+  );
 });
 
 test("labs/nat.yaml: the server sees the router's outside address; the port forward reaches the inside node", {
