@@ -21,7 +21,7 @@ import {
 } from "../../src/docker/agent-image.js";
 import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
 import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const LAB = "itest-docker";
@@ -56,7 +56,7 @@ test("no engine at DOCKER_HOST: one line saying where and what to do", async () 
 test("the agent image builds, and two containers connect by name", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const progress: string[] = [];
   const image = await ensureAgentImage(d, root, "test", (line) => progress.push(line));
@@ -137,7 +137,7 @@ test("the agent image builds, and two containers connect by name", {
 test("older agent images go, unless a container uses one or it is recent", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const image = await ensureAgentImage(d, root, "test", () => {});
   // two stand-ins for images of earlier builds: children of the current one inherit its labels

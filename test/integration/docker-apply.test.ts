@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/docker/agent-image.js";
 import { applyPlan, removeLab } from "../../src/docker/apply.js";
-import { connectEngine } from "../../src/docker/engine.js";
 import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import type { Plan } from "../../src/docker/plan.js";
+import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const LAB = "itest-apply";
@@ -21,13 +21,8 @@ let docker: Docker | null = null;
 let image = "";
 
 before(async () => {
-  try {
-    docker = await connectEngine();
-  } catch {
-    docker = null;
-    return;
-  }
-  await removeLab(docker, LAB, () => {});
+  docker = await connectForLabs([LAB]);
+  if (!docker) return;
   image = await ensureAgentImage(docker, root, "test", () => {});
 });
 after(async () => {
@@ -147,7 +142,7 @@ async function waitForLog(
 test("a routed two-bridge plan comes up, connects through the router, and goes by label", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const progress: string[] = [];
   await applyPlan(d, routedPlan(`r${process.pid}`), (l) => progress.push(l));
@@ -188,7 +183,7 @@ test("a routed two-bridge plan comes up, connects through the router, and goes b
 });
 
 test("a bring-up that fails removes what it created", { timeout: 120_000 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const plan = routedPlan(`f${process.pid}`);
   const server = plan.containers[2];
@@ -207,7 +202,7 @@ test("a bring-up that fails removes what it created", { timeout: 120_000 }, asyn
 test("a network script that fails: the container exits 78 and says what failed", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const plan = routedPlan(`s${process.pid}`);
   const gw = plan.containers[0];

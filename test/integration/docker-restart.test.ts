@@ -13,7 +13,7 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { waitForLines } from "../helpers/container-lines.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LAB = "itest-restart";
@@ -35,7 +35,7 @@ const timeOf = (l: AgentLine) => Date.parse(String(l.time));
 test("after a server restart its client reconnects within the back-off cap + 2 s", {
   timeout: 240_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   try {
     const upRun = runLab(["up", FILE, "--detach"]);

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { labelFilter } from "../../src/docker/labels.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LAB = "labs/basic.yaml";
@@ -42,7 +42,7 @@ after(async () => {
 test("kill, start, disconnect and connect a node: its peer drops and comes back", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   assert.equal(lab(["up", LAB, "--detach"]).code, 0);
   await clientSaw(d, (l) => l.event === "connected" && l.proto === "tcp", "connected");

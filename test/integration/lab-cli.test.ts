@@ -12,7 +12,7 @@ import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { removeLab } from "../../src/docker/apply.js";
 import { labelFilter } from "../../src/docker/labels.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 
 let docker: Docker | null = null;
@@ -27,7 +27,7 @@ after(async () => {
 });
 
 test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_000 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const upRun = lab(["up", "labs/basic.yaml", "--detach"]);
   assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
@@ -64,7 +64,7 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
 });
 
 test("a broken lab file: exit 2, located errors, nothing created", async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const before = (await docker.listContainers({ all: true, filters: labelFilter() })).length;
   const r = lab(["up", "test/fixtures/labs/broken/connect-no-listener.yaml", "--detach"]);
   assert.equal(r.code, 2);
@@ -93,7 +93,7 @@ test("no engine: exit 2 and one line", () => {
 test("labs/nat.yaml: the server sees the router's outside address; the port forward reaches the inside node", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   await removeLab(d, "nat", () => {});
   try {
@@ -124,7 +124,7 @@ test("labs/nat.yaml: the server sees the router's outside address; the port forw
 test("every broken lab file fails with exit 2 and its located message, creating nothing", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const dir = `${ROOT}test/fixtures/labs/broken/`;
   const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 20, `${files.length} broken files`);
@@ -146,7 +146,7 @@ test("every broken lab file fails with exit 2 and its located message, creating 
 });
 
 test("Ctrl-C during bring-up removes what was created", { timeout: 300_000 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   await removeLab(d, "stress", () => {});
   const child = spawn(process.execPath, [LAB_BIN, "up", "labs/stress.yaml", "--detach"], {

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 import { hasTmux, TmuxSession } from "../helpers/tmux.js";
 
@@ -70,7 +70,7 @@ test("up shows the dashboard at 160×48; kill and start at a key; q, d tears dow
   timeout: 300_000,
   skip: !hasTmux && "tmux is not installed",
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 160, height: 48, cwd: ROOT });
   sessions.push(tmux);
   let screen = await tmux.waitFor(allRows("connected"), "four connected rows", 120_000);
@@ -201,7 +201,7 @@ function labLines(
 test("up --plain prints lines until Ctrl-C, which tears the lab down", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const run = await labLines(["up", "labs/basic.yaml", "--plain"], (lines) =>
     lines.some((l) =>
       / conn lab=basic node=client .* address=10\.201\.0\.10:1234 proto=tcp side=client state=connected /.test(
@@ -221,7 +221,7 @@ test("up --plain prints lines until Ctrl-C, which tears the lab down", {
 test("Ctrl-C that also ends the reader of its output still tears the lab down", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const run = await labLines(
     ["up", "labs/basic.yaml", "--plain"],
     (lines) => lines.some((l) => / conn lab=basic /.test(l)),
@@ -234,7 +234,7 @@ test("Ctrl-C that also ends the reader of its output still tears the lab down", 
 test("attach: --json and --plain lines without a terminal; the dashboard's q keeps the lab", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const notUp = runLab(["attach", "labs/basic.yaml"]);
   assert.equal(notUp.code, 3);
   assert.match(

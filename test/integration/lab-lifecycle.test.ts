@@ -12,7 +12,7 @@ import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/docker/agent-image.js";
 import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
 import { waitUntilReady } from "../../src/docker/wait-ready.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { ROOT, runLab, startLab } from "../helpers/lab-process.js";
 
 const FILE = "test/fixtures/labs/lifecycle/lifecycle.yaml";
@@ -68,7 +68,7 @@ async function allConnected(file = FILE, clientRows = 6): Promise<Row[]> {
 test("up completes a lab that lost a container and was stopped (as by an engine restart); status shows only the current run", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const first = runLab(["up", FILE, "--detach"]);
   assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -113,7 +113,7 @@ test("up completes a lab that lost a container and was stopped (as by an engine 
 test("an up killed during bring-up is completed by the next up", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const killed = startLab(["up", FILE, "--detach"]);
   const deadline = Date.now() + 120_000;
@@ -140,7 +140,7 @@ test("an up killed during bring-up is completed by the next up", {
 test("two ups of one lab at once make one lab: one brings it up, the other waits and finds it up", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const [a, b] = await Promise.all([
     startLab(["up", FILE, "--detach"]).done,
@@ -163,7 +163,7 @@ test("two ups of one lab at once make one lab: one brings it up, the other waits
 test("down: names one lab or lists them; removes a network something is still attached to", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   assert.equal(runLab(["up", FILE, "--detach"]).code, 0);
   const image = await ensureAgentImage(d, ROOT, "test", () => {});
@@ -204,7 +204,7 @@ test("down: names one lab or lists them; removes a network something is still at
 test("chaos verbs do not guess between labs; status exits 3 when down; attach ends when its lab is removed", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   assert.equal(runLab(["up", FILE, "--detach"]).code, 0);
   assert.equal(runLab(["up", OTHER, "--detach"]).code, 0);
 
@@ -238,7 +238,7 @@ test("chaos verbs do not guess between labs; status exits 3 when down; attach en
 test("bring-up finds a ready line however much the container printed after it", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const image = await ensureAgentImage(d, ROOT, "test", () => {});
   const c = await d.createContainer({

@@ -19,7 +19,7 @@ import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { waitForLine } from "../helpers/container-lines.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LAB = "double-nat";
@@ -46,7 +46,7 @@ const after$ = (ms: number) => (l: AgentLine) => Date.parse(String(l.time)) >= m
 test("double NAT: in through the forward with LAN 1's WAN address; cut and put back by plain docker, mended by connect", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (bash netsetup/ensure-docker.sh starts one)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   try {
     const upRun = runLab(["up", FILE, "--detach"]);

@@ -15,7 +15,7 @@ import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { impairAction } from "../../src/lab-cli/chaos.js";
 import { waitForLine } from "../helpers/container-lines.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const LABS = ["basic", "nat", "firewall", "stress", "multi-hop", "impair-rate", "impair-loss"];
@@ -150,7 +150,7 @@ for (const { name, expected } of SHIPPED) {
   test(`labs/${name}.yaml: up --detach, every connection connected, down leaves nothing`, {
     timeout: 120_000,
   }, async (t) => {
-    if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+    if (!docker) return t.skip(SKIP_AGENT_ONLY);
     const file = `labs/${name}.yaml`;
     await withLab(docker, name, file, async () => {
       await waitConnected(file, expected);
@@ -161,7 +161,7 @@ for (const { name, expected } of SHIPPED) {
 test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const file = "labs/firewall.yaml";
   await withLab(d, "firewall", file, async () => {
@@ -202,7 +202,7 @@ test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
 test("impairment rate 20mbit: the up round through the tbf measures about 20 Mbit/s", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   await withLab(d, "impair-rate", "test/fixtures/labs/impair-rate.yaml", async () => {
     const rounds = await roundsOf(
@@ -224,7 +224,7 @@ test("impairment rate 20mbit: the up round through the tbf measures about 20 Mbi
 test("impairment loss 10%: the up rounds through the lossy egress lose about 10 %", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   await withLab(d, "impair-loss", "test/fixtures/labs/impair-loss.yaml", async () => {
     const rounds = await roundsOf(
@@ -252,7 +252,7 @@ test("impairment loss 10%: the up rounds through the lossy egress lose about 10 
 test("impairments outlive a cut: the lab file's 20 Mbit/s and a run-time loss come back on the new interface names", {
   timeout: 180_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine (see netsetup/ensure-docker.sh)");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const file = "test/fixtures/labs/impair-rate.yaml";
   await withLab(d, "impair-rate", file, async () => {

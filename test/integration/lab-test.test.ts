@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { labelFilter } from "../../src/docker/labels.js";
-import { connectForLabs, removeLabs } from "../helpers/lab-engine.js";
+import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const SHIPPED = readdirSync("labs")
@@ -78,7 +78,7 @@ interface Report {
 test("every shipped lab passes its expectations, in one call, with JSON and JUnit reports", {
   timeout: 600_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const json = join(dir, "all.json");
   const junit = join(dir, "all.xml");
   const run = runLab(["test", ...SHIPPED, "--json", json, "--junit", junit], process.env, 540_000);
@@ -148,7 +148,7 @@ test("every shipped lab passes its expectations, in one call, with JSON and JUni
 test("a wrong expectation fails with exit 1: what was expected, what was measured", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const junit = join(dir, "wrong.xml");
   const run = runLab(["test", "test/fixtures/labs/test/wrong-expectation.yaml", "--junit", junit]);
   assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -169,7 +169,7 @@ test("a wrong expectation fails with exit 1: what was expected, what was measure
 test("an impairment this kernel lacks is refused with exit 2 before anything is created", {
   timeout: 300_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const run = runLab(["test", "test/fixtures/labs/test/netem-delay.yaml"]);
   if (run.code === 0) {
     // a kernel with sch_netem makes the delay, and the lab passes
@@ -189,7 +189,7 @@ test("an impairment this kernel lacks is refused with exit 2 before anything is 
 test("a bad file among good ones: exit 2, nothing is run or created", {
   timeout: 120_000,
 }, async (t) => {
-  if (!docker) return t.skip("no Docker engine");
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const run = runLab([
     "test",
     "labs/basic.yaml",
