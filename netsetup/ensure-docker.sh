@@ -47,14 +47,18 @@ need_root() {
   use_sudo=1
 }
 
-if ! command -v dockerd >/dev/null 2>&1; then
+# A user's PATH often lacks /usr/sbin, where Debian puts dockerd.
+dockerd_path() { PATH="$PATH:/usr/sbin:/sbin" command -v dockerd; }
+if ! dockerd_path >/dev/null 2>&1; then
   if ! command -v apt-get >/dev/null 2>&1; then
     fail "no Docker engine answers, and this is not Debian/Ubuntu (no apt-get), so none is installed here; install Docker (https://docs.docker.com/engine/install/), start it, and run this again"
   fi
   need_root "installing Debian's docker.io"
   say "no Docker engine answers: installing Debian's docker.io and iptables (apt-get, about 15 s)"
-  root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io iptables >/dev/null
+  root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+    fail "apt-get update failed (its message is above); fix apt, then run: bash $self"
+  root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io iptables >/dev/null ||
+    fail "apt-get install docker.io iptables failed (its message is above); fix apt, then run: bash $self"
 fi
 
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -81,7 +85,7 @@ elif ! pgrep -x dockerd >/dev/null 2>&1; then
   fi
   say "starting dockerd in the background (log: /tmp/dockerd.log)"
   # setsid -f: dockerd outlives this script (and sudo); the log is opened as root.
-  root sh -c 'exec setsid -f dockerd >/tmp/dockerd.log 2>&1 </dev/null'
+  root sh -c "exec setsid -f $(dockerd_path) >/tmp/dockerd.log 2>&1 </dev/null"
 fi
 
 # Asked as root (the socket is root's until this user may use it), then as this user.
