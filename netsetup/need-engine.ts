@@ -1,9 +1,9 @@
 /**
  * The step before `npm test` and `npm run lab`: a Docker engine must answer.
- * Silent when one does (a ping through dockerode, as the lab and the tests
- * connect); otherwise netsetup/ensure-docker.sh sets one up (Debian's
- * docker.io, sudo where needed) and says what it installs. Where that cannot
- * be done, one line says what to run by hand and the exit code is 1.
+ * Silent when one does; otherwise netsetup/ensure-docker.sh sets one up
+ * (Debian's docker.io, sudo where needed) and says what it installs. Where
+ * that cannot be done, one line says what to run by hand and the exit code
+ * is 1 (the line the lab and the tests would print, from src/docker/engine).
  * With DOCKER_HOST set nothing is started: the user pointed elsewhere.
  */
 import { spawnSync } from "node:child_process";

@@ -9,7 +9,7 @@ import type Docker from "dockerode";
 import { removeLab } from "../../src/docker/apply.js";
 import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
 
-export const AGENT_ONLY = process.env.CONNTEST_TESTS === "agent";
+const AGENT_ONLY = process.env.CONNTEST_TESTS === "agent";
 export const SKIP_AGENT_ONLY = "agent-only run (npm run test:agent): needs a Docker engine";
 
 export async function removeLabs(docker: Docker, labs: readonly string[]): Promise<void> {
