@@ -9,6 +9,14 @@ import { join } from "node:path";
 
 export const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 
+/**
+ * A terminal-UI test's skip: only an agent-only run (npm run test:agent) may
+ * skip it for want of tmux; `npm test` installs tmux first, and a test that
+ * finds none anyway fails in TmuxSession with the line to fix it.
+ */
+export const tmuxSkip: string | false =
+  !hasTmux && process.env.CONNTEST_TESTS === "agent" && "tmux is not installed (agent-only run)";
+
 export class TmuxSession {
   private readonly dir = mkdtempSync(join(tmpdir(), "conntest-tmux-"));
   private readonly exitFile = join(this.dir, "exit");
@@ -16,6 +24,10 @@ export class TmuxSession {
 
   /** Starts `command` (a shell line) in a `width`×`height` terminal. */
   constructor(command: string, options: { width?: number; height?: number; cwd?: string } = {}) {
+    if (!hasTmux)
+      throw new Error(
+        "tmux is not installed; run: sudo apt-get install -y tmux (npm test does it on Debian)",
+      );
     this.name = `conntest-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     execFileSync(
       "tmux",

@@ -13,7 +13,7 @@ import { execIn } from "../../src/docker/exec.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
-import { hasTmux, TmuxSession } from "../helpers/tmux.js";
+import { TmuxSession, tmuxSkip } from "../helpers/tmux.js";
 
 let docker: Docker | null = null;
 const sessions: TmuxSession[] = [];
@@ -68,7 +68,7 @@ async function leftOver(d: Docker): Promise<string[]> {
 
 test("up shows the dashboard at 160×48; kill and start at a key; q, d tears down", {
   timeout: 300_000,
-  skip: !hasTmux && "tmux is not installed",
+  skip: tmuxSkip,
 }, async (t) => {
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 160, height: 48, cwd: ROOT });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AgentProcess, BIN, FAST, freePort } from "../helpers/agent-process.js";
-import { hasTmux, TmuxSession } from "../helpers/tmux.js";
+import { TmuxSession, tmuxSkip } from "../helpers/tmux.js";
 
 const agents: AgentProcess[] = [];
 let tmux: TmuxSession | null = null;
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 test("the terminal table shows the connection on both sides; q quits", {
-  skip: !hasTmux && "tmux is not installed",
+  skip: tmuxSkip,
 }, async () => {
   const host = "127.0.0.7";
   const port = await freePort(host);
