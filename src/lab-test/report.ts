@@ -105,10 +105,14 @@ function stepLabel(step: StepResult): string {
 /** Longest measured text in the summary table. */
 const MEASURED_CELL = 100;
 
-/** "expected …; measured …[ at 12.3 s]". */
+/**
+ * A failed expectation: "expected …;[ failed at 12.3 s;] measured …". The
+ * time comes before the measured list, whose last item may be "and 39 more
+ * that passed": after it, the time would read as theirs.
+ */
 function expectationMessage(e: ExpectationResult): string {
-  const at = e.atS === null ? "" : ` at ${seconds(e.atS)}`;
-  return `expected ${e.expected}; measured ${e.measured}${at}`;
+  const at = e.atS === null ? "" : ` failed at ${seconds(e.atS)};`;
+  return `expected ${e.expected};${at} measured ${e.measured}`;
 }
 
 /** "kill server at 5.0 s failed: …". */
