@@ -3,6 +3,7 @@
  * container list. Pure: the list entry in, what to print out.
  */
 import { LABEL, plannedAddresses } from "../docker/labels.js";
+import { naturalCompare, naturalSort } from "../output/natural-compare.js";
 
 export interface NodeInfo {
   name: string;
@@ -37,7 +38,7 @@ export function nodeInfoOf(c: ContainerListEntry, lab: string): NodeInfo | null 
   const networks = Object.entries(c.NetworkSettings?.Networks ?? {})
     .filter(([docker]) => docker.startsWith(prefix))
     .map(([docker, n]) => ({ network: docker.slice(prefix.length), address: n.IPAddress ?? "" }))
-    .sort((a, b) => a.network.localeCompare(b.network));
+    .sort((a, b) => naturalCompare(a.network, b.network));
   const exited = /^Exited \((-?\d+)\)/.exec(c.Status);
   return {
     name,
@@ -63,6 +64,6 @@ export function stateText(n: Pick<NodeInfo, "state" | "exitCode">): string {
 /** "net 10.201.0.10", or "wan 10.202.0.1, lan -" when planned on lan but disconnected from it. */
 export function networksText(n: Pick<NodeInfo, "networks" | "planned">): string {
   const now = new Map(n.networks.map((a) => [a.network, a.address]));
-  const names = [...new Set([...n.planned.map((p) => p.network), ...now.keys()])].sort();
+  const names = naturalSort(new Set([...n.planned.map((p) => p.network), ...now.keys()]), (s) => s);
   return names.map((name) => `${name} ${now.get(name) || "-"}`).join(", ");
 }

@@ -9,6 +9,7 @@ import { LABEL, labelFilter, plannedAddresses } from "../docker/labels.js";
 import { dockerName } from "../docker/plan.js";
 import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../lab/impairment-state.js";
 import { impairmentStateLine, NET_SCRIPT } from "../lab/net-script.js";
+import { naturalSort } from "../output/natural-compare.js";
 
 export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
@@ -27,7 +28,10 @@ export async function findNode(docker: Docker, node: string, lab?: string) {
   const all = await docker.listContainers({ all: true, filters: labelFilter(lab) });
   const hits = all.filter((c) => c.Labels[LABEL.node] === node);
   if (hits.length === 0) {
-    const known = [...new Set(all.map((c) => c.Labels[LABEL.node]).filter(Boolean))].sort();
+    const known = naturalSort(
+      new Set(all.map((c) => c.Labels[LABEL.node]).filter((n): n is string => Boolean(n))),
+      (n) => n,
+    );
     throw new ChaosError(
       `no node "${node}" in ${lab ? `lab ${lab}` : "any running lab"}; nodes: ${known.join(", ") || "none"}`,
     );

@@ -52,6 +52,7 @@ import { netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
+import { naturalCompare } from "../output/natural-compare.js";
 import { engineSubnets } from "./engine-subnets.js";
 import { labsOnEngine, labsText } from "./labs-on-engine.js";
 import { type WatchOptions, watchLab } from "./watch.js";
@@ -165,7 +166,7 @@ async function snapshotOf(
   const nodes = containers
     .map((c) => nodeInfoOf(c, lab))
     .filter((n): n is NodeInfo => n !== null)
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => naturalCompare(a.name, b.name));
   const agents = containers.filter((c) => c.Labels[LABEL.role] === "node");
   const lines = await Promise.all(
     agents.map(

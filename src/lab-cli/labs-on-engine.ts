@@ -5,6 +5,7 @@
  */
 import type Docker from "dockerode";
 import { LABEL, labelFilter } from "../docker/labels.js";
+import { naturalSort } from "../output/natural-compare.js";
 
 export interface LabOnEngine {
   lab: string;
@@ -36,7 +37,7 @@ export async function labsOnEngine(docker: Docker): Promise<LabOnEngine[]> {
     const lab = n.Labels?.[LABEL.lab];
     if (lab !== undefined) entry(lab).networks += 1;
   }
-  return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
+  return naturalSort(labs.values(), (l) => l.lab);
 }
 
 /** "basic (2 containers, 2 running), nat (5 containers, 4 running)" or "none". */

@@ -13,6 +13,7 @@ import type { AgentLine } from "../docker/agent-logs.js";
 import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
+import { naturalCompare, naturalSort } from "../output/natural-compare.js";
 import type { ConnectionFigures, ExpectationResult } from "./report.js";
 import { bpsOf } from "./schedule.js";
 
@@ -68,7 +69,18 @@ function endpointOf(target: string | null): { host: string; port: number } | nul
   }
 }
 
-/** Client connections, by node and conn_id, with every line about them in time order. */
+/** Natural order of connections, field by field: client-2 before client-10, port 80 before 443. */
+function compareConns(a: Conn, b: Conn): number {
+  return (
+    naturalCompare(a.node, b.node) ||
+    naturalCompare(a.to, b.to) ||
+    (a.port ?? -1) - (b.port ?? -1) ||
+    naturalCompare(a.proto, b.proto) ||
+    naturalCompare(a.connId, b.connId)
+  );
+}
+
+/** Client connections, by node and conn_id, with every line about them in time order; in natural order. */
 export function clientConnections(rec: Recording): Conn[] {
   const conns = new Map<string, Conn>();
   for (const r of rec.lines) {
@@ -98,9 +110,11 @@ export function clientConnections(rec: Recording): Conn[] {
   for (const r of rec.lines)
     if (r.line.type === "event" && r.line.event === "started")
       lastStart.set(r.node, Math.max(r.atMs, lastStart.get(r.node) ?? Number.NEGATIVE_INFINITY));
-  return [...conns.values()].filter(
-    (c) => (c.lines.at(-1)?.atMs ?? 0) >= (lastStart.get(c.node) ?? Number.NEGATIVE_INFINITY),
-  );
+  return [...conns.values()]
+    .filter(
+      (c) => (c.lines.at(-1)?.atMs ?? 0) >= (lastStart.get(c.node) ?? Number.NEGATIVE_INFINITY),
+    )
+    .sort(compareConns);
 }
 
 function matcher(glob: string | undefined): (name: string) => boolean {
@@ -143,11 +157,63 @@ function lastTrouble(c: Conn, beforeMs = Number.POSITIVE_INFINITY): string {
   return reason === null ? "" : ` (last: ${reason})`;
 }
 
+/** One selected connection's own verdict, for the checks that judge each connection. */
+interface Judged {
+  conn: Conn;
+  ok: boolean;
+  /** What it measured, without its label. */
+  text: string;
+}
+
 interface Verdicts {
   passed: boolean;
   expected: string;
+  /** About the expectation as a whole (no_crash, nothing selected, a step that did not run); empty when `judged` says it. */
   measured: string[];
+  /** Each selected connection's verdict, in natural order, when the check judges each one. */
+  judged: Judged[] | null;
   atS: number | null;
+}
+
+/** Failing connections listed before the rest are counted. */
+const FAILED_SHOWN = 10;
+/** Passing connections listed when they are this few, or when none failed. */
+const PASSED_SHOWN = 3;
+
+/**
+ * What an expectation measured, failing connections first: up to
+ * FAILED_SHOWN of them, each with what it measured, then "and N more that
+ * failed"; passing ones listed only when few (or when all passed, a few as
+ * examples), else "and M more that passed". With 40 connections the one that
+ * failed is not buried; the JSON report keeps every connection.
+ */
+export function failingFirstLines(failed: readonly string[], passed: readonly string[]): string[] {
+  const lines = failed.slice(0, FAILED_SHOWN);
+  if (failed.length > FAILED_SHOWN)
+    lines.push(`and ${failed.length - FAILED_SHOWN} more that failed`);
+  const shownPassed =
+    passed.length <= PASSED_SHOWN ? passed.length : failed.length > 0 ? 0 : PASSED_SHOWN;
+  lines.push(...passed.slice(0, shownPassed));
+  if (passed.length > shownPassed)
+    lines.push(`and ${passed.length - shownPassed} more that passed`);
+  return lines;
+}
+
+/** Failing connections first, each group in the natural order it came in. */
+const failingFirst = (judged: readonly Judged[]) => [
+  ...judged.filter((j) => !j.ok),
+  ...judged.filter((j) => j.ok),
+];
+
+/** "a, b, c and 7 more" (at most `max` names). */
+function someNames(names: readonly string[], max = FAILED_SHOWN): string {
+  if (names.length <= max) return names.join(", ");
+  return `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+/** The verdict of a check that judges each connection: it holds when every one does. */
+function judgedVerdicts(expected: string, judged: Judged[], atS: number | null): Verdicts {
+  return { passed: judged.every((j) => j.ok), expected, measured: [], judged, atS };
 }
 
 function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
@@ -162,66 +228,76 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
       passed: false,
       expected: "a connection that matches",
       measured: [
-        `no connection matches ${selectorText(e)}; the lab has: ${all.join(", ") || "none"}`,
+        `no connection matches ${selectorText(e)}; the lab has: ${someNames(all) || "none"}`,
       ],
+      judged: null,
       atS: null,
     };
   }
   switch (kind) {
     case "connected_within": {
       const within = parseDelay(e.connected_within ?? "") ?? 0;
-      const measured: string[] = [];
-      let passed = true;
+      const judged: Judged[] = [];
       let worst: number | null = null;
       for (const c of conns) {
         const first = events(c, "connected")[0];
         if (first !== undefined && first.atMs <= within) {
-          measured.push(
-            `${label(c)}: connected ${first.atMs <= 0 ? "before the start" : `after ${secs(first.atMs)}`}`,
-          );
+          judged.push({
+            conn: c,
+            ok: true,
+            text: `connected ${first.atMs <= 0 ? "before the start" : `after ${secs(first.atMs)}`}`,
+          });
           worst = Math.max(worst ?? 0, first.atMs);
         } else {
-          passed = false;
-          measured.push(
-            first === undefined
-              ? `${label(c)}: never connected${lastTrouble(c)}`
-              : `${label(c)}: connected only after ${secs(first.atMs)}${lastTrouble(c, first.atMs)}`,
-          );
+          judged.push({
+            conn: c,
+            ok: false,
+            text:
+              first === undefined
+                ? `never connected${lastTrouble(c)}`
+                : `connected only after ${secs(first.atMs)}${lastTrouble(c, first.atMs)}`,
+          });
           worst = within;
         }
       }
-      return {
-        passed,
-        expected: `connected within ${e.connected_within}`,
-        measured,
-        atS: worst === null ? null : worst / 1000,
-      };
+      return judgedVerdicts(
+        `connected within ${e.connected_within}`,
+        judged,
+        worst === null ? null : worst / 1000,
+      );
     }
     case "never_connects": {
-      const measured: string[] = [];
-      let passed = true;
+      const judged: Judged[] = [];
       let at: number | null = null;
       for (const c of conns) {
         const first = events(c, "connected")[0];
         if (first === undefined)
-          measured.push(`${label(c)}: never connected in ${secs(rec.endMs)}${lastTrouble(c)}`);
+          judged.push({
+            conn: c,
+            ok: true,
+            text: `never connected in ${secs(rec.endMs)}${lastTrouble(c)}`,
+          });
         else {
-          passed = false;
           at = at === null ? first.atMs : Math.min(at, first.atMs);
-          measured.push(`${label(c)}: connected at ${secs(first.atMs)}`);
+          judged.push({ conn: c, ok: false, text: `connected at ${secs(first.atMs)}` });
         }
       }
-      return { passed, expected: "never connects", measured, atS: at === null ? null : at / 1000 };
+      return judgedVerdicts("never connects", judged, at === null ? null : at / 1000);
     }
     case "reconnects_within": {
       const step = rec.steps.find((s) => s.name === e.after);
       const within = parseDelay(e.reconnects_within ?? "") ?? 0;
       const expected = `connected again within ${e.reconnects_within} after step ${e.after}`;
       if (step === undefined)
-        return { passed: false, expected, measured: [`step ${e.after} did not run`], atS: null };
+        return {
+          passed: false,
+          expected,
+          measured: [`step ${e.after} did not run`],
+          judged: null,
+          atS: null,
+        };
       const deadline = step.atMs + within;
-      const measured: string[] = [];
-      let passed = true;
+      const judged: Judged[] = [];
       let worst = 0;
       for (const c of conns) {
         const again = events(c, "connected").find((r) => r.atMs > step.atMs);
@@ -232,23 +308,27 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
             (r.line.event === "disconnected" || r.line.event === "reconnecting"),
         );
         if (again !== undefined && again.atMs <= deadline) {
-          measured.push(
-            `${label(c)}: connected again ${secs(again.atMs - step.atMs)} after the step`,
-          );
+          judged.push({
+            conn: c,
+            ok: true,
+            text: `connected again ${secs(again.atMs - step.atMs)} after the step`,
+          });
           worst = Math.max(worst, again.atMs - step.atMs);
         } else if (again === undefined && !dropped && stateAt(c, deadline) === "connected") {
-          measured.push(`${label(c)}: stayed connected`);
+          judged.push({ conn: c, ok: true, text: "stayed connected" });
         } else {
-          passed = false;
           worst = within;
-          measured.push(
-            again === undefined
-              ? `${label(c)}: not connected again by ${secs(deadline)}${lastTrouble(c)}`
-              : `${label(c)}: connected again only ${secs(again.atMs - step.atMs)} after the step`,
-          );
+          judged.push({
+            conn: c,
+            ok: false,
+            text:
+              again === undefined
+                ? `not connected again by ${secs(deadline)}${lastTrouble(c)}`
+                : `connected again only ${secs(again.atMs - step.atMs)} after the step`,
+          });
         }
       }
-      return { passed, expected, measured, atS: (step.atMs + worst) / 1000 };
+      return judgedVerdicts(expected, judged, (step.atMs + worst) / 1000);
     }
     case "throughput": {
       const band = new Band(
@@ -307,6 +387,7 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
         passed: false,
         expected: "one thing to check",
         measured: ["nothing checked"],
+        judged: null,
         atS: null,
       };
   }
@@ -372,14 +453,11 @@ function perConnection(
   expected: string,
   judge: (c: Conn) => { ok: boolean; text: string },
 ): Verdicts {
-  const measured: string[] = [];
-  let passed = true;
-  for (const c of conns) {
-    const v = judge(c);
-    if (!v.ok) passed = false;
-    measured.push(`${label(c)}: ${v.text}`);
-  }
-  return { passed, expected, measured, atS: null };
+  return judgedVerdicts(
+    expected,
+    conns.map((c) => ({ conn: c, ...judge(c) })),
+    null,
+  );
 }
 
 /** Agents that exited or restarted when no step made them. */
@@ -387,7 +465,10 @@ function noCrash(rec: Recording): Verdicts {
   const measured: string[] = [];
   const problems: string[] = [];
   let at: number | null = null;
-  for (const n of rec.nodes.filter((x) => x.role === "node")) {
+  for (const n of naturalSort(
+    rec.nodes.filter((x) => x.role === "node"),
+    (x) => x.name,
+  )) {
     const mine = rec.steps.filter((s) => s.target === n.name && s.ok);
     const allowedStarts =
       1 + mine.filter((s) => s.action === "start" || s.action === "restart").length;
@@ -415,6 +496,7 @@ function noCrash(rec: Recording): Verdicts {
     passed: problems.length === 0,
     expected: "no agent exits or restarts unless a step does it",
     measured: problems.length > 0 ? problems : measured,
+    judged: null,
     atS: at === null ? null : at / 1000,
   };
 }
@@ -447,8 +529,15 @@ const finiteOrNull = (v: unknown): number | null => {
 const meanBps = (rounds: readonly Round[]) =>
   rounds.length === 0 ? null : rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
 
-/** A connection's numbers for the JSON report: rounds since `sinceMs` (a step), the rest at the end. */
-export function connectionFigures(c: Conn, sinceMs: number | null): ConnectionFigures {
+/**
+ * A connection's numbers for the JSON report: rounds since `sinceMs` (a
+ * step), the rest at the end; with its own verdict when the check judged it.
+ */
+export function connectionFigures(
+  c: Conn,
+  sinceMs: number | null,
+  judged: { ok: boolean; text: string } | null = null,
+): ConnectionFigures {
   const last = c.lines.filter((r) => r.line.type === "stats").at(-1)?.line;
   const rtt = (last?.rtt ?? null) as Record<string, unknown> | null;
   const up = roundsOf(c, "up", sinceMs);
@@ -462,6 +551,8 @@ export function connectionFigures(c: Conn, sinceMs: number | null): ConnectionFi
     port: c.port,
     proto: c.proto,
     conn_id: c.connId,
+    verdict: judged === null ? null : judged.ok ? "passed" : "failed",
+    measured: judged === null ? null : judged.text,
     state: last === undefined ? null : String(last.state),
     rounds_up: up.length,
     rounds_down: down.length,
@@ -489,14 +580,27 @@ export function evaluate(
     const v = check(e, rec, selected);
     const since =
       e.after === undefined ? null : (rec.steps.find((s) => s.name === e.after)?.atMs ?? null);
+    const judged = v.judged === null ? null : failingFirst(v.judged);
+    const measured =
+      judged === null
+        ? v.measured
+        : failingFirstLines(
+            judged.filter((j) => !j.ok).map((j) => `${label(j.conn)}: ${j.text}`),
+            judged.filter((j) => j.ok).map((j) => `${label(j.conn)}: ${j.text}`),
+          );
+    const connections =
+      kindsOf(e)[0] === "no_crash"
+        ? []
+        : judged === null
+          ? selected.map((c) => connectionFigures(c, since))
+          : judged.map((j) => connectionFigures(j.conn, since, j));
     return {
-      connections:
-        kindsOf(e)[0] === "no_crash" ? [] : selected.map((c) => connectionFigures(c, since)),
+      connections,
       index,
       name: expectationName(e),
       verdict: v.passed ? "passed" : "failed",
       expected: v.expected,
-      measured: v.measured.join("; "),
+      measured: measured.join("; "),
       atS: v.atS,
     };
   });

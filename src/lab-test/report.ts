@@ -15,11 +15,15 @@ export interface ExpectationResult {
   verdict: Verdict;
   /** What was expected, e.g. "connected within 10s", "loss ≤ 12% (at least 8%)". */
   expected: string;
-  /** What was measured, e.g. "connected after 1.2s", "loss 9.94% over 5000 datagrams", "never connected". */
+  /**
+   * What was measured, e.g. "connected after 1.2s", "loss 9.94% over 5000
+   * datagrams", "never connected": failing connections first, passing ones
+   * counted ("and 39 more that passed"); `connections` has every one.
+   */
   measured: string;
   /** When it was decided or went wrong, seconds from the start of the run; null when it is about the whole run. */
   atS: number | null;
-  /** The figures of every connection it selected, as numbers (JSON report). */
+  /** The figures of every connection it selected, as numbers (JSON report); failing ones first. */
   connections: ConnectionFigures[];
 }
 /** One client connection's figures at the end of a run (rounds after the expectation's step, if any). */
@@ -29,6 +33,10 @@ export interface ConnectionFigures {
   port: number | null;
   proto: string;
   conn_id: string;
+  /** Its own verdict under the expectation's check; null when the check is not per connection (a step that did not run). */
+  verdict: Verdict | null;
+  /** What it measured, e.g. "never connected (last: connect timeout)"; null with `verdict`. */
+  measured: string | null;
   /** Its state in its last stats line: connected, connecting, disconnected. */
   state: string | null;
   rounds_up: number;
@@ -97,10 +105,14 @@ function stepLabel(step: StepResult): string {
 /** Longest measured text in the summary table. */
 const MEASURED_CELL = 100;
 
-/** "expected …; measured …[ at 12.3 s]". */
+/**
+ * A failed expectation: "expected …;[ failed at 12.3 s;] measured …". The
+ * time comes before the measured list, whose last item may be "and 39 more
+ * that passed": after it, the time would read as theirs.
+ */
 function expectationMessage(e: ExpectationResult): string {
-  const at = e.atS === null ? "" : ` at ${seconds(e.atS)}`;
-  return `expected ${e.expected}; measured ${e.measured}${at}`;
+  const at = e.atS === null ? "" : ` failed at ${seconds(e.atS)};`;
+  return `expected ${e.expected};${at} measured ${e.measured}`;
 }
 
 /** "kill server at 5.0 s failed: …". */
@@ -136,7 +148,7 @@ function fileBlock(r: LabTestResult): string[] {
       e.verdict === "passed" ? "PASS" : "FAIL",
       e.name,
       e.expected,
-      // the table stays readable with many connections; the ✗ lines, JSON and JUnit carry it whole
+      // the table stays readable with many connections; the ✗ lines and JUnit carry the measured text whole, the JSON every connection
       e.measured.length > MEASURED_CELL ? `${e.measured.slice(0, MEASURED_CELL - 1)}…` : e.measured,
       e.atS === null ? "" : seconds(e.atS),
     ]);

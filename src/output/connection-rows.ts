@@ -5,6 +5,7 @@
  */
 import { formatBits, formatBytes, formatDuration, formatMs } from "../agent/units.js";
 import type { AgentEvent, ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
+import { naturalCompare } from "./natural-compare.js";
 
 /** What a cell shows when the value does not exist (yet). */
 export const NONE = "-";
@@ -80,13 +81,17 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Stable order, so rows do not jump around between redraws: peer, proto, address, id. */
+/**
+ * Stable order, so rows do not jump around between redraws: peer, proto,
+ * address, id. Peers and addresses in natural order (tx-2 before tx-10,
+ * 10.0.0.9 before 10.0.0.10); the id is opaque.
+ */
 export function sortConnections(snaps: readonly ConnectionSnapshot[]): ConnectionSnapshot[] {
   return [...snaps].sort(
     (a, b) =>
-      compare(peerName(a), peerName(b)) ||
+      naturalCompare(peerName(a), peerName(b)) ||
       compare(a.proto, b.proto) ||
-      compare(a.peer_address ?? "", b.peer_address ?? "") ||
+      naturalCompare(a.peer_address ?? "", b.peer_address ?? "") ||
       compare(a.conn_id, b.conn_id),
   );
 }

@@ -163,6 +163,24 @@ describe("connectionSections", () => {
     );
   });
 
+  it("orders peers and addresses naturally: tx-2 before tx-10, .9 before .10", () => {
+    const sections = connectionSections([
+      snap({ conn_id: "a", side: "server", peer_name: "tx-10" }),
+      snap({ conn_id: "b", side: "server", peer_name: "tx-2" }),
+      snap({ conn_id: "c", side: "server", peer_name: "tx-1" }),
+      snap({ conn_id: "d", side: "server", peer_name: "rx", peer_address: "10.0.0.10:5000" }),
+      snap({ conn_id: "e", side: "server", peer_name: "rx", peer_address: "10.0.0.9:5000" }),
+    ]);
+    assert.deepEqual(
+      sections.server.map((r) => r[0]),
+      ["from: rx", "from: rx", "from: tx-1", "from: tx-2", "from: tx-10"],
+    );
+    assert.deepEqual(
+      sections.server.slice(0, 2).map((r) => r[1]),
+      ["10.0.0.9:5000", "10.0.0.10:5000"],
+    );
+  });
+
   it("is empty for no connections", () => {
     assert.deepEqual(connectionSections([]), { client: [], server: [] });
   });

@@ -68,4 +68,26 @@ describe("node info", () => {
     assert.ok(n);
     assert.equal(networksText(n), "lan -, wan 10.202.0.1");
   });
+
+  it("orders networks naturally: lan2 before lan10", () => {
+    const n = nodeInfoOf(
+      entry({
+        Labels: { [LABEL.node]: "gw", [LABEL.role]: "router", [LABEL.addresses]: "lan9=10.9.0.1" },
+        NetworkSettings: {
+          Networks: {
+            "nat-lan10": { IPAddress: "10.10.0.1" },
+            "nat-lan2": { IPAddress: "10.2.0.1" },
+            "nat-Lan3": { IPAddress: "10.3.0.1" },
+          },
+        },
+      }),
+      "nat",
+    );
+    assert.ok(n);
+    assert.deepEqual(
+      n.networks.map((x) => x.network),
+      ["lan2", "Lan3", "lan10"],
+    );
+    assert.equal(networksText(n), "lan2 10.2.0.1, Lan3 10.3.0.1, lan9 -, lan10 10.10.0.1");
+  });
 });

@@ -3,7 +3,12 @@ import { describe, it } from "node:test";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
 import type { AgentLine } from "../../src/docker/agent-logs.js";
 import type { LabExpectation } from "../../src/lab/lab-types.js";
-import { evaluate, type RecordedLine, type Recording } from "../../src/lab-test/evaluate.js";
+import {
+  evaluate,
+  failingFirstLines,
+  type RecordedLine,
+  type Recording,
+} from "../../src/lab-test/evaluate.js";
 
 /** A client event or stats line of `node`'s connection `id`, at `s` seconds. */
 function at(s: number, node: string, fields: Record<string, unknown>, id = "c1"): RecordedLine {
@@ -323,6 +328,8 @@ describe("evaluate", () => {
         port: 1234,
         proto: "udp",
         conn_id: "c1",
+        verdict: "passed",
+        measured: "2.00% (60 of 3000 datagrams, 3 rounds)",
         state: "connected",
         rounds_up: 2,
         rounds_down: 1,
@@ -338,5 +345,204 @@ describe("evaluate", () => {
         down_s: 1.5,
       },
     ]);
+  });
+});
+
+/** `n` clients client-1 … client-n, one connection each; those in `never` never connect. */
+function many(n: number, never: readonly number[] = []): RecordedLine[] {
+  // listed backwards, as the logs may come: the order of the lines must not matter
+  return Array.from({ length: n }, (_, k) => n - k).map((i) =>
+    never.includes(i)
+      ? reconnecting(1, "connect timeout", `client-${i}`, `c${i}`)
+      : connected(0.5, `client-${i}`, `c${i}`),
+  );
+}
+
+describe("evaluate with many connections: failing ones first", () => {
+  const expect5s: LabExpectation = { to: "server", connected_within: "5s" };
+
+  it("40 connections, one failing: the message starts with it and counts the rest", () => {
+    const r = one(expect5s, rec(many(40, [17])));
+    assert.equal(r.verdict, "failed");
+    assert.equal(
+      r.measured,
+      "client-17 → server:1234 tcp: never connected (last: connect timeout); and 39 more that passed",
+    );
+    // the JSON keeps every connection: the failing one first, then the rest in natural order
+    assert.equal(r.connections.length, 40);
+    assert.deepEqual(r.connections[0], {
+      ...r.connections[0],
+      from: "client-17",
+      verdict: "failed",
+      measured: "never connected (last: connect timeout)",
+    });
+    assert.deepEqual(
+      r.connections.slice(1, 4).map((c) => [c.from, c.verdict, c.measured]),
+      [
+        ["client-1", "passed", "connected after 0.5 s"],
+        ["client-2", "passed", "connected after 0.5 s"],
+        ["client-3", "passed", "connected after 0.5 s"],
+      ],
+    );
+    assert.equal(r.connections.at(-1)?.from, "client-40");
+  });
+
+  it("several failing: each listed in natural order, passing ones counted", () => {
+    const r = one(expect5s, rec(many(40, [30, 4, 12])));
+    assert.deepEqual(r.measured.split("; "), [
+      "client-4 → server:1234 tcp: never connected (last: connect timeout)",
+      "client-12 → server:1234 tcp: never connected (last: connect timeout)",
+      "client-30 → server:1234 tcp: never connected (last: connect timeout)",
+      "and 37 more that passed",
+    ]);
+  });
+
+  it("many failing: the first 10 listed, then how many more failed and passed", () => {
+    const failing = Array.from({ length: 25 }, (_, k) => k + 1);
+    const r = one(expect5s, rec(many(40, failing)));
+    const parts = r.measured.split("; ");
+    assert.equal(parts.length, 12);
+    assert.equal(parts[0], "client-1 → server:1234 tcp: never connected (last: connect timeout)");
+    assert.equal(parts[9], "client-10 → server:1234 tcp: never connected (last: connect timeout)");
+    assert.deepEqual(parts.slice(10), ["and 15 more that failed", "and 15 more that passed"]);
+    assert.deepEqual(
+      r.connections.map((c) => c.verdict),
+      [...Array(25).fill("failed"), ...Array(15).fill("passed")],
+    );
+    const all = one(
+      expect5s,
+      rec(
+        many(
+          12,
+          Array.from({ length: 12 }, (_, k) => k + 1),
+        ),
+      ),
+    );
+    assert.match(all.measured, /^client-1 → .*; client-10 → [^;]*; and 2 more that failed$/);
+  });
+
+  it("all passing: a few as examples, the rest counted", () => {
+    const r = one(expect5s, rec(many(40)));
+    assert.equal(r.verdict, "passed");
+    assert.deepEqual(r.measured.split("; "), [
+      "client-1 → server:1234 tcp: connected after 0.5 s",
+      "client-2 → server:1234 tcp: connected after 0.5 s",
+      "client-3 → server:1234 tcp: connected after 0.5 s",
+      "and 37 more that passed",
+    ]);
+  });
+
+  it("a few connections are all listed, failing first", () => {
+    const r = one(expect5s, rec(many(3, [3])));
+    assert.deepEqual(r.measured.split("; "), [
+      "client-3 → server:1234 tcp: never connected (last: connect timeout)",
+      "client-1 → server:1234 tcp: connected after 0.5 s",
+      "client-2 → server:1234 tcp: connected after 0.5 s",
+    ]);
+  });
+
+  it("every per-connection check puts its failing connections first", () => {
+    const steps = [
+      { name: "cut", atMs: 10_000, action: "disconnect", target: "client-2", ok: true },
+    ];
+    const lines = [
+      connected(1, "client-1", "a"),
+      connected(1, "client-2", "b"),
+      connected(1, "client-10", "c"),
+      reconnecting(10.1, "peer closed", "client-2", "b"),
+      at(3, "client-10", { type: "stats", state: "connected", rtt: { p99_ms: 9 } }, "c"),
+      at(3, "client-1", { type: "stats", state: "connected", rtt: { p99_ms: 1 } }, "a"),
+      at(3, "client-2", { type: "stats", state: "connected", rtt: { p99_ms: 1 } }, "b"),
+    ];
+    const order = (e: LabExpectation, r = rec(lines, { steps })) =>
+      one(e, r).connections.map((c) => `${c.from} ${c.verdict}`);
+    assert.deepEqual(order({ rtt_p99_at_most: "2ms" }), [
+      "client-10 failed",
+      "client-1 passed",
+      "client-2 passed",
+    ]);
+    assert.deepEqual(order({ after: "cut", reconnects_within: "5s" }), [
+      "client-2 failed",
+      "client-1 passed",
+      "client-10 passed",
+    ]);
+    assert.deepEqual(order({ never_connects: true }), [
+      "client-1 failed",
+      "client-2 failed",
+      "client-10 failed",
+    ]);
+    assert.deepEqual(order({ throughput_at_least: "1m" }), [
+      "client-1 failed",
+      "client-2 failed",
+      "client-10 failed",
+    ]);
+  });
+
+  it("a check that is not per connection leaves the verdict of each connection out", () => {
+    const r = one(
+      { after: "no-such-step", reconnects_within: "5s" },
+      rec([connected(1, "client-2", "b"), connected(1, "client-10", "c")]),
+    );
+    assert.equal(r.measured, "step no-such-step did not run");
+    assert.deepEqual(
+      r.connections.map((c) => [c.from, c.verdict, c.measured]),
+      [
+        ["client-2", null, null],
+        ["client-10", null, null],
+      ],
+    );
+  });
+
+  it("nothing matching lists at most 10 of the lab's connections, in natural order", () => {
+    const r = one({ from: "nobody", connected_within: "5s" }, rec(many(12)));
+    assert.equal(
+      r.measured,
+      `no connection matches nobody → *; the lab has: ${Array.from(
+        { length: 10 },
+        (_, k) => `client-${k + 1} → server:1234 tcp`,
+      ).join(", ")} and 2 more`,
+    );
+  });
+
+  it("no_crash names the nodes in natural order", () => {
+    const started = (n: string) => ({
+      node: n,
+      atMs: 0,
+      line: { type: "event", event: "started" } as AgentLine,
+    });
+    const r = one(
+      { no_crash: true },
+      rec([started("n-10"), started("n-2")], {
+        nodes: ["n-10", "n-2"].map((n) => node(n, { state: "exited", exitCode: 1 })),
+      }),
+    );
+    assert.equal(
+      r.measured,
+      "n-2 is exited (1) and no step stopped it; n-10 is exited (1) and no step stopped it",
+    );
+  });
+});
+
+describe("failingFirstLines", () => {
+  const names = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, k) => `${prefix}${k + 1}`);
+
+  it("lists failing ones up to 10, passing ones when few or when none failed", () => {
+    assert.deepEqual(failingFirstLines(["f1"], names("p", 39)), ["f1", "and 39 more that passed"]);
+    assert.deepEqual(failingFirstLines(["f1"], names("p", 3)), ["f1", "p1", "p2", "p3"]);
+    assert.deepEqual(failingFirstLines([], names("p", 5)), [
+      "p1",
+      "p2",
+      "p3",
+      "and 2 more that passed",
+    ]);
+    assert.deepEqual(failingFirstLines([], ["p1"]), ["p1"]);
+    assert.deepEqual(failingFirstLines(names("f", 10), []), names("f", 10));
+    assert.deepEqual(failingFirstLines(names("f", 500), names("p", 4)), [
+      ...names("f", 10),
+      "and 490 more that failed",
+      "and 4 more that passed",
+    ]);
+    assert.deepEqual(failingFirstLines([], []), []);
   });
 });

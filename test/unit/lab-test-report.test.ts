@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
+import { evaluate, type RecordedLine } from "../../src/lab-test/evaluate.js";
 import {
   type ExpectationResult,
   jsonReport,
@@ -124,7 +126,7 @@ describe("lab test summary text", () => {
         "  PASS    connects     connected within 10s      connected after 0.4s            0.4 s",
         "  FAIL    loss         loss ≤ 12% (at least 8%)  loss 2.10% over 5000 datagrams  25.0 s",
         "  FAIL    up           connected within 10s      never connected",
-        "  ✗ loss: expected loss ≤ 12% (at least 8%); measured loss 2.10% over 5000 datagrams at 25.0 s",
+        "  ✗ loss: expected loss ≤ 12% (at least 8%); failed at 25.0 s; measured loss 2.10% over 5000 datagrams",
         "  ✗ up: expected connected within 10s; measured never connected",
         "  ! step kill-server at 5.0 s (kill server) failed: no such container: server",
         "",
@@ -224,7 +226,7 @@ describe("lab test JUnit XML", () => {
     const xml = junitXml([failing]);
     assert.ok(
       xml.includes(
-        '<testcase classname="lossy" name="loss">\n      <failure message="expected loss ≤ 12% (at least 8%); measured loss 2.10% over 5000 datagrams at 25.0 s"/>',
+        '<testcase classname="lossy" name="loss">\n      <failure message="expected loss ≤ 12% (at least 8%); failed at 25.0 s; measured loss 2.10% over 5000 datagrams"/>',
       ),
     );
     assert.ok(
@@ -282,7 +284,7 @@ describe("lab test JUnit XML", () => {
     assert.ok(xml.includes('<testcase classname="x&amp;y" name="a&lt;b &amp; &quot;c&quot;">'));
     assert.ok(
       xml.includes(
-        '<failure message="expected connected within 10s; measured rtt > 5 ms &amp; &lt;ok> at 2.0 s"/>',
+        '<failure message="expected connected within 10s; failed at 2.0 s; measured rtt > 5 ms &amp; &lt;ok>"/>',
       ),
     );
     assert.equal(count(xml, 'a<b & "c"'), 0);
@@ -296,6 +298,63 @@ describe("lab test JUnit XML", () => {
     assert.equal(
       junitXml([]),
       '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="0" failures="0" errors="0" skipped="0"/>',
+    );
+  });
+});
+
+describe("lab test reports of many connections", () => {
+  // 40 clients, client-1 … client-40 (their lines in no particular order); client-17 never connects
+  const line = (i: number): RecordedLine => ({
+    node: `client-${i}`,
+    atMs: i === 17 ? 1000 : 500,
+    line: {
+      type: "event",
+      side: "client",
+      proto: "tcp",
+      conn_id: `c${i}`,
+      target: "tcp://10.0.0.2:1234",
+      ...(i === 17
+        ? { event: "reconnecting", reason: "connect timeout" }
+        : { event: "connected", peer_name: "server" }),
+    } as AgentLine,
+  });
+  const expectations = evaluate([{ from: "client-*", to: "server", connected_within: "5s" }], {
+    lines: Array.from({ length: 40 }, (_, k) => line(((k * 7) % 40) + 1)),
+    steps: [],
+    nodes: [],
+    endMs: 20_000,
+    hostNames: new Map([["10.0.0.2", "server"]]),
+  });
+  const result: LabTestResult = { ...failing, steps: [], expectations };
+  const message =
+    "expected connected within 5s; failed at 5.0 s; measured client-17 → server:1234 tcp: never connected (last: connect timeout); and 39 more that passed";
+
+  it("the failure message starts with the failing connection and counts the 39 that passed", () => {
+    assert.ok(junitXml([result]).includes(`<failure message="${message}"/>`));
+    const text = summaryText([result]);
+    assert.ok(text.includes(`\n  ✗ client-* → server: connects: ${message}\n`));
+    // the table's cell starts with it too
+    assert.match(
+      text,
+      /\n {2}FAIL {4}client-\* → server: connects +connected within 5s +client-17 → server:1234 tcp: never connected/,
+    );
+  });
+
+  it("the JSON report keeps every connection, the failing one first", () => {
+    const json = JSON.parse(jsonReport([result]));
+    const conns = json.files[0].expectations[0].connections as Record<string, unknown>[];
+    assert.equal(conns.length, 40);
+    assert.deepEqual(
+      conns.slice(0, 3).map((c) => [c.from, c.verdict, c.measured]),
+      [
+        ["client-17", "failed", "never connected (last: connect timeout)"],
+        ["client-1", "passed", "connected after 0.5 s"],
+        ["client-2", "passed", "connected after 0.5 s"],
+      ],
+    );
+    assert.deepEqual(
+      conns.slice(-2).map((c) => c.from),
+      ["client-39", "client-40"],
     );
   });
 });
