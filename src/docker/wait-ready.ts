@@ -4,6 +4,7 @@
  * is found however much the container printed since (a hub with 250 clients prints pages of
  * stats a second; a tail of the last lines would miss it).
  */
+import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -102,6 +103,8 @@ export async function waitUntilReady(
 ): Promise<void> {
   const pending = new Set(targets.map((t) => t.name));
   const inner = new AbortController();
+  // each of the concurrent followers listens on it: more than Node's default 10 is expected
+  setMaxListeners(0, inner.signal);
   const onOuter = () => inner.abort();
   options.signal.addEventListener("abort", onOuter);
   let timer: NodeJS.Timeout | undefined;
