@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { LABEL, labelFilter } from "../src/docker/labels.js";
+import { LABEL, labelFilter } from "../src/runtimes/docker/labels.js";
 import { type Figure, judge, median } from "./figures.js";
 
 export const HUB_LAB = "bench-hub";

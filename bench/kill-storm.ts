@@ -8,7 +8,7 @@
  */
 import type Docker from "dockerode";
 import { readAgentLines } from "../src/docker/agent-logs.js";
-import { containerAction, findNode, networkAction } from "../src/lab-cli/chaos.js";
+import { containerAction, findNode, networkAction } from "../src/runtimes/docker/chaos.js";
 import { mulberry32 } from "../test/helpers/seeded-random.js";
 import type { Figure } from "./figures.js";
 import { judge } from "./figures.js";

@@ -10,18 +10,18 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
+import { bringUp, checkedLab, dockerPlanOf, type LabIo } from "../src/lab-cli/commands.js";
 import {
   ensureAgentImage,
   followBuild,
   imageExists,
   removeOlderImages,
-} from "../src/docker/agent-image.js";
-import { removeLab } from "../src/docker/apply.js";
-import { connectEngine } from "../src/docker/engine.js";
-import { execIn } from "../src/docker/exec.js";
-import { LABEL, labelFilter, TOOL } from "../src/docker/labels.js";
-import { findNode, impairAction } from "../src/lab-cli/chaos.js";
-import { bringUp, checkedLab, dockerPlanOf, type LabIo } from "../src/lab-cli/commands.js";
+} from "../src/runtimes/docker/agent-image.js";
+import { removeLab } from "../src/runtimes/docker/apply.js";
+import { findNode, impairAction } from "../src/runtimes/docker/chaos.js";
+import { connectEngine } from "../src/runtimes/docker/engine.js";
+import { execIn } from "../src/runtimes/docker/exec.js";
+import { LABEL, labelFilter, TOOL } from "../src/runtimes/docker/labels.js";
 import { bigLabs, HUB_LAB } from "./big-labs.js";
 import {
   agentLines,

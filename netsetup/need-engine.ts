@@ -3,13 +3,13 @@
  * Silent when one does; otherwise netsetup/ensure-docker.sh sets one up
  * (Debian's docker.io, sudo where needed) and says what it installs. Where
  * that cannot be done, one line says what to run by hand and the exit code
- * is 1 (the line the lab and the tests would print, from src/docker/engine).
+ * is 1 (the line the lab and the tests would print, from src/runtimes/docker/engine).
  * With DOCKER_HOST set nothing is started: the user pointed elsewhere.
  */
 import { spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
-import type { EngineUnavailable } from "../src/docker/engine.js";
+import type { EngineUnavailable } from "../src/runtimes/docker/engine.js";
 
 // Run from dist/netsetup/; the script stays in the checkout's netsetup/.
 const ENSURE = fileURLToPath(new URL("../../netsetup/ensure-docker.sh", import.meta.url));
@@ -38,7 +38,7 @@ function socketAnswers(): Promise<boolean> {
 /** Null when an engine answers; else the one line of why, as the lab and the tests would say it. */
 async function unavailable(): Promise<EngineUnavailable | null> {
   if (await socketAnswers()) return null;
-  const { connectEngine, EngineUnavailable } = await import("../src/docker/engine.js");
+  const { connectEngine, EngineUnavailable } = await import("../src/runtimes/docker/engine.js");
   try {
     await connectEngine(3_000);
     return null;

@@ -9,8 +9,8 @@
 import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
 import { formatBits, formatDuration } from "../agent/units.js";
-import { type ContainerAction, dockerReason } from "../lab-cli/chaos.js";
 import { createScreen } from "../output/terminal-screen.js";
+import { type ContainerAction, dockerReason } from "../runtimes/docker/chaos.js";
 import {
   type ChartData,
   selectedLatency,

@@ -2,8 +2,9 @@
  * A lab's containers as the nodes panel shows them, from the engine's
  * container list. Pure: the list entry in, what to print out.
  */
-import { LABEL, plannedAddresses } from "../docker/labels.js";
+
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
+import { LABEL, plannedAddresses } from "../runtimes/docker/labels.js";
 
 export interface NodeInfo {
   name: string;

@@ -22,8 +22,16 @@ import {
   stateText,
 } from "../dashboard/node-info.js";
 import { tableText } from "../dashboard/table-text.js";
-import { ensureAgentImage } from "../docker/agent-image.js";
 import { parseAgentLines, readAgentLines } from "../docker/agent-logs.js";
+import type { LabPlan } from "../lab/address-plan.js";
+import { toDockerPlan } from "../lab/docker-plan.js";
+import { netemFieldsOf } from "../lab/impairment-state.js";
+import type { Lab, LabError } from "../lab/lab-types.js";
+import { loadLab } from "../lab/load-lab.js";
+import { formatLabError } from "../lab/parse-lab.js";
+import { naturalCompare } from "../output/natural-compare.js";
+import { dockerName, type Plan } from "../runtime/plan.js";
+import { ensureAgentImage } from "../runtimes/docker/agent-image.js";
 import {
   ApplyRefused,
   applyPlan,
@@ -32,8 +40,9 @@ import {
   removeIds,
   removeLab,
   routerReadyLine,
-} from "../docker/apply.js";
-import { connectEngine, EngineUnavailable } from "../docker/engine.js";
+} from "../runtimes/docker/apply.js";
+import { connectEngine, EngineUnavailable } from "../runtimes/docker/engine.js";
+import { engineSubnets } from "../runtimes/docker/engine-subnets.js";
 import {
   type Completion,
   completionOf,
@@ -41,20 +50,11 @@ import {
   type FoundContainer,
   type FoundNetwork,
   isComplete,
-} from "../docker/lab-completion.js";
-import { LockBusy, withLabLock } from "../docker/lab-lock.js";
-import { LABEL, labelFilter, labels } from "../docker/labels.js";
-import { dockerName, type Plan } from "../docker/plan.js";
-import { NotReady, waitUntilReady } from "../docker/wait-ready.js";
-import type { LabPlan } from "../lab/address-plan.js";
-import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-state.js";
-import type { Lab, LabError } from "../lab/lab-types.js";
-import { loadLab } from "../lab/load-lab.js";
-import { formatLabError } from "../lab/parse-lab.js";
-import { naturalCompare } from "../output/natural-compare.js";
-import { engineSubnets } from "./engine-subnets.js";
-import { labsOnEngine, labsText } from "./labs-on-engine.js";
+} from "../runtimes/docker/lab-completion.js";
+import { LockBusy, withLabLock } from "../runtimes/docker/lab-lock.js";
+import { LABEL, labelFilter, labels } from "../runtimes/docker/labels.js";
+import { labsOnEngine, labsText } from "../runtimes/docker/labs-on-engine.js";
+import { NotReady, waitUntilReady } from "../runtimes/docker/wait-ready.js";
 import { type WatchOptions, watchLab } from "./watch.js";
 
 export interface LabIo {

@@ -7,7 +7,8 @@ import {
   containerAction,
   dockerReason,
   networkAction,
-} from "./chaos.js";
+} from "../runtimes/docker/chaos.js";
+import { labsOnEngine, labsText } from "../runtimes/docker/labs-on-engine.js";
 import {
   attach,
   down,
@@ -19,7 +20,6 @@ import {
   status,
   up,
 } from "./commands.js";
-import { labsOnEngine, labsText } from "./labs-on-engine.js";
 
 /** The lab a chaos verb acts on: -f FILE, --lab NAME, or the only lab there is. */
 async function chaosLab(docker: import("dockerode"), opts: LabOption): Promise<string> {

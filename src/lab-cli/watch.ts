@@ -7,8 +7,8 @@ import type Docker from "dockerode";
 import { type QuitChoice, runDashboard } from "../dashboard/dashboard-screen.js";
 import { LabView } from "../dashboard/lab-view.js";
 import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/plain-lines.js";
-import { LabFeed } from "../docker/lab-feed.js";
-import { containerAction, networkAction } from "./chaos.js";
+import { containerAction, networkAction } from "../runtimes/docker/chaos.js";
+import { LabFeed } from "../runtimes/docker/lab-feed.js";
 
 export interface WatchOptions {
   ui: "dashboard" | PlainFormat;

@@ -7,12 +7,8 @@
 import type Docker from "dockerode";
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
-import { LabFeed } from "../docker/lab-feed.js";
-import { LockBusy, withLabLock } from "../docker/lab-lock.js";
-import { LABEL } from "../docker/labels.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { actionOf } from "../lab/validate-scenario.js";
-import { containerAction, dockerReason, impairAction, networkAction } from "../lab-cli/chaos.js";
 import {
   bringUp,
   checkedLab,
@@ -23,6 +19,15 @@ import {
   labContainers,
   removeUninterrupted,
 } from "../lab-cli/commands.js";
+import {
+  containerAction,
+  dockerReason,
+  impairAction,
+  networkAction,
+} from "../runtimes/docker/chaos.js";
+import { LabFeed } from "../runtimes/docker/lab-feed.js";
+import { LockBusy, withLabLock } from "../runtimes/docker/lab-lock.js";
+import { LABEL } from "../runtimes/docker/labels.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
 import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";

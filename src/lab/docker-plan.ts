@@ -5,7 +5,7 @@
  * Routing and what NAT hides are decided in routing.ts; this file turns them into rules.
  */
 
-import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../docker/plan.js";
+import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../runtime/plan.js";
 import {
   type LabPlan,
   type PlannedNode as LabPlannedNode,

@@ -6,8 +6,8 @@
  * test:agent`, CONNTEST_TESTS=agent) skips them, and says so.
  */
 import type Docker from "dockerode";
-import { removeLab } from "../../src/docker/apply.js";
-import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
+import { removeLab } from "../../src/runtimes/docker/apply.js";
+import { connectEngine, EngineUnavailable } from "../../src/runtimes/docker/engine.js";
 
 const AGENT_ONLY = process.env.CONNTEST_TESTS === "agent";
 export const SKIP_AGENT_ONLY = "agent-only run (npm run test:agent): needs a Docker engine";

@@ -18,9 +18,9 @@ import {
   followBuild,
   imageExists,
   removeOlderImages,
-} from "../../src/docker/agent-image.js";
-import { connectEngine, EngineUnavailable } from "../../src/docker/engine.js";
-import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
+} from "../../src/runtimes/docker/agent-image.js";
+import { connectEngine, EngineUnavailable } from "../../src/runtimes/docker/engine.js";
+import { LABEL, labelFilter, labels } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { ensureAgentImage } from "../../src/docker/agent-image.js";
-import { applyPlan, removeLab } from "../../src/docker/apply.js";
-import { execIn } from "../../src/docker/exec.js";
-import { labelFilter } from "../../src/docker/labels.js";
-import type { Plan } from "../../src/docker/plan.js";
+import type { Plan } from "../../src/runtime/plan.js";
+import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
+import { applyPlan, removeLab } from "../../src/runtimes/docker/apply.js";
+import { execIn } from "../../src/runtimes/docker/exec.js";
+import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));

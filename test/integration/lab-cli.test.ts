@@ -10,8 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
-import { removeLab } from "../../src/docker/apply.js";
-import { labelFilter } from "../../src/docker/labels.js";
+import { removeLab } from "../../src/runtimes/docker/apply.js";
+import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import { ensureAgentImage } from "../../src/docker/agent-image.js";
-import { LABEL, labelFilter, labels } from "../../src/docker/labels.js";
-import { waitUntilReady } from "../../src/docker/wait-ready.js";
+import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
+import { LABEL, labelFilter, labels } from "../../src/runtimes/docker/labels.js";
+import { waitUntilReady } from "../../src/runtimes/docker/wait-ready.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { ROOT, runLab, startLab } from "../helpers/lab-process.js";
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { runStorm, type StormShape, stormLab } from "../../bench/kill-storm.js";
 import { readAgentLines } from "../../src/docker/agent-logs.js";
-import { LABEL, labelFilter } from "../../src/docker/labels.js";
+import { LABEL, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 

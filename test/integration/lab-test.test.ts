@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { labelFilter } from "../../src/docker/labels.js";
+import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 

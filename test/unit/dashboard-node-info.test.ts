@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { networksText, nodeInfoOf, stateText } from "../../src/dashboard/node-info.js";
-import { LABEL } from "../../src/docker/labels.js";
+import { LABEL } from "../../src/runtimes/docker/labels.js";
 
 const entry = (fields: Record<string, unknown> = {}) => ({
   Id: "abc",

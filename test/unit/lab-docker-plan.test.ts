@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Plan, PlannedContainer } from "../../src/docker/plan.js";
 import { type DockerPlanOptions, tbfBurst, toDockerPlan } from "../../src/lab/docker-plan.js";
 import { formatLabError, parseLab } from "../../src/lab/parse-lab.js";
+import type { Plan, PlannedContainer } from "../../src/runtime/plan.js";
 
 const OPTS: DockerPlanOptions = {
   image: "conntest:test",

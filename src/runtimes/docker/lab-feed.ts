@@ -7,8 +7,8 @@
  */
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
-import { type ContainerListEntry, type NodeInfo, nodeInfoOf } from "../dashboard/node-info.js";
-import { type AgentLine, parseAgentLines } from "./agent-logs.js";
+import { type ContainerListEntry, type NodeInfo, nodeInfoOf } from "../../dashboard/node-info.js";
+import { type AgentLine, parseAgentLines } from "../../docker/agent-logs.js";
 import { LABEL, labelFilter } from "./labels.js";
 import { onLines } from "./log-lines.js";
 

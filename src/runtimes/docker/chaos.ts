@@ -4,12 +4,12 @@
  * docker commands on the same containers work just as well.
  */
 import type Docker from "dockerode";
-import { execIn } from "../docker/exec.js";
-import { LABEL, labelFilter, plannedAddresses } from "../docker/labels.js";
-import { dockerName } from "../docker/plan.js";
-import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../lab/impairment-state.js";
-import { impairmentStateLine, NET_SCRIPT } from "../lab/net-script.js";
-import { naturalSort } from "../output/natural-compare.js";
+import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../../lab/impairment-state.js";
+import { impairmentStateLine, NET_SCRIPT } from "../../lab/net-script.js";
+import { naturalSort } from "../../output/natural-compare.js";
+import { dockerName } from "../../runtime/plan.js";
+import { execIn } from "./exec.js";
+import { LABEL, labelFilter, plannedAddresses } from "./labels.js";
 
 export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];

@@ -4,11 +4,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../lab/net-script.js";
+import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../../lab/net-script.js";
+import { dockerName, type Plan, type PlannedContainer } from "../../runtime/plan.js";
 import type { Progress } from "./agent-image.js";
 import { type Completion, containerSpec } from "./lab-completion.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
-import { dockerName, type Plan, type PlannedContainer } from "./plan.js";
 
 export class Cancelled extends Error {
   constructor() {

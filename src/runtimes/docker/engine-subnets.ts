@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
-import { LABEL } from "../docker/labels.js";
-import type { ExistingSubnet } from "../lab/validate-lab.js";
+import type { ExistingSubnet } from "../../lab/validate-lab.js";
+import { LABEL } from "./labels.js";
 
 /** Subnets of the engine's networks, except the lab's own (a lab brought up again must not clash with itself). */
 export async function engineSubnets(docker: Docker, lab?: string): Promise<ExistingSubnet[]> {

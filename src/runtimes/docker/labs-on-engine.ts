@@ -4,8 +4,8 @@
  * messages that name a lab that is not there.
  */
 import type Docker from "dockerode";
-import { LABEL, labelFilter } from "../docker/labels.js";
-import { naturalSort } from "../output/natural-compare.js";
+import { naturalSort } from "../../output/natural-compare.js";
+import { LABEL, labelFilter } from "./labels.js";
 
 export interface LabOnEngine {
   lab: string;

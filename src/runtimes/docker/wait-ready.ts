@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import { demuxLogBuffer } from "./agent-logs.js";
+import { demuxLogBuffer } from "../../docker/agent-logs.js";
 import { Cancelled } from "./apply.js";
 import { onLines } from "./log-lines.js";
 

@@ -4,7 +4,12 @@
  * what the engine listed in, the steps (or why the lab cannot be completed) out.
  */
 import { createHash } from "node:crypto";
-import { dockerName, type Plan, type PlannedContainer, type PlannedNetwork } from "./plan.js";
+import {
+  dockerName,
+  type Plan,
+  type PlannedContainer,
+  type PlannedNetwork,
+} from "../../runtime/plan.js";
 
 /** A lab container as the engine lists it. */
 export interface FoundContainer {
