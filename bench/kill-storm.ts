@@ -7,7 +7,7 @@
  * again: the figure a reconnect back-off promises.
  */
 import type Docker from "dockerode";
-import { readAgentLines } from "../src/docker/agent-logs.js";
+import { readAgentLines } from "../src/runtimes/docker/agent-log-reader.js";
 import { containerAction, findNode, networkAction } from "../src/runtimes/docker/chaos.js";
 import { mulberry32 } from "../test/helpers/seeded-random.js";
 import type { Figure } from "./figures.js";

@@ -10,7 +10,9 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { bringUp, checkedLab, dockerPlanOf, type LabIo } from "../src/lab-cli/commands.js";
+import { onInterrupt } from "../src/lab-session/interrupts.js";
+import type { LabIo } from "../src/lab-session/lab-io.js";
+import { bringUp, checkedLab, dockerPlanOf } from "../src/lab-session/session.js";
 import {
   ensureAgentImage,
   followBuild,
@@ -19,6 +21,7 @@ import {
 } from "../src/runtimes/docker/agent-image.js";
 import { removeLab } from "../src/runtimes/docker/apply.js";
 import { findNode, impairAction } from "../src/runtimes/docker/chaos.js";
+import { DockerRuntime } from "../src/runtimes/docker/docker-runtime.js";
 import { connectEngine } from "../src/runtimes/docker/engine.js";
 import { execIn } from "../src/runtimes/docker/exec.js";
 import { LABEL, labelFilter, TOOL } from "../src/runtimes/docker/labels.js";
@@ -104,12 +107,13 @@ async function toolsImage(docker: Docker): Promise<{ agent: string; tools: strin
   return { agent, tools };
 }
 
-/** Writes a lab file and brings it up on `image`. */
+/** Writes a lab file and brings it up on `image`, as the lab session does for `up`. */
 async function up(docker: Docker, name: string, yaml: string, image: string): Promise<void> {
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const { lab, plan } = await checkedLab(docker, file, quiet);
-  await bringUp(docker, dockerPlanOf(lab, plan, file, quiet, image, false), quiet);
+  const runtime = new DockerRuntime(docker);
+  const { lab, plan } = await checkedLab(runtime, file, quiet);
+  await bringUp(runtime, dockerPlanOf(lab, plan, file, quiet, image, false), quiet);
 }
 
 async function sh(docker: Docker, lab: string, node: string, script: string): Promise<string> {
@@ -687,6 +691,7 @@ async function main(): Promise<void> {
 }
 
 const abort = () => {
+  stopListening();
   progress("interrupted: removing the benchmark's labs");
   void (async () => {
     const docker = await connectEngine();
@@ -694,8 +699,8 @@ const abort = () => {
     process.exit(130);
   })();
 };
-process.once("SIGINT", abort);
-process.once("SIGTERM", abort);
+// the first SIGINT or SIGTERM only (the removal it starts ends the process)
+const stopListening = onInterrupt(abort);
 
 main().catch((err: Error) => {
   process.stderr.write(`bench: ${err.message}\n`);

@@ -10,7 +10,8 @@ import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
 import { formatBits, formatDuration } from "../agent/units.js";
 import { createScreen } from "../output/terminal-screen.js";
-import { type ContainerAction, dockerReason } from "../runtimes/docker/chaos.js";
+import { runtimeReason } from "../runtime/errors.js";
+import type { ContainerAction } from "../runtime/lab-runtime.js";
 import {
   type ChartData,
   selectedLatency,
@@ -55,6 +56,8 @@ export interface DashboardOptions {
   attached: boolean;
   /** What Ctrl-C (or SIGINT/SIGTERM) means: `up` tears down, `attach` keeps. */
   onInterrupt: QuitChoice;
+  /** Aborted on SIGINT/SIGTERM (the lab session listens to the process): ends with onInterrupt. */
+  interrupted?: AbortSignal;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   now?: () => number;
@@ -530,7 +533,7 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
     run().then(
       (result) => view.note(result, now(), { ...fields, outcome: "done" }),
       (err: unknown) => {
-        const reason = dockerReason(err);
+        const reason = runtimeReason(err);
         view.note(`${text} failed: ${reason}`, now(), { ...fields, outcome: "failed", reason });
       },
     );
@@ -639,14 +642,11 @@ export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
       if (done) return;
       done = true;
       clearInterval(tick);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
       screen.destroy();
       resolve(choice);
     };
-    const onSignal = () => finish(opts.onInterrupt);
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    if (opts.interrupted?.aborted) finish(opts.onInterrupt);
+    opts.interrupted?.addEventListener("abort", () => finish(opts.onInterrupt));
     if (opts.labGone?.aborted) finish("removed");
     opts.labGone?.addEventListener("abort", () => finish("removed"));
 

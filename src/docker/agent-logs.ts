@@ -2,7 +2,6 @@
  * The agents' NDJSON output, read from the containers' log streams through
  * the Docker API, so it works wherever the API works (also a remote engine).
  */
-import type Docker from "dockerode";
 
 /**
  * Splits a non-TTY log buffer: frames of [stream, 0, 0, 0, size u32 BE, bytes].
@@ -40,17 +39,4 @@ export function parseAgentLines(text: string): AgentLine[] {
     }
   }
   return lines;
-}
-
-/** The last `tail` lines a container's agent printed: parsed, and stdout and stderr as text. */
-export async function readAgentLines(
-  docker: Docker,
-  containerId: string,
-  tail = 500,
-): Promise<{ lines: AgentLine[]; stdout: string; stderr: string }> {
-  const buf = (await docker
-    .getContainer(containerId)
-    .logs({ stdout: true, stderr: true, tail })) as unknown as Buffer;
-  const { stdout, stderr } = demuxLogBuffer(buf);
-  return { lines: parseAgentLines(stdout), stdout, stderr };
 }

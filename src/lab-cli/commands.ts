@@ -1,11 +1,9 @@
 /**
- * `conntest-lab up | down | status`: the lab file checked before anything is
- * created, the image built when missing, the lab applied with progress, and
- * everything found again by label.
+ * `conntest-lab up | attach | down | status`: the lab file checked before anything is
+ * created, the image built when missing, the lab applied with progress, and everything found
+ * again by label. The lifecycle itself is the lab session's (src/lab-session/session.ts).
  */
-import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline/promises";
-import type Docker from "dockerode";
 import type { QuitChoice } from "../dashboard/dashboard-screen.js";
 import {
   LAB_COLUMNS,
@@ -14,211 +12,39 @@ import {
   naturalOrder,
   rowCells,
 } from "../dashboard/lab-rows.js";
-import {
-  type ContainerListEntry,
-  type NodeInfo,
-  networksText,
-  nodeInfoOf,
-  stateText,
-} from "../dashboard/node-info.js";
+import { type NodeInfo, networksText, stateText } from "../dashboard/node-info.js";
 import { tableText } from "../dashboard/table-text.js";
-import { parseAgentLines, readAgentLines } from "../docker/agent-logs.js";
-import type { LabPlan } from "../lab/address-plan.js";
-import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-state.js";
-import type { Lab, LabError } from "../lab/lab-types.js";
+import type { LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
+import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
+import {
+  checkedLab,
+  dockerPlanOf,
+  ensureLab,
+  imageAndNetem,
+  labNameOf,
+  netemUses,
+  openRuntime,
+  removeUninterrupted,
+} from "../lab-session/session.js";
 import { naturalCompare } from "../output/natural-compare.js";
-import { dockerName, type Plan } from "../runtime/plan.js";
-import { ensureAgentImage } from "../runtimes/docker/agent-image.js";
-import {
-  ApplyRefused,
-  applyPlan,
-  Cancelled,
-  everythingOf,
-  removeIds,
-  removeLab,
-  routerReadyLine,
-} from "../runtimes/docker/apply.js";
-import { connectEngine, EngineUnavailable } from "../runtimes/docker/engine.js";
-import { engineSubnets } from "../runtimes/docker/engine-subnets.js";
-import {
-  type Completion,
-  completionOf,
-  completionText,
-  type FoundContainer,
-  type FoundNetwork,
-  isComplete,
-} from "../runtimes/docker/lab-completion.js";
-import { LockBusy, withLabLock } from "../runtimes/docker/lab-lock.js";
-import { LABEL, labelFilter, labels } from "../runtimes/docker/labels.js";
-import { labsOnEngine, labsText } from "../runtimes/docker/labs-on-engine.js";
-import { NotReady, waitUntilReady } from "../runtimes/docker/wait-ready.js";
+import type { LabRuntime } from "../runtime/lab-runtime.js";
+import { labsText } from "../runtime/labs-text.js";
 import { type WatchOptions, watchLab } from "./watch.js";
-
-export interface LabIo {
-  root: string;
-  version: string;
-  out: (text: string) => void;
-  err: (text: string) => void;
-  isTTY: boolean;
-}
-
-/** Exit codes, as issue 5 fixes them for `test` too. */
-export const LAB_EXIT = { ok: 0, failed: 1, badInput: 2, notUp: 3, interrupted: 130 } as const;
-
-class LabFailure extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-export async function labNameOf(file: string): Promise<string> {
-  const parsed = await loadLab(file);
-  if (!parsed.ok)
-    throw new LabFailure(
-      `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
-      LAB_EXIT.badInput,
-    );
-  return parsed.lab.name;
-}
-
-export const engineFor = (): Promise<Docker> => engine();
-export { LAB_EXIT as EXIT };
-
-async function engine(): Promise<Docker> {
-  try {
-    return await connectEngine();
-  } catch (err) {
-    if (err instanceof EngineUnavailable) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw err;
-  }
-}
-
-/**
- * Reads and checks the file, with the engine's subnets (and, when known,
- * whether the kernel has netem); prints every error and fails with exit 2.
- */
-export async function checkedLab(
-  docker: Docker,
-  file: string,
-  io: LabIo,
-  netemAvailable?: boolean,
-) {
-  const first = await loadLab(file);
-  const name = first.ok ? first.lab.name : undefined;
-  const result = await loadLab(file, {
-    existingSubnets: await engineSubnets(docker, name),
-    ...(netemAvailable === undefined ? {} : { netemAvailable }),
-  });
-  if (!result.ok) {
-    for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
-    throw new LabFailure(
-      `${result.errors.length} error(s) in ${file}; nothing was created`,
-      LAB_EXIT.badInput,
-    );
-  }
-  return result;
-}
-
-/** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
-export function netemUses(lab: Lab): string[] {
-  const fields = new Set<string>();
-  for (const r of lab.routers ?? [])
-    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
-  for (const step of lab.scenario ?? [])
-    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
-  return [...fields];
-}
-
-/** Whether this kernel has netem: one throwaway container tries it on its own loopback. */
-async function probeNetem(docker: Docker, image: string): Promise<boolean> {
-  const c = await docker.createContainer({
-    Image: image,
-    Entrypoint: ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms"],
-    Cmd: [],
-    Labels: labels("netem-probe", "probe", "probe", "probe"),
-    HostConfig: { CapAdd: ["NET_ADMIN"], NetworkMode: "none" },
-  });
-  try {
-    await c.start();
-    const { StatusCode } = (await c.wait()) as { StatusCode: number };
-    return StatusCode === 0;
-  } finally {
-    await c.remove({ force: true });
-  }
-}
-
-export async function labContainers(docker: Docker, lab?: string) {
-  return docker.listContainers({ all: true, filters: labelFilter(lab) });
-}
 
 /** The lab's nodes and routers, and every agent's latest stats as rows: one read, no following. */
 async function snapshotOf(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
 ): Promise<{ nodes: NodeInfo[]; rows: LabRow[] }> {
-  const containers = (await labContainers(docker, lab)) as unknown as ContainerListEntry[];
-  const nodes = containers
-    .map((c) => nodeInfoOf(c, lab))
-    .filter((n): n is NodeInfo => n !== null)
-    .sort((a, b) => naturalCompare(a.name, b.name));
-  const agents = containers.filter((c) => c.Labels[LABEL.role] === "node");
+  const nodes = (await runtime.nodes(lab)).sort((a, b) => naturalCompare(a.name, b.name));
+  const agents = nodes.filter((n) => n.role === "node");
   const lines = await Promise.all(
-    agents.map(
-      async (c) =>
-        [c.Labels[LABEL.node] as string, (await readAgentLines(docker, c.Id, 200)).lines] as const,
-    ),
+    agents.map(async (n) => [n.name, await runtime.recentLines(lab, n.name, 200)] as const),
   );
   const rows = naturalOrder(labRows(new Map(lines)));
   return { nodes, rows };
-}
-
-/**
- * Waits until the given containers are ready: every agent printed `started`, every router
- * that its network is set up. Their logs are followed from their start, so however much a
- * container printed meanwhile the line is not missed; one that exits instead fails the wait.
- */
-async function waitForReady(
-  docker: Docker,
-  plan: Plan,
-  names: readonly string[],
-  io: LabIo,
-  signal: AbortSignal,
-  summary = true,
-): Promise<void> {
-  const containers = plan.containers.filter((c) => names.includes(c.name));
-  // a small machine starts a few hundred agents at one core's pace
-  const timeoutMs = Math.max(60_000, 30_000 + containers.length * 500);
-  try {
-    await waitUntilReady(
-      docker,
-      containers.map((c) => ({
-        name: c.name,
-        dockerName: dockerName(plan, c.name),
-        isReady:
-          c.role === "router"
-            ? (line: string) => line === routerReadyLine(c.name)
-            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
-      })),
-      {
-        timeoutMs,
-        signal,
-        progress: (ready, total) => {
-          if (ready < total) io.out(`  ready: ${ready} of ${total}\n`);
-        },
-      },
-    );
-  } catch (err) {
-    if (err instanceof NotReady) throw new LabFailure(err.message, LAB_EXIT.failed);
-    throw err;
-  }
-  const agents = containers.filter((c) => c.agentArgs).length;
-  if (summary) io.out(`every agent has started (${agents})\n`);
 }
 
 function formatTable(nodes: NodeInfo[], rows: LabRow[]): string {
@@ -244,181 +70,24 @@ function uiOf(choice: WatchChoice, io: LabIo): WatchOptions["ui"] {
   return choice.plain || !io.isTTY || !process.stdin.isTTY ? "plain" : "dashboard";
 }
 
-/** The agent image (built when missing) and, when asked, whether this kernel has netem. */
-export async function imageAndNetem(
-  docker: Docker,
-  io: LabIo,
-  needNetem: boolean,
-): Promise<{ image: string; netem: boolean }> {
-  const image = await ensureAgentImage(docker, io.root, io.version, (l) => io.out(`image: ${l}\n`));
-  return { image, netem: needNetem ? await probeNetem(docker, image) : false };
-}
-
-/** The engine-level plan of a checked lab; errors (netem on a kernel without it) fail with exit 2. */
-export function dockerPlanOf(
-  lab: Lab,
-  addressPlan: LabPlan,
-  file: string,
-  io: LabIo,
-  image: string,
-  netem: boolean,
-): Plan {
-  const planned = toDockerPlan(lab, addressPlan, {
-    image,
-    run: randomBytes(4).toString("hex"),
-    version: io.version,
-    netemAvailable: netem,
-  });
-  if ("errors" in planned) {
-    for (const e of planned.errors) io.err(`${file}: ${e}\n`);
-    throw new LabFailure("nothing was created", LAB_EXIT.badInput);
-  }
-  return planned.plan;
-}
-
-/**
- * Creates the lab (or, given a completion, what it lacks) and waits for what it started.
- * Ctrl-C (even twice) or a failure removes what was created before it throws: for a fresh
- * lab everything, for a completion only what this call added.
- */
-export async function bringUp(
-  docker: Docker,
-  plan: Plan,
-  io: LabIo,
-  todo: Completion = everythingOf(plan),
-): Promise<void> {
-  const fresh = todo.createContainers.length === plan.containers.length;
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  // on, not once: a second Ctrl-C must not kill the clean-up it started
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  let created = { containers: [] as string[], networks: [] as string[] };
-  try {
-    io.out(`bringing up lab ${plan.lab} (run ${plan.run})\n`);
-    created = await applyPlan(docker, plan, (l) => io.out(`  ${l}\n`), abort.signal, todo, {
-      routersStarted: (routers) => waitForReady(docker, plan, routers, io, abort.signal, false),
-    });
-    const routers = new Set(plan.containers.filter((c) => c.role === "router").map((c) => c.name));
-    // routers were waited for before the nodes started
-    const started = [...todo.createContainers.map((c) => c.name), ...todo.start.map((c) => c.name)];
-    await waitForReady(
-      docker,
-      plan,
-      started.filter((n) => !routers.has(n)),
-      io,
-      abort.signal,
-    );
-    // a Ctrl-C that came after the last step still undoes the bring-up
-    if (abort.signal.aborted) throw new Cancelled();
-  } catch (err) {
-    const undo = () =>
-      fresh
-        ? removeLab(docker, plan.lab, (l) => io.out(`  ${l}\n`))
-        : removeIds(docker, created, (l) => io.out(`  ${l}\n`));
-    if (err instanceof Cancelled || abort.signal.aborted) {
-      await undo();
-      throw new LabFailure(
-        `interrupted: everything ${fresh ? "" : "this up "}created was removed`,
-        LAB_EXIT.interrupted,
-      );
-    }
-    if (err instanceof ApplyRefused) throw new LabFailure(err.message, LAB_EXIT.failed);
-    if (err instanceof LabFailure) await undo();
-    throw err;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-}
-
-/** The lab's containers (not its lock) and networks as the engine lists them. */
-async function foundObjects(
-  docker: Docker,
-  lab: string,
-): Promise<{ containers: FoundContainer[]; networks: FoundNetwork[] }> {
-  const containers = (await labContainers(docker, lab))
-    .filter((c) => c.Labels[LABEL.node] !== undefined)
-    .map((c) => ({
-      id: c.Id,
-      name: c.Labels[LABEL.node] as string,
-      state: c.State,
-      spec: c.Labels[LABEL.spec],
-      run: c.Labels[LABEL.run],
-    }));
-  const networks = (await docker.listNetworks({ filters: labelFilter(lab) })).map((n) => ({
-    id: n.Id,
-    dockerName: n.Name,
-    subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""),
-  }));
-  return { containers, networks };
-}
-
-/**
- * Brings a lab up, holding its lock: creates it when nothing of it exists, completes it when
- * it is half made or stopped (a killed `up`, an engine restart), and leaves it when it is
- * complete. Refuses a lab that differs from the file, rather than make a mixed one.
- */
-export async function ensureLab(
-  docker: Docker,
-  plan: Plan,
-  file: string,
-  io: LabIo,
-): Promise<"created" | "completed" | "complete"> {
-  return withLabLock(
-    docker,
-    plan.lab,
-    plan.image,
-    plan.version,
-    (holder) => io.out(`waiting for another up of lab ${plan.lab} (${holder}) to finish\n`),
-    async () => {
-      const found = await foundObjects(docker, plan.lab);
-      if (found.containers.length === 0 && found.networks.length === 0) {
-        await bringUp(docker, plan, io);
-        return "created";
-      }
-      const todo = completionOf(plan, found.containers, found.networks);
-      if (todo.conflicts.length > 0)
-        throw new LabFailure(
-          `lab ${plan.lab} is up, but not as ${file} plans it: ${todo.conflicts.slice(0, 5).join("; ")}${todo.conflicts.length > 5 ? ` (and ${todo.conflicts.length - 5} more)` : ""}; remove it first with: conntest-lab down ${file}`,
-          LAB_EXIT.badInput,
-        );
-      if (isComplete(todo)) {
-        const paused = todo.paused.length > 0 ? ` (${todo.paused.join(", ")} paused)` : "";
-        io.out(
-          `lab ${plan.lab} is already up (${found.containers.length} containers${paused}); nothing to do\n`,
-        );
-        return "complete";
-      }
-      io.out(`lab ${plan.lab} is incomplete; completing it\n`);
-      await bringUp(docker, { ...plan, run: todo.run ?? plan.run }, io, todo);
-      io.out(`completed lab ${plan.lab}: ${completionText(todo)}\n`);
-      return "completed";
-    },
-  ).catch((err) => {
-    if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
-    throw err;
-  });
-}
-
 export async function up(
   file: string,
   options: { detach: boolean } & WatchChoice,
   io: LabIo,
 ): Promise<number> {
-  const docker = await engine();
-  const { lab, plan: addressPlan } = await checkedLab(docker, file, io);
+  const runtime = await openRuntime(io);
+  const { lab, plan: addressPlan } = await checkedLab(runtime, file, io);
   const started = Date.now();
-  const { image, netem } = await imageAndNetem(docker, io, netemUses(lab).length > 0);
+  const { image, netem } = await imageAndNetem(runtime, io, netemUses(lab).length > 0);
   const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
-  const outcome = await ensureLab(docker, plan, file, io);
+  const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.detach) {
     io.out(`see it: conntest-lab status ${file}; remove it: conntest-lab down ${file}\n`);
     return LAB_EXIT.ok;
   }
-  const choice = await watchLab(docker, lab.name, {
+  const choice = await watchLab(runtime, lab.name, {
     ui: uiOf(options, io),
     attached: false,
     everyS: options.everyS,
@@ -453,39 +122,20 @@ async function afterWatch(
 
 /** The dashboard (or plain/JSON lines) on a lab that is already up; the lab stays unless asked. */
 export async function attach(file: string, options: WatchChoice, io: LabIo): Promise<number> {
-  const docker = await engine();
+  const runtime = await openRuntime(io);
   const lab = await labNameOf(file);
-  const containers = (await labContainers(docker, lab)).filter((c) => c.Labels[LABEL.node]);
-  if (containers.length === 0)
+  if ((await runtime.nodes(lab)).length === 0)
     throw new LabFailure(
       `lab ${lab} is not up; bring it up with: conntest-lab up ${file}`,
       LAB_EXIT.notUp,
     );
-  const choice = await watchLab(docker, lab, {
+  const choice = await watchLab(runtime, lab, {
     ui: uiOf(options, io),
     attached: true,
     everyS: options.everyS,
     out: io.out,
   });
   return afterWatch(choice, lab, file, messagesIo(options, io));
-}
-
-/** Removes a lab (or every lab); a Ctrl-C meanwhile would leave half a lab, so it is only acknowledged. */
-export async function removeUninterrupted(
-  docker: Docker,
-  lab: string | undefined,
-  io: LabIo,
-  progress: (line: string) => void,
-): ReturnType<typeof removeLab> {
-  const onSignal = () => io.out("  still removing; it ends by itself in a moment\n");
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    return await removeLab(docker, lab, progress);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
 }
 
 /** Which lab a command is about: from its file, or named with --lab (works without the file). */
@@ -495,14 +145,18 @@ export interface LabChoice {
 }
 
 /** The lab's name from a file, or the name given; a file that cannot be read suggests --lab. */
-async function chosenLabName(docker: Docker, choice: LabChoice, verb: string): Promise<string> {
+async function chosenLabName(
+  runtime: LabRuntime,
+  choice: LabChoice,
+  verb: string,
+): Promise<string> {
   if (choice.lab !== undefined) return choice.lab;
   if (choice.file === undefined) throw new Error("no lab chosen");
   const parsed = await loadLab(choice.file);
   if (parsed.ok) return parsed.lab.name;
   const why = formatLabError(parsed.errors[0] as LabError).split("\n")[0];
   throw new LabFailure(
-    `cannot read the lab's name from ${choice.file} (${why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await labsOnEngine(docker))})`,
+    `cannot read the lab's name from ${choice.file} (${why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await runtime.labs())})`,
     LAB_EXIT.badInput,
   );
 }
@@ -524,10 +178,10 @@ export async function down(
   choice: LabChoice & { all?: boolean; yes?: boolean },
   io: LabIo,
 ): Promise<number> {
-  const docker = await engine();
+  const runtime = await openRuntime(io);
   let lab: string | undefined;
   if (choice.all) {
-    const labs = await labsOnEngine(docker);
+    const labs = await runtime.labs();
     if (labs.length === 0) {
       io.out("no lab on this engine; nothing to remove\n");
       return LAB_EXIT.ok;
@@ -545,16 +199,16 @@ export async function down(
       }
     }
   } else if (choice.file !== undefined || choice.lab !== undefined) {
-    lab = await chosenLabName(docker, choice, "down");
+    lab = await chosenLabName(runtime, choice, "down");
   } else {
     throw new LabFailure(
-      `name the lab to remove: conntest-lab down FILE, down --lab NAME, or down --all; labs on this engine: ${labsText(await labsOnEngine(docker))}`,
+      `name the lab to remove: conntest-lab down FILE, down --lab NAME, or down --all; labs on this engine: ${labsText(await runtime.labs())}`,
       LAB_EXIT.badInput,
     );
   }
   const started = Date.now();
   io.out(`removing ${lab ? `lab ${lab}` : "every lab"}\n`);
-  const removed = await removeUninterrupted(docker, lab, io, (l) => io.out(`  ${l}\n`));
+  const removed = await removeUninterrupted(runtime, lab, io, (l) => io.out(`  ${l}\n`));
   io.out(
     `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
@@ -573,7 +227,7 @@ export async function status(
   options: { json: boolean },
   io: LabIo,
 ): Promise<number> {
-  const docker = await engine();
+  const runtime = await openRuntime(io);
   if (choice.file !== undefined && choice.lab === undefined) {
     const parsed = await loadLab(choice.file);
     if (!parsed.ok) {
@@ -581,8 +235,8 @@ export async function status(
       return LAB_EXIT.badInput;
     }
   }
-  const lab = await chosenLabName(docker, choice, "status");
-  const { nodes, rows } = await snapshotOf(docker, lab);
+  const lab = await chosenLabName(runtime, choice, "status");
+  const { nodes, rows } = await snapshotOf(runtime, lab);
   const up = nodes.some((n) => n.state === "running" || n.state === "paused");
   if (options.json)
     io.out(
@@ -596,5 +250,3 @@ export async function status(
   }
   return up ? LAB_EXIT.ok : LAB_EXIT.notUp;
 }
-
-export { LabFailure };

@@ -1,31 +1,18 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
+import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
+import { labNameOf, openRuntime } from "../lab-session/session.js";
 import { testCommand } from "../lab-test/test-command.js";
-import {
-  ChaosError,
-  CONTAINER_ACTIONS,
-  containerAction,
-  dockerReason,
-  networkAction,
-} from "../runtimes/docker/chaos.js";
-import { labsOnEngine, labsText } from "../runtimes/docker/labs-on-engine.js";
-import {
-  attach,
-  down,
-  engineFor,
-  LAB_EXIT,
-  LabFailure,
-  type LabIo,
-  labNameOf,
-  status,
-  up,
-} from "./commands.js";
+import { ChaosError, runtimeReason } from "../runtime/errors.js";
+import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
+import { labsText } from "../runtime/labs-text.js";
+import { attach, down, status, up } from "./commands.js";
 
 /** The lab a chaos verb acts on: -f FILE, --lab NAME, or the only lab there is. */
-async function chaosLab(docker: import("dockerode"), opts: LabOption): Promise<string> {
+async function chaosLab(runtime: LabRuntime, opts: LabOption): Promise<string> {
   if (opts.lab !== undefined) return opts.lab;
   if (opts.file !== undefined) return labNameOf(opts.file);
-  const labs = await labsOnEngine(docker);
+  const labs = await runtime.labs();
   if (labs.length === 1) return (labs[0] as (typeof labs)[number]).lab;
   throw new LabFailure(
     labs.length === 0
@@ -43,16 +30,16 @@ interface LabOption {
 async function chaos(
   io: LabIo,
   opts: LabOption,
-  act: (docker: import("dockerode"), lab: string) => Promise<string>,
+  act: (runtime: LabRuntime, lab: string) => Promise<string>,
 ) {
-  const docker = await engineFor();
-  const lab = await chaosLab(docker, opts);
+  const runtime = await openRuntime(io);
+  const lab = await chaosLab(runtime, opts);
   try {
-    io.out(`${await act(docker, lab)}\n`);
+    io.out(`${await act(runtime, lab)}\n`);
     return LAB_EXIT.ok;
   } catch (err) {
     if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw new LabFailure(dockerReason(err), LAB_EXIT.failed);
+    throw new LabFailure(runtimeReason(err), LAB_EXIT.failed);
   }
 }
 
@@ -161,7 +148,7 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
       .option("--lab <name>", "the lab, by name")
       .description(`${action} the node's container (as docker ${action} would)`)
       .action((node: string, opts: LabOption) => {
-        result = chaos(io, opts, (docker, lab) => containerAction(docker, action, node, lab));
+        result = chaos(io, opts, (runtime, lab) => runtime.containerAction(action, node, lab));
       });
   }
   for (const action of ["disconnect", "connect"] as const) {
@@ -173,8 +160,8 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
       .option("--lab <name>", "the lab, by name")
       .description(`${action} the node ${action === "connect" ? "to" : "from"} a lab network`)
       .action((node: string, network: string, opts: LabOption) => {
-        result = chaos(io, opts, (docker, lab) =>
-          networkAction(docker, action, node, network, lab),
+        result = chaos(io, opts, (runtime, lab) =>
+          runtime.networkAction(action, node, network, lab),
         );
       });
   }

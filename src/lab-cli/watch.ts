@@ -3,12 +3,11 @@
  * LabView, shown as the dashboard on a terminal or as plain/JSON lines
  * without one. Used by `up` after bring-up and by `attach`.
  */
-import type Docker from "dockerode";
 import { type QuitChoice, runDashboard } from "../dashboard/dashboard-screen.js";
 import { LabView } from "../dashboard/lab-view.js";
 import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/plain-lines.js";
-import { containerAction, networkAction } from "../runtimes/docker/chaos.js";
-import { LabFeed } from "../runtimes/docker/lab-feed.js";
+import { interruptSignal } from "../lab-session/interrupts.js";
+import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 export interface WatchOptions {
   ui: "dashboard" | PlainFormat;
@@ -21,7 +20,7 @@ export interface WatchOptions {
 
 /** Until the user quits; returns whether to keep the lab running. */
 export async function watchLab(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
   options: WatchOptions,
 ): Promise<QuitChoice> {
@@ -29,7 +28,7 @@ export async function watchLab(
   // a lab that had containers and has none now was removed (by `down`, elsewhere)
   const gone = new AbortController();
   let seen = false;
-  const feed = new LabFeed(docker, lab, {
+  const feed = runtime.follow(lab, {
     line: (node, line) => view.ingest(node, line, Date.now()),
     nodes: (nodes) => {
       view.setNodes(nodes, Date.now());
@@ -40,6 +39,7 @@ export async function watchLab(
   });
   await feed.start();
   const onInterrupt: QuitChoice = options.attached ? "keep" : "down";
+  const interrupted = interruptSignal();
   try {
     if (options.ui === "dashboard") {
       const refreshAfter = async (p: Promise<string>) => {
@@ -53,16 +53,25 @@ export async function watchLab(
         view,
         attached: options.attached,
         onInterrupt,
+        interrupted: interrupted.signal,
         labGone: gone.signal,
         actions: {
-          container: (action, node) => refreshAfter(containerAction(docker, action, node, lab)),
+          container: (action, node) => refreshAfter(runtime.containerAction(action, node, lab)),
           network: (action, node, network) =>
-            refreshAfter(networkAction(docker, action, node, network, lab)),
+            refreshAfter(runtime.networkAction(action, node, network, lab)),
         },
       });
     }
-    return await printLines(view, options.ui, options, onInterrupt, gone.signal);
+    return await printLines(
+      view,
+      options.ui,
+      options,
+      onInterrupt,
+      interrupted.signal,
+      gone.signal,
+    );
   } finally {
+    interrupted.stop();
     feed.stop();
   }
 }
@@ -72,6 +81,7 @@ function printLines(
   format: PlainFormat,
   options: WatchOptions,
   onInterrupt: QuitChoice,
+  interrupted: AbortSignal,
   labGone: AbortSignal,
 ): Promise<QuitChoice> {
   return new Promise((resolve) => {
@@ -90,14 +100,11 @@ function printLines(
     const stop = (choice: QuitChoice) => {
       clearInterval(events);
       clearInterval(rows);
-      process.off("SIGINT", interrupted);
-      process.off("SIGTERM", interrupted);
       flushEvents();
       resolve(choice);
     };
-    const interrupted = () => stop(onInterrupt);
-    process.on("SIGINT", interrupted);
-    process.on("SIGTERM", interrupted);
+    if (interrupted.aborted) stop(onInterrupt);
+    interrupted.addEventListener("abort", () => stop(onInterrupt));
     labGone.addEventListener("abort", () => stop("removed"));
   });
 }

@@ -4,30 +4,20 @@
  * timeline, judge the expectations, and always tear the lab down (also on a
  * failure and on Ctrl-C).
  */
-import type Docker from "dockerode";
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { actionOf } from "../lab/validate-scenario.js";
+import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import {
-  bringUp,
+  bringUpOwn,
   checkedLab,
   dockerPlanOf,
-  LAB_EXIT,
-  LabFailure,
-  type LabIo,
-  labContainers,
+  isUp,
   removeUninterrupted,
-} from "../lab-cli/commands.js";
-import {
-  containerAction,
-  dockerReason,
-  impairAction,
-  networkAction,
-} from "../runtimes/docker/chaos.js";
-import { LabFeed } from "../runtimes/docker/lab-feed.js";
-import { LockBusy, withLabLock } from "../runtimes/docker/lab-lock.js";
-import { LABEL } from "../runtimes/docker/labels.js";
+} from "../lab-session/session.js";
+import { runtimeReason } from "../runtime/errors.js";
+import type { LabFollower, LabRuntime } from "../runtime/lab-runtime.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
 import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
@@ -68,7 +58,7 @@ function targetOf(step: LabStep): string | null {
   return "node" in value ? value.node : value.on;
 }
 
-async function runStep(docker: Docker, lab: string, p: PlannedStep): Promise<string> {
+async function runStep(runtime: LabRuntime, lab: string, p: PlannedStep): Promise<string> {
   const step = p.step;
   switch (p.action) {
     case "kill":
@@ -77,18 +67,18 @@ async function runStep(docker: Docker, lab: string, p: PlannedStep): Promise<str
     case "restart":
     case "pause":
     case "unpause":
-      return containerAction(docker, p.action, String(step[p.action]), lab);
+      return runtime.containerAction(p.action, String(step[p.action]), lab);
     case "disconnect":
     case "connect": {
       const t = step[p.action];
       if (t === undefined) return "";
-      return networkAction(docker, p.action, t.node, t.network, lab);
+      return runtime.networkAction(p.action, t.node, t.network, lab);
     }
     case "impair":
     case "clear": {
       const t = step[p.action];
       if (t === undefined) return "";
-      return impairAction(docker, t.on, t.network, step.impair ?? null, lab);
+      return runtime.impair(t.on, t.network, step.impair ?? null, lab);
     }
     case "wait":
       // the schedule already placed the next step after the wait
@@ -128,7 +118,7 @@ export interface RunOptions {
  * lab is not created); Ctrl-C throws Interrupted after the teardown.
  */
 export async function runLabTest(
-  docker: Docker,
+  runtime: LabRuntime,
   file: string,
   io: LabIo,
   options: RunOptions,
@@ -140,8 +130,8 @@ export async function runLabTest(
   let lab: Lab;
   let addressPlan: import("../lab/address-plan.js").LabPlan;
   try {
-    ({ lab, plan: addressPlan } = await checkedLab(docker, file, io, options.netemAvailable));
-    if ((await labContainers(docker, lab.name)).some((c) => c.Labels[LABEL.node]))
+    ({ lab, plan: addressPlan } = await checkedLab(runtime, file, io, options.netemAvailable));
+    if (await isUp(runtime, lab.name))
       throw new LabFailure(
         `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
         LAB_EXIT.badInput,
@@ -167,34 +157,18 @@ export async function runLabTest(
   let t0 = Number.POSITIVE_INFINITY;
   const steps: RecordedStep[] = [];
   const stepResults: StepResult[] = [];
-  let feed: LabFeed | null = null;
+  let feed: LabFollower | null = null;
   try {
     try {
       const plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
-      // under the lab's lock: an `up` or another test of the same lab started meanwhile
-      await withLabLock(
-        docker,
-        lab.name,
-        plan.image,
-        plan.version,
-        (holder) => io.out(`  waiting for another up of lab ${lab.name} (${holder})\n`),
-        async () => {
-          if ((await labContainers(docker, lab.name)).some((c) => c.Labels[LABEL.node]))
-            throw new LabFailure(
-              `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
-              LAB_EXIT.badInput,
-            );
-          await bringUp(docker, plan, io);
-        },
-      );
+      await bringUpOwn(runtime, plan, file, io);
     } catch (err) {
       if (err instanceof LabFailure && err.code === LAB_EXIT.interrupted) throw new Interrupted();
-      if (err instanceof LabFailure || err instanceof LockBusy)
-        return result("error", { lab: lab.name, error: err.message });
+      if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
       throw err;
     }
     t0 = Date.now();
-    feed = new LabFeed(docker, lab.name, {
+    feed = runtime.follow(lab.name, {
       line: (node, line) => {
         const time = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
         lines.push({ node, atMs: (Number.isFinite(time) ? time : Date.now()) - t0, line });
@@ -213,10 +187,10 @@ export async function runLabTest(
       let ok = true;
       let detail: string;
       try {
-        detail = await runStep(docker, lab.name, p);
+        detail = await runStep(runtime, lab.name, p);
       } catch (err) {
         ok = false;
-        detail = dockerReason(err);
+        detail = runtimeReason(err);
       }
       steps.push({ name: p.name, atMs: doneAt, action: p.action, target: targetOf(p.step), ok });
       stepResults.push({ name: p.name, atS: p.atMs / 1000, action: p.text, ok, detail });
@@ -259,7 +233,7 @@ export async function runLabTest(
   } finally {
     feed?.stop();
     // always: passed, failed, interrupted or crashed
-    const removed = await removeUninterrupted(docker, lab.name, io, () => {});
+    const removed = await removeUninterrupted(runtime, lab.name, io, () => {});
     if (removed.containers + removed.networks > 0)
       io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
   }

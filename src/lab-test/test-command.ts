@@ -10,15 +10,9 @@ import { writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
-import {
-  checkedLab,
-  engineFor,
-  imageAndNetem,
-  LAB_EXIT,
-  LabFailure,
-  type LabIo,
-  netemUses,
-} from "../lab-cli/commands.js";
+import { interruptSignal } from "../lab-session/interrupts.js";
+import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
+import { checkedLab, imageAndNetem, netemUses, openRuntime } from "../lab-session/session.js";
 import { jsonReport, junitXml, type LabTestResult, summaryText } from "./report.js";
 import { Interrupted, labTestResult, runLabTest } from "./run-lab-test.js";
 
@@ -66,7 +60,7 @@ export async function testCommand(
 ): Promise<number> {
   if (options.json) writable(options.json, "--json");
   if (options.junit) writable(options.junit, "--junit");
-  const docker = await engineFor();
+  const runtime = await openRuntime(io);
   const started = new Date();
 
   // 1. every file, before anything is created
@@ -79,14 +73,14 @@ export async function testCommand(
     } else labs.push({ file, lab: parsed.lab });
   }
   const needNetem = labs.some((l) => l.lab !== undefined && netemUses(l.lab).length > 0);
-  const { image, netem } = await imageAndNetem(docker, io, needNetem);
+  const { image, netem } = await imageAndNetem(runtime, io, needNetem);
   const checked: LabTestResult[] = [];
   for (const l of labs) {
     let error = l.error ?? null;
     if (error === null) {
       try {
         // with the engine's subnets and what this kernel can do
-        await checkedLab(docker, l.file, io, netem);
+        await checkedLab(runtime, l.file, io, netem);
       } catch (err) {
         if (!(err instanceof LabFailure)) throw err;
         error = err.message;
@@ -108,15 +102,16 @@ export async function testCommand(
   }
 
   // 2. each lab in turn; Ctrl-C tears the current one down and stops
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupted = interruptSignal();
   const results: LabTestResult[] = [];
   try {
     for (const file of files) {
       results.push(
-        await runLabTest(docker, file, io, { signal: abort.signal, netemAvailable: netem, image }),
+        await runLabTest(runtime, file, io, {
+          signal: interrupted.signal,
+          netemAvailable: netem,
+          image,
+        }),
       );
     }
   } catch (err) {
@@ -127,8 +122,7 @@ export async function testCommand(
     }
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupted.stop();
   }
   io.out(`\n${summaryText(results)}\n`);
   await writeReports(results, options, io);

@@ -7,7 +7,7 @@ import type { ImpairmentState } from "../lab/impairment-state.js";
 import type { NetScriptSpec } from "../lab/net-script.js";
 
 export interface PlannedNetwork {
-  /** Name in the lab file; the Docker name is `${lab}-${name}`. */
+  /** Name in the lab file; the engine name is engineName(lab, name). */
   name: string;
   subnet: string;
   /** The bridge's own address (the host side); Docker's default is the first host address. */
@@ -20,7 +20,7 @@ export interface PlannedAttachment {
 }
 
 export interface PlannedContainer {
-  /** Name in the lab; the Docker name is `${lab}-${name}`. */
+  /** Name in the lab; the engine name is engineName(lab, name). */
   name: string;
   role: "node" | "router";
   /** Its first attachment is set at creation, the others connected before start. */
@@ -48,4 +48,21 @@ export interface Plan {
   containers: PlannedContainer[];
 }
 
-export const dockerName = (plan: Pick<Plan, "lab">, name: string): string => `${plan.lab}-${name}`;
+/**
+ * The engine's name of a lab's network or container, `${lab}-${name}`: the one place of this
+ * rule. Names are for people and for Docker's DNS; what belongs to a lab is found by its
+ * labels, never by this prefix (lab `a` is no prefix match for lab `a-b`'s objects).
+ */
+export const engineName = (lab: string, name: string): string => `${lab}-${name}`;
+
+/**
+ * The lab file's name of an engine object of `lab` (a network a lab container is attached to),
+ * or null when the name is not of that form. Only for objects already known to be the lab's.
+ */
+export function nameInLab(lab: string, engineObjectName: string): string | null {
+  const prefix = engineName(lab, "");
+  return engineObjectName.startsWith(prefix) ? engineObjectName.slice(prefix.length) : null;
+}
+
+/** What a router prints once its network script has run: bring-up waits for it. */
+export const routerReadyLine = (name: string) => `conntest-lab: router ${name} is ready`;

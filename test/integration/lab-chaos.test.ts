@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { removeLab } from "../../src/runtimes/docker/apply.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";

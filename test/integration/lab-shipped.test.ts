@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
+import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { removeLab } from "../../src/runtimes/docker/apply.js";
 import { impairAction } from "../../src/runtimes/docker/chaos.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";

@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { runStorm, type StormShape, stormLab } from "../../bench/kill-storm.js";
-import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { LABEL, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";

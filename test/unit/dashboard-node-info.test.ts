@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { networksText, nodeInfoOf, stateText } from "../../src/dashboard/node-info.js";
+import { networksText, stateText } from "../../src/dashboard/node-info.js";
 import { LABEL } from "../../src/runtimes/docker/labels.js";
+import { nodeInfoOf } from "../../src/runtimes/docker/node-info-of.js";
 
 const entry = (fields: Record<string, unknown> = {}) => ({
   Id: "abc",

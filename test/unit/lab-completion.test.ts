@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Plan, PlannedContainer } from "../../src/runtime/plan.js";
 import {
   completionOf,
   completionText,
   containerSpec,
   type FoundContainer,
   isComplete,
-} from "../../src/runtimes/docker/lab-completion.js";
+} from "../../src/runtime/lab-completion.js";
+import type { Plan, PlannedContainer } from "../../src/runtime/plan.js";
 
 function container(name: string, role: "node" | "router" = "node"): PlannedContainer {
   return {

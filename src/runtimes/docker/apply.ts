@@ -5,17 +5,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../../lab/net-script.js";
-import { dockerName, type Plan, type PlannedContainer } from "../../runtime/plan.js";
+import { ApplyRefused, Cancelled } from "../../runtime/errors.js";
+import { type Completion, containerSpec, everythingOf } from "../../runtime/lab-completion.js";
+import {
+  engineName,
+  type Plan,
+  type PlannedContainer,
+  routerReadyLine,
+} from "../../runtime/plan.js";
 import type { Progress } from "./agent-image.js";
-import { type Completion, containerSpec } from "./lab-completion.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
-
-export class Cancelled extends Error {
-  constructor() {
-    super("cancelled");
-    this.name = "Cancelled";
-  }
-}
 
 function checkSignal(signal?: AbortSignal): void {
   if (signal?.aborted) throw new Cancelled();
@@ -30,9 +29,6 @@ async function allOrFirstError(promises: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(promises)).find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
 }
-
-/** What a router prints once its network script has run: bring-up waits for it. */
-export const routerReadyLine = (name: string) => `conntest-lab: router ${name} is ready`;
 
 /**
  * `sh -c` script: write the container's network script and its planned impairments (again at
@@ -64,24 +60,10 @@ export function entrypointScript(c: PlannedContainer): string {
  */
 export const LOG_CONFIG = { Type: "json-file", Config: { "max-size": "5m", "max-file": "2" } };
 
-/** Everything of a plan created: a fresh lab. */
-export function everythingOf(plan: Plan): Completion {
-  return {
-    createNetworks: plan.networks,
-    createContainers: plan.containers,
-    removeFirst: [],
-    start: [],
-    running: [],
-    paused: [],
-    conflicts: [],
-    run: plan.run,
-  };
-}
-
 async function createNetwork(docker: Docker, plan: Plan, n: Plan["networks"][number]) {
   try {
     return await docker.createNetwork({
-      Name: dockerName(plan, n.name),
+      Name: engineName(plan.lab, n.name),
       Driver: "bridge",
       CheckDuplicate: true,
       IPAM: {
@@ -104,9 +86,6 @@ async function createNetwork(docker: Docker, plan: Plan, n: Plan["networks"][num
     throw err;
   }
 }
-
-/** A refusal by the engine that is no bug of ours (a subnet taken meanwhile). */
-export class ApplyRefused extends Error {}
 
 /**
  * Makes (the missing part of) a plan real: creates networks and containers, starts what is
@@ -182,7 +161,7 @@ async function createContainer(
   const [first, ...rest] = c.attachments;
   if (!first) throw new Error(`${c.name} has no network`);
   const container = await docker.createContainer({
-    name: dockerName(plan, c.name),
+    name: engineName(plan.lab, c.name),
     Hostname: c.name,
     Image: plan.image,
     Entrypoint: ["sh", "-c", entrypointScript(c)],
@@ -194,7 +173,7 @@ async function createContainer(
       [LABEL.spec]: containerSpec(plan, c),
     },
     HostConfig: {
-      NetworkMode: dockerName(plan, first.network),
+      NetworkMode: engineName(plan.lab, first.network),
       CapAdd: c.capAdd,
       Sysctls: c.sysctls,
       Init: true,
@@ -202,7 +181,7 @@ async function createContainer(
     },
     NetworkingConfig: {
       EndpointsConfig: {
-        [dockerName(plan, first.network)]: {
+        [engineName(plan.lab, first.network)]: {
           IPAMConfig: { IPv4Address: first.ipv4 },
           Aliases: [c.name],
         },
@@ -211,7 +190,7 @@ async function createContainer(
   });
   created.containers.push(container.id);
   for (const a of rest) {
-    await docker.getNetwork(dockerName(plan, a.network)).connect({
+    await docker.getNetwork(engineName(plan.lab, a.network)).connect({
       Container: container.id,
       EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
     });

@@ -7,21 +7,11 @@ import type Docker from "dockerode";
 import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../../lab/impairment-state.js";
 import { impairmentStateLine, NET_SCRIPT } from "../../lab/net-script.js";
 import { naturalSort } from "../../output/natural-compare.js";
-import { dockerName } from "../../runtime/plan.js";
+import { ChaosError } from "../../runtime/errors.js";
+import type { ContainerAction } from "../../runtime/lab-runtime.js";
+import { engineName } from "../../runtime/plan.js";
 import { execIn } from "./exec.js";
 import { LABEL, labelFilter, plannedAddresses } from "./labels.js";
-
-export const CONTAINER_ACTIONS = ["kill", "stop", "start", "restart", "pause", "unpause"] as const;
-export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
-
-export class ChaosError extends Error {}
-
-/** Docker's own words for a refused action (e.g. "container is not running"), on one line. */
-export function dockerReason(err: unknown): string {
-  if (err instanceof ChaosError) return err.message;
-  const e = err as { json?: { message?: string }; reason?: string; message?: string };
-  return (e.json?.message ?? e.reason ?? e.message ?? String(err)).split("\n")[0] as string;
-}
 
 /** The container of NODE, in `lab` or, when not given, in whichever lab has that node. */
 export async function findNode(docker: Docker, node: string, lab?: string) {
@@ -108,7 +98,7 @@ export async function networkAction(
 ): Promise<string> {
   const info = await findNode(docker, node, lab);
   const labName = info.Labels[LABEL.lab] as string;
-  const dockerNet = dockerName({ lab: labName }, network);
+  const dockerNet = engineName(labName, network);
   const net = docker.getNetwork(dockerNet);
   const planned = plannedAddresses(info.Labels[LABEL.addresses]);
   const ipv4 = planned.get(network);

@@ -5,9 +5,10 @@
  */
 import { userInfo } from "node:os";
 import Docker from "dockerode";
+import { RuntimeUnavailable } from "../../runtime/errors.js";
 
 /** The one line for an engine that does not answer: what, where, and what to run. */
-export class EngineUnavailable extends Error {
+export class EngineUnavailable extends RuntimeUnavailable {
   constructor(
     where: string,
     /** The error code (ENOENT, EACCES, ...) or message. */

@@ -1,12 +1,9 @@
 /** Runs a shell script inside a running container (docker exec), as the lab's impairment steps do. */
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
+import type { ExecResult } from "../../runtime/lab-runtime.js";
 
-export interface ExecResult {
-  code: number;
-  /** stdout and stderr together, as the script printed them. */
-  output: string;
-}
+export type { ExecResult };
 
 export async function execIn(
   docker: Docker,

@@ -7,27 +7,27 @@
  */
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
-import { type ContainerListEntry, type NodeInfo, nodeInfoOf } from "../../dashboard/node-info.js";
-import { type AgentLine, parseAgentLines } from "../../docker/agent-logs.js";
+import { parseAgentLines } from "../../docker/agent-logs.js";
+import type { FeedOptions, FeedSink, LabFollower, NodeInfo } from "../../runtime/lab-runtime.js";
 import { LABEL, labelFilter } from "./labels.js";
 import { onLines } from "./log-lines.js";
+import { type ContainerListEntry, nodeInfoOf } from "./node-info-of.js";
 
-export interface FeedSink {
-  /** One line of a node's agent output, in order per node. */
-  line(node: string, line: AgentLine): void;
-  /** The lab's containers, after every change seen and at every poll. */
-  nodes(nodes: NodeInfo[]): void;
-  /** The engine failed us (once per distinct message). */
-  problem(text: string): void;
-}
-
-export interface FeedOptions {
-  /** Lines read back when a container is first followed (its latest stats and events). */
-  tail?: number;
-  /** Container list poll, besides the event stream. */
-  pollMs?: number;
-  /** Longest wait for one engine call. */
-  callTimeoutMs?: number;
+/**
+ * Whether an engine event concerns `lab`: a container event by the container's lab label, a
+ * network event (connect, disconnect) by the container it names being one of the lab's. Never
+ * by name prefix: lab `a`'s prefix `a-` also starts lab `a-b`'s names.
+ */
+export function isLabEvent(
+  event: { Type?: string; Actor?: { Attributes?: Record<string, string> } },
+  lab: string,
+  labContainerIds: ReadonlySet<string>,
+): boolean {
+  const a = event.Actor?.Attributes ?? {};
+  if (event.Type === "container") return a[LABEL.lab] === lab;
+  if (event.Type === "network")
+    return a.container !== undefined && labContainerIds.has(a.container);
+  return false;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -41,11 +41,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-export class LabFeed {
+export class LabFeed implements LabFollower {
   /** container id → its log stream */
   private readonly following = new Map<string, Readable>();
   /** container id → the run (StartedAt) last followed, and when its stream ended (unix s) */
   private readonly runs = new Map<string, { started: string; endedAt: number }>();
+  /** Ids of the lab's containers at the last list: network events name them. */
+  private containerIds = new Set<string>();
   private events: Readable | null = null;
   private poll: NodeJS.Timeout | null = null;
   private listing = false;
@@ -109,6 +111,7 @@ export class LabFeed {
       )) as unknown as ContainerListEntry[];
       if (this.stopped) return;
       this.lastProblem = "";
+      this.containerIds = new Set(all.map((c) => c.Id));
       const nodes: NodeInfo[] = [];
       for (const c of all) {
         const info = nodeInfoOf(c, this.lab);
@@ -206,12 +209,7 @@ export class LabFeed {
             Type?: string;
             Actor?: { Attributes?: Record<string, string> };
           };
-          const a = e.Actor?.Attributes ?? {};
-          const ours =
-            e.Type === "container"
-              ? a[LABEL.lab] === this.lab
-              : (a.name ?? "").startsWith(`${this.lab}-`);
-          if (ours) this.refresh();
+          if (isLabEvent(e, this.lab, this.containerIds)) this.refresh();
         } catch {
           // not a JSON event: ignore it, the poll still runs
         }

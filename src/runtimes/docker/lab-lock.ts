@@ -7,12 +7,11 @@
  */
 import { hostname } from "node:os";
 import type Docker from "dockerode";
+import { LockBusy } from "../../runtime/errors.js";
 import { LABEL, labels } from "./labels.js";
 
 /** A lab name never has a dot, so this is no node's container name. */
 export const lockName = (lab: string) => `${lab}.up-lock`;
-
-export class LockBusy extends Error {}
 
 function holderAlive(holder: string): boolean | "unknown" {
   const [host, pid] = holder.split(":");

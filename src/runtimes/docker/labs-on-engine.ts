@@ -5,15 +5,10 @@
  */
 import type Docker from "dockerode";
 import { naturalSort } from "../../output/natural-compare.js";
+import type { LabOnEngine } from "../../runtime/lab-runtime.js";
 import { LABEL, labelFilter } from "./labels.js";
 
-export interface LabOnEngine {
-  lab: string;
-  /** Lab containers (nodes and routers). */
-  containers: number;
-  running: number;
-  networks: number;
-}
+export type { LabOnEngine };
 
 export async function labsOnEngine(docker: Docker): Promise<LabOnEngine[]> {
   const labs = new Map<string, LabOnEngine>();
@@ -38,16 +33,4 @@ export async function labsOnEngine(docker: Docker): Promise<LabOnEngine[]> {
     if (lab !== undefined) entry(lab).networks += 1;
   }
   return naturalSort(labs.values(), (l) => l.lab);
-}
-
-/** "basic (2 containers, 2 running), nat (5 containers, 4 running)" or "none". */
-export function labsText(labs: readonly LabOnEngine[]): string {
-  if (labs.length === 0) return "none";
-  return labs
-    .map((l) =>
-      l.containers === 0
-        ? `${l.lab} (${l.networks} networks only)`
-        : `${l.lab} (${l.containers} containers, ${l.running} running)`,
-    )
-    .join(", ");
 }

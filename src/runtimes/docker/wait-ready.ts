@@ -10,7 +10,7 @@ import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { demuxLogBuffer } from "../../docker/agent-logs.js";
-import { Cancelled } from "./apply.js";
+import { Cancelled, NotReady } from "../../runtime/errors.js";
 import { onLines } from "./log-lines.js";
 
 export interface ReadyTarget {
@@ -20,8 +20,6 @@ export interface ReadyTarget {
   /** The text of the stdout line that says it is ready. */
   isReady: (line: string) => boolean;
 }
-
-export class NotReady extends Error {}
 
 /**
  * Follows one container until it is ready; rejects with NotReady when it exits first (with

@@ -4,12 +4,7 @@
  * what the engine listed in, the steps (or why the lab cannot be completed) out.
  */
 import { createHash } from "node:crypto";
-import {
-  dockerName,
-  type Plan,
-  type PlannedContainer,
-  type PlannedNetwork,
-} from "../../runtime/plan.js";
+import { engineName, type Plan, type PlannedContainer, type PlannedNetwork } from "./plan.js";
 
 /** A lab container as the engine lists it. */
 export interface FoundContainer {
@@ -77,7 +72,7 @@ export function completionOf(
   for (const c of containers) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
 
   for (const n of plan.networks) {
-    const found = networks.filter((f) => f.dockerName === dockerName(plan, n.name));
+    const found = networks.filter((f) => f.dockerName === engineName(plan.lab, n.name));
     if (found.length === 0) out.createNetworks.push(n);
     else if (found.length > 1)
       out.conflicts.push(`network ${n.name} exists ${found.length} times on the engine`);
@@ -86,7 +81,7 @@ export function completionOf(
         `network ${n.name} has subnet ${found[0]?.subnets.join(", ") || "none"}, the file says ${n.subnet}`,
       );
   }
-  const plannedNetworks = new Set(plan.networks.map((n) => dockerName(plan, n.name)));
+  const plannedNetworks = new Set(plan.networks.map((n) => engineName(plan.lab, n.name)));
   for (const f of networks)
     if (!plannedNetworks.has(f.dockerName))
       out.conflicts.push(`network ${f.dockerName} is not in the file`);
@@ -138,4 +133,18 @@ export function completionText(c: Completion): string {
   if (c.start.length > 0) parts.push(`started ${n(c.start.length, "stopped container")}`);
   if (c.paused.length > 0) parts.push(`left ${c.paused.join(", ")} paused`);
   return parts.join(", ") || "nothing to do";
+}
+
+/** Everything of a plan created: a fresh lab. */
+export function everythingOf(plan: Plan): Completion {
+  return {
+    createNetworks: plan.networks,
+    createContainers: plan.containers,
+    removeFirst: [],
+    start: [],
+    running: [],
+    paused: [],
+    conflicts: [],
+    run: plan.run,
+  };
 }

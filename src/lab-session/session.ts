@@ -1,0 +1,319 @@
+/**
+ * One lab's lifecycle, for every command that brings labs up (`up`, `attach`, `test`, the
+ * bench): check the file against the engine → prepare the image → up (create, or complete
+ * what a killed `up` left) → wait until ready → run → down. A failed or interrupted bring-up
+ * removes what it created; removal cannot be interrupted. It speaks to a LabRuntime only.
+ */
+import { randomBytes } from "node:crypto";
+import { parseAgentLines } from "../docker/agent-logs.js";
+import type { LabPlan } from "../lab/address-plan.js";
+import { toDockerPlan } from "../lab/docker-plan.js";
+import { netemFieldsOf } from "../lab/impairment-state.js";
+import type { Lab, LabError } from "../lab/lab-types.js";
+import { loadLab } from "../lab/load-lab.js";
+import { formatLabError } from "../lab/parse-lab.js";
+import {
+  ApplyRefused,
+  Cancelled,
+  LockBusy,
+  NotReady,
+  RuntimeUnavailable,
+} from "../runtime/errors.js";
+import {
+  type Completion,
+  completionOf,
+  completionText,
+  everythingOf,
+  isComplete,
+} from "../runtime/lab-completion.js";
+import type { LabRuntime, Removed } from "../runtime/lab-runtime.js";
+import { type Plan, routerReadyLine } from "../runtime/plan.js";
+import { connectRuntime } from "../runtimes/connect.js";
+import { onInterrupt } from "./interrupts.js";
+import { LAB_EXIT, LabFailure, type LabIo } from "./lab-io.js";
+
+/** The runtime the io names (Docker by default); one that does not answer fails with exit 2. */
+export async function openRuntime(io: LabIo): Promise<LabRuntime> {
+  try {
+    return await (io.connect ?? connectRuntime)();
+  } catch (err) {
+    if (err instanceof RuntimeUnavailable) throw new LabFailure(err.message, LAB_EXIT.badInput);
+    throw err;
+  }
+}
+
+export async function labNameOf(file: string): Promise<string> {
+  const parsed = await loadLab(file);
+  if (!parsed.ok)
+    throw new LabFailure(
+      `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
+      LAB_EXIT.badInput,
+    );
+  return parsed.lab.name;
+}
+
+/**
+ * Reads and checks the file, with the engine's subnets (and, when known,
+ * whether the kernel has netem); prints every error and fails with exit 2.
+ */
+export async function checkedLab(
+  runtime: LabRuntime,
+  file: string,
+  io: LabIo,
+  netemAvailable?: boolean,
+) {
+  const first = await loadLab(file);
+  const name = first.ok ? first.lab.name : undefined;
+  const result = await loadLab(file, {
+    existingSubnets: await runtime.subnetsInUse(name),
+    ...(netemAvailable === undefined ? {} : { netemAvailable }),
+  });
+  if (!result.ok) {
+    for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
+    throw new LabFailure(
+      `${result.errors.length} error(s) in ${file}; nothing was created`,
+      LAB_EXIT.badInput,
+    );
+  }
+  return result;
+}
+
+/** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
+export function netemUses(lab: Lab): string[] {
+  const fields = new Set<string>();
+  for (const r of lab.routers ?? [])
+    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
+  for (const step of lab.scenario ?? [])
+    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
+  return [...fields];
+}
+
+/** The agent image (built when missing) and, when asked, whether this kernel has netem. */
+export async function imageAndNetem(
+  runtime: LabRuntime,
+  io: LabIo,
+  needNetem: boolean,
+): Promise<{ image: string; netem: boolean }> {
+  const image = await runtime.prepareImage(io.root, io.version, (l) => io.out(`image: ${l}\n`));
+  return { image, netem: needNetem ? await runtime.hasNetem(image) : false };
+}
+
+/** The engine-level plan of a checked lab; errors (netem on a kernel without it) fail with exit 2. */
+export function dockerPlanOf(
+  lab: Lab,
+  addressPlan: LabPlan,
+  file: string,
+  io: LabIo,
+  image: string,
+  netem: boolean,
+): Plan {
+  const planned = toDockerPlan(lab, addressPlan, {
+    image,
+    run: randomBytes(4).toString("hex"),
+    version: io.version,
+    netemAvailable: netem,
+  });
+  if ("errors" in planned) {
+    for (const e of planned.errors) io.err(`${file}: ${e}\n`);
+    throw new LabFailure("nothing was created", LAB_EXIT.badInput);
+  }
+  return planned.plan;
+}
+
+/**
+ * Waits until the given containers are ready: every agent printed `started`, every router
+ * that its network is set up. Their logs are followed from their start, so however much a
+ * container printed meanwhile the line is not missed; one that exits instead fails the wait.
+ */
+async function waitForReady(
+  runtime: LabRuntime,
+  plan: Plan,
+  names: readonly string[],
+  io: LabIo,
+  signal: AbortSignal,
+  summary = true,
+): Promise<void> {
+  const containers = plan.containers.filter((c) => names.includes(c.name));
+  // a small machine starts a few hundred agents at one core's pace
+  const timeoutMs = Math.max(60_000, 30_000 + containers.length * 500);
+  try {
+    await runtime.waitReady(
+      plan.lab,
+      containers.map((c) => ({
+        name: c.name,
+        isReady:
+          c.role === "router"
+            ? (line: string) => line === routerReadyLine(c.name)
+            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
+      })),
+      {
+        timeoutMs,
+        signal,
+        progress: (ready, total) => {
+          if (ready < total) io.out(`  ready: ${ready} of ${total}\n`);
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof NotReady) throw new LabFailure(err.message, LAB_EXIT.failed);
+    throw err;
+  }
+  const agents = containers.filter((c) => c.agentArgs).length;
+  if (summary) io.out(`every agent has started (${agents})\n`);
+}
+
+/**
+ * Creates the lab (or, given a completion, what it lacks) and waits for what it started.
+ * Ctrl-C (even twice) or a failure removes what was created before it throws: for a fresh
+ * lab everything, for a completion only what this call added.
+ */
+export async function bringUp(
+  runtime: LabRuntime,
+  plan: Plan,
+  io: LabIo,
+  todo: Completion = everythingOf(plan),
+): Promise<void> {
+  const fresh = todo.createContainers.length === plan.containers.length;
+  const abort = new AbortController();
+  const stopListening = onInterrupt(() => abort.abort());
+  let created = { containers: [] as string[], networks: [] as string[] };
+  try {
+    io.out(`bringing up lab ${plan.lab} (run ${plan.run})\n`);
+    created = await runtime.apply(plan, (l) => io.out(`  ${l}\n`), abort.signal, todo, {
+      routersStarted: (routers) => waitForReady(runtime, plan, routers, io, abort.signal, false),
+    });
+    const routers = new Set(plan.containers.filter((c) => c.role === "router").map((c) => c.name));
+    // routers were waited for before the nodes started
+    const started = [...todo.createContainers.map((c) => c.name), ...todo.start.map((c) => c.name)];
+    await waitForReady(
+      runtime,
+      plan,
+      started.filter((n) => !routers.has(n)),
+      io,
+      abort.signal,
+    );
+    // a Ctrl-C that came after the last step still undoes the bring-up
+    if (abort.signal.aborted) throw new Cancelled();
+  } catch (err) {
+    const undo = () =>
+      fresh
+        ? runtime.removeLab(plan.lab, (l) => io.out(`  ${l}\n`))
+        : runtime.removeCreated(created, (l) => io.out(`  ${l}\n`));
+    if (err instanceof Cancelled || abort.signal.aborted) {
+      await undo();
+      throw new LabFailure(
+        `interrupted: everything ${fresh ? "" : "this up "}created was removed`,
+        LAB_EXIT.interrupted,
+      );
+    }
+    if (err instanceof ApplyRefused) throw new LabFailure(err.message, LAB_EXIT.failed);
+    if (err instanceof LabFailure) await undo();
+    throw err;
+  } finally {
+    stopListening();
+  }
+}
+
+/**
+ * Brings a lab up, holding its lock: creates it when nothing of it exists, completes it when
+ * it is half made or stopped (a killed `up`, an engine restart), and leaves it when it is
+ * complete. Refuses a lab that differs from the file, rather than make a mixed one.
+ */
+export async function ensureLab(
+  runtime: LabRuntime,
+  plan: Plan,
+  file: string,
+  io: LabIo,
+): Promise<"created" | "completed" | "complete"> {
+  return runtime
+    .withLock(
+      plan.lab,
+      plan.image,
+      plan.version,
+      (holder) => io.out(`waiting for another up of lab ${plan.lab} (${holder}) to finish\n`),
+      async () => {
+        const found = await runtime.found(plan.lab);
+        if (found.containers.length === 0 && found.networks.length === 0) {
+          await bringUp(runtime, plan, io);
+          return "created" as const;
+        }
+        const todo = completionOf(plan, found.containers, found.networks);
+        if (todo.conflicts.length > 0)
+          throw new LabFailure(
+            `lab ${plan.lab} is up, but not as ${file} plans it: ${todo.conflicts.slice(0, 5).join("; ")}${todo.conflicts.length > 5 ? ` (and ${todo.conflicts.length - 5} more)` : ""}; remove it first with: conntest-lab down ${file}`,
+            LAB_EXIT.badInput,
+          );
+        if (isComplete(todo)) {
+          const paused = todo.paused.length > 0 ? ` (${todo.paused.join(", ")} paused)` : "";
+          io.out(
+            `lab ${plan.lab} is already up (${found.containers.length} containers${paused}); nothing to do\n`,
+          );
+          return "complete" as const;
+        }
+        io.out(`lab ${plan.lab} is incomplete; completing it\n`);
+        await bringUp(runtime, { ...plan, run: todo.run ?? plan.run }, io, todo);
+        io.out(`completed lab ${plan.lab}: ${completionText(todo)}\n`);
+        return "completed" as const;
+      },
+    )
+    .catch((err) => {
+      if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
+      throw err;
+    });
+}
+
+/** Whether the lab has nodes or routers on the engine now (its lock is not one). */
+export async function isUp(runtime: LabRuntime, lab: string): Promise<boolean> {
+  return (await runtime.nodes(lab)).length > 0;
+}
+
+/**
+ * A lab of its own for a run that removes it after (`test`, the bench): refused (exit 2)
+ * when the lab is up already, checked again under the lab's lock.
+ */
+export async function bringUpOwn(
+  runtime: LabRuntime,
+  plan: Plan,
+  file: string,
+  io: LabIo,
+): Promise<void> {
+  const refuse = () =>
+    new LabFailure(
+      `lab ${plan.lab} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
+      LAB_EXIT.badInput,
+    );
+  if (await isUp(runtime, plan.lab)) throw refuse();
+  // under the lab's lock: an `up` or another test of the same lab started meanwhile
+  await runtime
+    .withLock(
+      plan.lab,
+      plan.image,
+      plan.version,
+      (holder) => io.out(`  waiting for another up of lab ${plan.lab} (${holder})\n`),
+      async () => {
+        if (await isUp(runtime, plan.lab)) throw refuse();
+        await bringUp(runtime, plan, io);
+      },
+    )
+    .catch((err) => {
+      if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
+      throw err;
+    });
+}
+
+/** Removes a lab (or every lab); a Ctrl-C meanwhile would leave half a lab, so it is only acknowledged. */
+export async function removeUninterrupted(
+  runtime: LabRuntime,
+  lab: string | undefined,
+  io: LabIo,
+  progress: (line: string) => void,
+): Promise<Removed> {
+  const stopListening = onInterrupt(() =>
+    io.out("  still removing; it ends by itself in a moment\n"),
+  );
+  try {
+    return await runtime.removeLab(lab, progress);
+  } finally {
+    stopListening();
+  }
+}
