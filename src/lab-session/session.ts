@@ -301,6 +301,27 @@ export async function bringUpOwn(
     });
 }
 
+/**
+ * A lab of its own for one run (`test`): brought up (refused when it is up already), `run`,
+ * then removed whatever happened: passed, failed, interrupted or crashed.
+ */
+export async function withOwnLab<T>(
+  runtime: LabRuntime,
+  plan: Plan,
+  file: string,
+  io: LabIo,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    await bringUpOwn(runtime, plan, file, io);
+    return await run();
+  } finally {
+    const removed = await removeUninterrupted(runtime, plan.lab, io, () => {});
+    if (removed.containers + removed.networks > 0)
+      io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
+  }
+}
+
 /** Removes a lab (or every lab); a Ctrl-C meanwhile would leave half a lab, so it is only acknowledged. */
 export async function removeUninterrupted(
   runtime: LabRuntime,

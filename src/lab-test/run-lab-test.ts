@@ -9,15 +9,10 @@ import type { NodeInfo } from "../dashboard/node-info.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import {
-  bringUpOwn,
-  checkedLab,
-  dockerPlanOf,
-  isUp,
-  removeUninterrupted,
-} from "../lab-session/session.js";
+import { checkedLab, dockerPlanOf, isUp, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
-import type { LabFollower, LabRuntime } from "../runtime/lab-runtime.js";
+import type { LabRuntime } from "../runtime/lab-runtime.js";
+import type { Plan } from "../runtime/plan.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
 import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
@@ -152,89 +147,94 @@ export async function runLabTest(
     `test ${file}: lab ${lab.name}, ${planned.length} steps, ${lab.expect?.length} expectations, run of ${(lengthMs / 1000).toFixed(0)} s\n`,
   );
 
-  const lines: RecordedLine[] = [];
-  let nodes: NodeInfo[] = [];
-  let t0 = Number.POSITIVE_INFINITY;
-  const steps: RecordedStep[] = [];
-  const stepResults: StepResult[] = [];
-  let feed: LabFollower | null = null;
+  let plan: Plan;
   try {
-    try {
-      const plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
-      await bringUpOwn(runtime, plan, file, io);
-    } catch (err) {
-      if (err instanceof LabFailure && err.code === LAB_EXIT.interrupted) throw new Interrupted();
-      if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
-      throw err;
-    }
-    t0 = Date.now();
-    feed = runtime.follow(lab.name, {
-      line: (node, line) => {
-        const time = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
-        lines.push({ node, atMs: (Number.isFinite(time) ? time : Date.now()) - t0, line });
-      },
-      nodes: (list) => {
-        nodes = list;
-      },
-      problem: (text) => io.err(`  engine: ${text}\n`),
-    });
-    await feed.start();
-    io.out(`  running: t=0 at ${new Date(t0).toISOString()}\n`);
-
-    for (const p of planned) {
-      await wait(t0 + p.atMs - Date.now(), options.signal);
-      const doneAt = Date.now() - t0;
-      let ok = true;
-      let detail: string;
+    plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
+  } catch (err) {
+    if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
+    throw err;
+  }
+  try {
+    return await withOwnLab(runtime, plan, file, io, async () => {
+      const lines: RecordedLine[] = [];
+      let nodes: NodeInfo[] = [];
+      const steps: RecordedStep[] = [];
+      const stepResults: StepResult[] = [];
+      const t0 = Date.now();
+      const feed = runtime.follow(lab.name, {
+        line: (node, line) => {
+          const time = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
+          lines.push({ node, atMs: (Number.isFinite(time) ? time : Date.now()) - t0, line });
+        },
+        nodes: (list) => {
+          nodes = list;
+        },
+        problem: (text) => io.err(`  engine: ${text}\n`),
+      });
       try {
-        detail = await runStep(runtime, lab.name, p);
-      } catch (err) {
-        ok = false;
-        detail = runtimeReason(err);
+        await feed.start();
+        io.out(`  running: t=0 at ${new Date(t0).toISOString()}\n`);
+
+        for (const p of planned) {
+          await wait(t0 + p.atMs - Date.now(), options.signal);
+          const doneAt = Date.now() - t0;
+          let ok = true;
+          let detail: string;
+          try {
+            detail = await runStep(runtime, lab.name, p);
+          } catch (err) {
+            ok = false;
+            detail = runtimeReason(err);
+          }
+          steps.push({
+            name: p.name,
+            atMs: doneAt,
+            action: p.action,
+            target: targetOf(p.step),
+            ok,
+          });
+          stepResults.push({ name: p.name, atS: p.atMs / 1000, action: p.text, ok, detail });
+          io.out(
+            `  ${(doneAt / 1000).toFixed(1).padStart(6)} s  ${p.text}: ${ok ? detail : `FAILED: ${detail}`}\n`,
+          );
+        }
+        // the run goes on until every expectation can be decided
+        while (Date.now() - t0 < lengthMs) {
+          await wait(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
+          const latest = new Map<string, unknown>();
+          for (const l of lines)
+            if (l.line.type === "stats" && l.line.side === "client")
+              latest.set(`${l.node}/${String(l.line.conn_id)}`, l.line.state);
+          const up = [...latest.values()].filter((state) => state === "connected").length;
+          if (Date.now() - t0 < lengthMs)
+            io.out(
+              `  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  of ${(lengthMs / 1000).toFixed(0)} s: ${up} of ${latest.size} client connections connected\n`,
+            );
+        }
+        feed.refresh();
+        await wait(300, options.signal);
+      } finally {
+        feed.stop();
       }
-      steps.push({ name: p.name, atMs: doneAt, action: p.action, target: targetOf(p.step), ok });
-      stepResults.push({ name: p.name, atS: p.atMs / 1000, action: p.text, ok, detail });
-      io.out(
-        `  ${(doneAt / 1000).toFixed(1).padStart(6)} s  ${p.text}: ${ok ? detail : `FAILED: ${detail}`}\n`,
-      );
-    }
-    // the run goes on until every expectation can be decided
-    while (Date.now() - t0 < lengthMs) {
-      await wait(Math.min(5000, t0 + lengthMs - Date.now()), options.signal);
-      const latest = new Map<string, unknown>();
-      for (const l of lines)
-        if (l.line.type === "stats" && l.line.side === "client")
-          latest.set(`${l.node}/${String(l.line.conn_id)}`, l.line.state);
-      const up = [...latest.values()].filter((state) => state === "connected").length;
-      if (Date.now() - t0 < lengthMs)
-        io.out(
-          `  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  of ${(lengthMs / 1000).toFixed(0)} s: ${up} of ${latest.size} client connections connected\n`,
-        );
-    }
-    feed.refresh();
-    await wait(300, options.signal);
-    const endMs = Date.now() - t0;
-    feed.stop();
-    feed = null;
-    const expectations = evaluate(lab.expect ?? [], {
-      lines,
-      steps,
-      nodes,
-      endMs,
-      hostNames: hostNamesOf(lab, addressPlan),
+      const endMs = Date.now() - t0;
+      const expectations = evaluate(lab.expect ?? [], {
+        lines,
+        steps,
+        nodes,
+        endMs,
+        hostNames: hostNamesOf(lab, addressPlan),
+      });
+      const failed =
+        expectations.some((e) => e.verdict === "failed") || stepResults.some((s) => !s.ok);
+      return result(failed ? "failed" : "passed", {
+        lab: lab.name,
+        steps: stepResults,
+        expectations,
+      });
     });
-    const failed =
-      expectations.some((e) => e.verdict === "failed") || stepResults.some((s) => !s.ok);
-    return result(failed ? "failed" : "passed", {
-      lab: lab.name,
-      steps: stepResults,
-      expectations,
-    });
-  } finally {
-    feed?.stop();
-    // always: passed, failed, interrupted or crashed
-    const removed = await removeUninterrupted(runtime, lab.name, io, () => {});
-    if (removed.containers + removed.networks > 0)
-      io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
+  } catch (err) {
+    if (err instanceof LabFailure && err.code === LAB_EXIT.interrupted) throw new Interrupted();
+    if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
+    throw err;
   }
 }
