@@ -10,6 +10,7 @@ import { readAgentLines } from "../../src/docker/agent-logs.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const LAB = "labs/basic.yaml";
 let docker: Docker | null = null;
@@ -22,14 +23,10 @@ async function clientSaw(
   what: string,
   timeoutMs = 60_000,
 ) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { lines } = await readAgentLines(d, "basic-client", 2000);
-    const hit = lines.find(pattern);
-    if (hit) return hit;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`the client never logged ${what}`);
+  return pollUntil(
+    async () => (await readAgentLines(d, "basic-client", 2000)).lines.find(pattern),
+    { what: `the client's ${what}`, timeoutMs },
+  );
 }
 
 before(async () => {

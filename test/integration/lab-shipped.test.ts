@@ -17,6 +17,7 @@ import { impairAction } from "../../src/lab-cli/chaos.js";
 import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const LABS = ["basic", "nat", "firewall", "stress", "multi-hop", "impair-rate", "impair-loss"];
 let docker: Docker | null = null;
@@ -61,18 +62,20 @@ async function waitConnected(
   timeoutMs = 60_000,
 ): Promise<Connection[]> {
   const want = [...expected].sort();
-  const deadline = Date.now() + timeoutMs;
   let connections: Connection[] = [];
   let connected: string[] = [];
-  while (Date.now() < deadline) {
+  const exactly = () => {
     connections = status(file);
     connected = connections
       .filter((c) => c.state === "connected")
       .map((c) => `${c.from}->${c.to} ${c.proto} ${c.side}`)
       .sort();
-    if (JSON.stringify(connected) === JSON.stringify(want)) return connections;
-    await sleep(1000);
-  }
+    return JSON.stringify(connected) === JSON.stringify(want);
+  };
+  // on a timeout the assert below shows the difference
+  await pollUntil(exactly, { what: "every connection", timeoutMs, intervalMs: 1000 }).catch(
+    () => {},
+  );
   assert.deepEqual(connected, want, `${file}: not all connected after ${timeoutMs / 1000} s`);
   return connections;
 }
@@ -105,17 +108,17 @@ async function roundsOf(
   enough: (rounds: RoundResult[]) => boolean,
   timeoutMs = 40_000,
 ): Promise<RoundResult[]> {
-  const deadline = Date.now() + timeoutMs;
   let rounds: RoundResult[] = [];
-  while (Date.now() < deadline) {
-    const { lines } = await readAgentLines(d, container, 2000);
-    rounds = lines
-      .filter((l: AgentLine) => l.type === "event" && l.event === "round")
-      .map((l) => l.result as RoundResult);
-    if (enough(rounds)) return rounds;
-    await sleep(500);
-  }
-  throw new Error(`${container}: not enough rounds after ${timeoutMs / 1000} s: ${rounds.length}`);
+  return pollUntil(
+    async () => {
+      const { lines } = await readAgentLines(d, container, 2000);
+      rounds = lines
+        .filter((l: AgentLine) => l.type === "event" && l.event === "round")
+        .map((l) => l.result as RoundResult);
+      return enough(rounds) && rounds;
+    },
+    { what: `enough rounds of ${container}`, timeoutMs, last: () => `${rounds.length} rounds` },
+  );
 }
 
 const count = (rounds: RoundResult[], direction: "up" | "down") =>
