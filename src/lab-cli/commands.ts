@@ -203,7 +203,8 @@ async function waitForReady(
         isReady:
           c.role === "router"
             ? (line: string) => line === routerReadyLine(c.name)
-            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
+            : (line: string) =>
+                parseAgentLines(line).some((l) => l.type === "event" && l.event === "started"),
       })),
       {
         timeoutMs,

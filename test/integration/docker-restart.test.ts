@@ -44,7 +44,7 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
       await waitForLines(
         d,
         `${LAB}-client`,
-        (ls) => ls.find((l) => l.event === "connected" && l.proto === proto),
+        (ls) => ls.find((l) => l.type === "event" && l.event === "connected" && l.proto === proto),
         `${proto} connected`,
       );
     const taken: string[] = [];
@@ -60,7 +60,11 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
           `${LAB}-server`,
           (ls) =>
             ls.find(
-              (l) => l.event === "listening" && l.proto === proto && timeOf(l) >= startedAt - 1000,
+              (l) =>
+                l.type === "event" &&
+                l.event === "listening" &&
+                l.proto === proto &&
+                timeOf(l) >= startedAt - 1000,
             ),
           `${proto} listening again (cycle ${cycle})`,
         );
@@ -69,7 +73,11 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
           `${LAB}-client`,
           (ls) =>
             ls.find(
-              (l) => l.event === "connected" && l.proto === proto && timeOf(l) >= timeOf(listening),
+              (l) =>
+                l.type === "event" &&
+                l.event === "connected" &&
+                l.proto === proto &&
+                timeOf(l) >= timeOf(listening),
             ),
           `${proto} connected again (cycle ${cycle})`,
         );

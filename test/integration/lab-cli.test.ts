@@ -103,7 +103,9 @@ test("labs/nat.yaml: the server sees the router's outside address; the port forw
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         const { lines } = await readAgentLines(d, container);
-        const hit = lines.find((l) => l.event === "connected" && l.peer_name === peer);
+        const hit = lines.find(
+          (l) => l.type === "event" && l.event === "connected" && l.peer_name === peer,
+        );
         if (hit) return String(hit.peer_address);
         await new Promise((r) => setTimeout(r, 500));
       }
