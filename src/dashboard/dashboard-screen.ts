@@ -10,6 +10,7 @@ import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
 import { formatBits, formatDuration } from "../agent/units.js";
 import { type ContainerAction, dockerReason } from "../lab-cli/chaos.js";
+import { columnWindow, fitWidths, padCells } from "../output/table-text.js";
 import { createScreen } from "../output/terminal-screen.js";
 import {
   type ChartData,
@@ -38,7 +39,6 @@ import {
 import type { LabView } from "./lab-view.js";
 import { dashboardLayout, type Rect } from "./layout.js";
 import { type NodeInfo, networksText, stateText } from "./node-info.js";
-import { columnWindow, fitWidths, padCells } from "./table-text.js";
 
 export interface LabActions {
   container(action: ContainerAction, node: string): Promise<string>;
