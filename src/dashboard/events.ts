@@ -3,8 +3,8 @@
  * an error), what happens to the containers and what the user does, each as
  * a LabEvent with fields for machines (`--json`) and a text for people. Pure.
  */
-import { formatBits, formatMs } from "../agent/units.js";
-import type { AgentLine, EventLine } from "../stats/agent-line.js";
+import { formatBits, formatMs, formatPct } from "../agent/units.js";
+import { type AgentLine, type EventLine, nonEmpty, peerOf } from "../stats/agent-line.js";
 import type { RoundResult } from "../stats/snapshot.js";
 
 /**
@@ -50,11 +50,6 @@ export function clockOf(time: unknown): string {
 export const clock = (ms: number): string =>
   Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) : "--:--:--";
 
-/** A string field, null when absent or empty. */
-function str(value: string | null | undefined): string | null {
-  return value === undefined || value === "" ? null : value;
-}
-
 function withReason(text: string, reason: string | null): string {
   return reason === null ? text : `${text}: ${reason}`;
 }
@@ -86,7 +81,7 @@ export function labEvent(
 
 /** ", loss 2.02%" of a UDP round, "" otherwise. */
 function lossText(line: EventLine, r: RoundResult): string {
-  return line.proto === "udp" ? `, loss ${Math.round(r.loss_pct * 100) / 100}%` : "";
+  return line.proto === "udp" ? `, loss ${formatPct(r.loss_pct)}` : "";
 }
 
 /** What happened on a connection, after "tcp a → b". */
@@ -111,7 +106,7 @@ function connectionText(line: EventLine, reason: string | null): string {
 function agentText(line: EventLine, reason: string | null): string {
   switch (line.event) {
     case "listening":
-      return `listening on ${str(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
+      return `listening on ${nonEmpty(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
     case "suppressed": {
       // the agent's rate limit left lines out (a flood): say how many of each kind
       const parts = Object.entries(line.counts ?? {}).map(([kind, n]) => `${n} ${kind}`);
@@ -135,8 +130,8 @@ export function agentEvent(
   if (line.type !== "event") return null;
   const parsed = Date.parse(line.time);
   const timeMs = Number.isFinite(parsed) ? parsed : fallbackMs;
-  const reason = str(line.reason);
-  const proto = str(line.proto);
+  const reason = nonEmpty(line.reason);
+  const proto = nonEmpty(line.proto);
   if (line.side === undefined || line.event === "listening") {
     return labEvent(timeMs, line.event, `${node}: ${agentText(line, reason)}`, {
       node,
@@ -145,7 +140,7 @@ export function agentEvent(
     });
   }
   const client = line.side === "client";
-  const peer = str(line.peer_name) ?? (client ? str(line.target) : str(line.peer_address)) ?? "?";
+  const peer = peerOf(line);
   const from = client ? node : peer;
   const to = client ? peer : node;
   const pair = `${proto === null ? "" : `${proto} `}${from} → ${to}`;
@@ -158,7 +153,7 @@ export function agentEvent(
     reason,
     from,
     to,
-    conn_id: str(line.conn_id),
+    conn_id: nonEmpty(line.conn_id),
     outcome:
       round && line.result ? `${formatBits(line.result.bps)}${lossText(line, line.result)}` : null,
   });

@@ -2,9 +2,9 @@
  * The dashboard's connection table, from the agents' last stats lines. Pure:
  * rows, sorting, totals and cell text are tested without a terminal.
  */
-import { formatBits, formatDuration, formatMs } from "../agent/units.js";
+import { formatBits, formatDuration, formatMs, formatPct } from "../agent/units.js";
 import { naturalCompare } from "../output/natural-compare.js";
-import type { AgentLine, StatsLine } from "../stats/agent-line.js";
+import { type AgentLine, nonEmpty, peerOf, type StatsLine } from "../stats/agent-line.js";
 
 export interface LabRow {
   /** `node/conn_id/side`: unique per row, stable over refreshes (chart series key). */
@@ -61,14 +61,9 @@ export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "down for", column: "down_s" },
 ];
 
-/** A string field, null when absent or empty. */
-function str(value: string | null): string | null {
-  return value === "" ? null : value;
-}
-
 function rowOf(node: string, s: StatsLine): LabRow {
   const client = s.side === "client";
-  const peer = str(s.peer_name) ?? (client ? str(s.target) : str(s.peer_address)) ?? "?";
+  const peer = peerOf(s);
   const udp = s.proto === "udp" ? s.udp : null;
   return {
     key: `${node}/${s.conn_id}/${s.side}`,
@@ -76,8 +71,8 @@ function rowOf(node: string, s: StatsLine): LabRow {
     conn_id: s.conn_id,
     from: client ? node : peer,
     to: client ? peer : node,
-    target: str(s.target),
-    address: str(s.peer_address),
+    target: nonEmpty(s.target),
+    address: nonEmpty(s.peer_address),
     proto: s.proto,
     side: s.side,
     state: s.state,
@@ -199,11 +194,6 @@ export function totals(rows: readonly LabRow[]): LabTotals {
 
 function orDash(value: number | null, format: (n: number) => string): string {
   return value === null ? "-" : format(value);
-}
-
-/** "1.96%", "0%", "12.5%": at most two decimals. */
-export function formatPct(pct: number): string {
-  return `${Math.round(pct * 100) / 100}%`;
 }
 
 /** The row's text, one cell per LAB_COLUMNS entry. */

@@ -13,7 +13,7 @@ import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
-import type { AgentLine, EventLine, StatsLine } from "../stats/agent-line.js";
+import { type AgentLine, type EventLine, nonEmpty, type StatsLine } from "../stats/agent-line.js";
 import type { AgentEventKind, RoundResult } from "../stats/snapshot.js";
 import type { ConnectionFigures, ExpectationResult } from "./report.js";
 import { bpsOf } from "./schedule.js";
@@ -57,8 +57,6 @@ interface Conn {
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-/** A string field, null when absent or empty. */
-const str = (v: string | null | undefined) => (v === undefined || v === "" ? null : v);
 
 /** Host and port of a connect URI as the agent printed it (the agent's own parser); null when there is none. */
 function endpointOf(target: string | null): { host: string; port: number } | null {
@@ -95,16 +93,16 @@ export function clientConnections(rec: Recording): Conn[] {
         node: r.node,
         connId: l.conn_id,
         proto: String(l.proto),
-        port: endpointOf(str(l.target))?.port ?? null,
+        port: endpointOf(nonEmpty(l.target))?.port ?? null,
         to: "?",
         lines: [],
       };
       conns.set(key, c);
     }
     c.lines.push(r);
-    const host = endpointOf(str(l.target))?.host ?? null;
-    const to = str(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
-    if (to !== null && (c.to === "?" || str(l.peer_name) !== null)) c.to = to;
+    const host = endpointOf(nonEmpty(l.target))?.host ?? null;
+    const to = nonEmpty(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
+    if (to !== null && (c.to === "?" || nonEmpty(l.peer_name) !== null)) c.to = to;
   }
   for (const c of conns.values()) c.lines.sort((a, b) => a.atMs - b.atMs);
   // a node's agent restarted: its connections of before are the old process's, not counted
@@ -162,7 +160,7 @@ function lastTrouble(c: Conn, beforeMs = Number.POSITIVE_INFINITY): string {
           r.line.event === "error"),
     );
   const last = bad.at(-1);
-  const reason = last ? str(last.line.reason) : null;
+  const reason = last ? nonEmpty(last.line.reason) : null;
   return reason === null ? "" : ` (last: ${reason})`;
 }
 

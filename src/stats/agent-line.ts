@@ -143,6 +143,26 @@ export function eventLine(time: string, event: AgentEvent): EventLine {
   return { type: "event", time, ...event };
 }
 
+/** A string field of a line, null when it is absent, null or empty. */
+export function nonEmpty(value: string | null | undefined): string | null {
+  return value === undefined || value === "" ? null : value;
+}
+
+/**
+ * The other end of a line's connection as the lab names it: the name it
+ * announced, else (client) the --connect URI or (server) the address it
+ * came from; "?" when none is known.
+ */
+export function peerOf(line: {
+  side?: "client" | "server";
+  peer_name?: string | null;
+  target?: string | null;
+  peer_address?: string | null;
+}): string {
+  const fallback = line.side === "client" ? line.target : line.peer_address;
+  return nonEmpty(line.peer_name) ?? nonEmpty(fallback) ?? "?";
+}
+
 /**
  * One NDJSON line, parsed and checked; null for anything else: not JSON, a
  * line cut short (a restart), another program's output, a line of a shape

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseAgentLines } from "../../src/docker/agent-logs.js";
 import { createLogReporter } from "../../src/output/log-reporter.js";
+import { peerOf } from "../../src/stats/agent-line.js";
 import type { AgentEvent, ConnectionSnapshot } from "../../src/stats/snapshot.js";
 import { event, stats } from "../helpers/agent-lines.js";
 
@@ -69,5 +70,15 @@ describe("parseAgentLines", () => {
     const [line] = parseAgentLines(newer);
     assert.equal(line?.type, "event");
     assert.equal(line && "colour" in line, false);
+  });
+});
+
+describe("peerOf", () => {
+  it("the name, else a client's target or a server's address, else ?", () => {
+    const base = { peer_name: null, target: "tcp://rx:1", peer_address: "10.0.0.9:5" };
+    assert.equal(peerOf({ ...base, side: "client", peer_name: "rx" }), "rx");
+    assert.equal(peerOf({ ...base, side: "client" }), "tcp://rx:1");
+    assert.equal(peerOf({ ...base, side: "server" }), "10.0.0.9:5");
+    assert.equal(peerOf({ side: "server", peer_name: "", peer_address: null }), "?");
   });
 });
