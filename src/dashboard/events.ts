@@ -118,9 +118,12 @@ function agentText(line: EventLine, reason: string | null): string {
 }
 
 /**
- * The event of an agent's event line, reported by `node`; null for stats
- * lines. A round is the connection's, not one side's: its text leaves out
- * which side reported it (both do, see RoundDeduper).
+ * The event of an agent's event line, reported by `node`, as the lab
+ * words it: a connection between two nodes ("tcp a → b connected"); the
+ * agent's own terminal words it from its side (eventText in
+ * src/output/connection-rows.ts). Null for stats lines. A round is the
+ * connection's, not one side's: its text leaves out which side reported it
+ * (both do, see RoundDeduper).
  */
 export function agentEvent(
   line: AgentLine,

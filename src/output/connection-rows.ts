@@ -190,6 +190,12 @@ function who(e: AgentEvent): string {
   return `${e.side === "server" ? "from" : "to"} ${name}${where}${proto}`;
 }
 
+/**
+ * An event as the agent's own terminal shows it: one side's view, the peer
+ * after the verb ("connected to b (10.0.0.2:1234) over TCP"). The lab's
+ * event log words the same events as a connection between two nodes
+ * ("tcp a → b connected"): agentEvent in src/dashboard/events.ts.
+ */
 export function eventText(e: AgentEvent): string {
   const reason = e.reason ? `: ${e.reason}` : "";
   switch (e.event) {

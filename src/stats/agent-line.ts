@@ -170,7 +170,7 @@ export function peerOf(line: {
  *
  * Every line is checked in full, not only `type`: on 100k stats and event
  * lines (~770 bytes each) JSON.parse takes ~2.3 µs a line and the schema
- * ~1 µs more, so about 1.5× the unchecked parse; a lab of 250 agents at a
+ * ~1.3 µs more, so about 1.6× the unchecked parse; a lab of 250 agents at a
  * line a second each spends well under 1% of a core on it. Checking only
  * the discriminating fields would let a reader meet a field that is not there.
  */
