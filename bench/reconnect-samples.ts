@@ -5,7 +5,7 @@
  * in kill-storm.ts.
  */
 import { parseConnect } from "../src/agent/endpoint-uri.js";
-import type { AgentLine } from "../src/docker/agent-logs.js";
+import type { AgentLine } from "../src/stats/agent-line.js";
 
 export type Proto = "tcp" | "udp";
 

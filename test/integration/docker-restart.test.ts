@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { waitForLines } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";

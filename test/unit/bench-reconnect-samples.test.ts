@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { percentile, reconnectSamples, uriHost } from "../../bench/reconnect-samples.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { event, stats as statsLine } from "../helpers/agent-lines.js";
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");

@@ -9,7 +9,7 @@ import {
   sortRows,
   totals,
 } from "../../src/dashboard/lab-rows.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { event, stats } from "../helpers/agent-lines.js";
 
 const udpSummary = {
