@@ -21,7 +21,6 @@ import {
   nodeInfoOf,
   stateText,
 } from "../dashboard/node-info.js";
-import { tableText } from "../dashboard/table-text.js";
 import { ensureAgentImage } from "../docker/agent-image.js";
 import { parseAgentLines, readAgentLines } from "../docker/agent-logs.js";
 import {
@@ -53,6 +52,7 @@ import type { Lab, LabError } from "../lab/lab-types.js";
 import { loadLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { naturalCompare } from "../output/natural-compare.js";
+import { tableText } from "../output/table-text.js";
 import { engineSubnets } from "./engine-subnets.js";
 import { labsOnEngine, labsText } from "./labs-on-engine.js";
 import { type WatchOptions, watchLab } from "./watch.js";
@@ -203,7 +203,8 @@ async function waitForReady(
         isReady:
           c.role === "router"
             ? (line: string) => line === routerReadyLine(c.name)
-            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
+            : (line: string) =>
+                parseAgentLines(line).some((l) => l.type === "event" && l.event === "started"),
       })),
       {
         timeoutMs,

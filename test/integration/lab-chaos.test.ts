@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { readAgentLines } from "../../src/docker/agent-logs.js";
+import { type AgentLine, readAgentLines } from "../../src/docker/agent-logs.js";
 import { labelFilter } from "../../src/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
@@ -19,7 +19,7 @@ const lab = runLab;
 
 async function clientSaw(
   d: Docker,
-  pattern: (l: Record<string, unknown>) => boolean,
+  pattern: (l: AgentLine) => boolean,
   what: string,
   timeoutMs = 60_000,
 ) {
@@ -42,14 +42,18 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   assert.equal(lab(["up", LAB, "--detach"]).code, 0);
-  await clientSaw(d, (l) => l.event === "connected" && l.proto === "tcp", "connected");
+  await clientSaw(
+    d,
+    (l) => l.type === "event" && l.event === "connected" && l.proto === "tcp",
+    "connected",
+  );
 
   const killed = lab(["kill", "server", "-f", LAB]);
   assert.equal(killed.code, 0, killed.stderr);
   assert.match(killed.stdout, /^kill: server \(lab basic\)/);
   await clientSaw(
     d,
-    (l) => l.event === "reconnecting" && l.proto === "tcp" && l.attempt === 2,
+    (l) => l.type === "event" && l.event === "reconnecting" && l.proto === "tcp" && l.attempt === 2,
     "retries while the server is gone",
   );
   // killing it again: Docker refuses, one line
@@ -67,7 +71,7 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
       Number(l.reconnects) >= 1,
     "connected again after the restart",
   );
-  assert.ok(Number(back.down_s) > 0);
+  assert.ok(back.type === "stats" && back.down_s > 0);
 
   const cutAt = new Date().toISOString();
   const cut = lab(["disconnect", "server", "net", "-f", LAB]);
@@ -76,7 +80,11 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
   for (const proto of ["tcp", "udp"]) {
     await clientSaw(
       d,
-      (l) => l.event === "disconnected" && l.proto === proto && String(l.time) > cutAt,
+      (l) =>
+        l.type === "event" &&
+        l.event === "disconnected" &&
+        l.proto === proto &&
+        String(l.time) > cutAt,
       `${proto} drop after the cut`,
     );
   }

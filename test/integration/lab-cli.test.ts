@@ -104,7 +104,7 @@ test("labs/nat.yaml: the server sees the router's outside address; the port forw
       const hit = await waitForLine(
         d,
         container,
-        (l) => l.event === "connected" && l.peer_name === peer,
+        (l) => l.type === "event" && l.event === "connected" && l.peer_name === peer,
         `${peer}'s connect`,
         60_000,
       );

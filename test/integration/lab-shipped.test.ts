@@ -112,9 +112,9 @@ async function roundsOf(
   return pollUntil(
     async () => {
       const { lines } = await readAgentLines(d, container, 2000);
-      rounds = lines
-        .filter((l: AgentLine) => l.type === "event" && l.event === "round")
-        .map((l) => l.result as RoundResult);
+      rounds = lines.flatMap((l: AgentLine) =>
+        l.type === "event" && l.event === "round" && l.result ? [l.result] : [],
+      );
       return enough(rounds) && rounds;
     },
     { what: `enough rounds of ${container}`, timeoutMs, last: () => `${rounds.length} rounds` },
@@ -185,7 +185,7 @@ test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
     const clientLines = (await readAgentLines(d, "firewall-client", 2000)).lines;
     assert.deepEqual(
       clientLines
-        .filter((l) => l.event === "connected")
+        .filter((l) => l.type === "event" && l.event === "connected")
         .map((l) => l.target)
         .sort(),
       ["tcp://10.203.0.10:1234"],
@@ -194,7 +194,7 @@ test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
     const serverLines = (await readAgentLines(d, "firewall-server", 2000)).lines;
     assert.deepEqual(
       serverLines
-        .filter((l) => l.event === "connected")
+        .filter((l) => l.type === "event" && l.event === "connected")
         .map((l) => `${l.peer_name} ${l.proto}`)
         .sort(),
       ["client tcp", "trusted udp"],
@@ -300,13 +300,14 @@ test("impairments outlive a cut: the lab file's 20 Mbit/s and a run-time loss co
       d,
       "impair-rate-server",
       (l) =>
+        l.type === "event" &&
         l.event === "round" &&
-        Date.parse(String(l.time)) > restoredAt &&
-        (l.result as RoundResult).direction === "up",
+        Date.parse(l.time) > restoredAt &&
+        l.result?.direction === "up",
       "an up round after the restore",
       40_000,
     );
-    const up = (round.result as RoundResult).bps;
+    const up = round.type === "event" ? (round.result?.bps ?? 0) : 0;
     t.diagnostic(`up round after the cut and restore: ${up} bit/s`);
     assert.ok(up > 20e6 * 0.92 && up < 20e6 * 1.08, `up round: ${up} bit/s`);
   });

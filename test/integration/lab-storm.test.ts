@@ -80,7 +80,7 @@ test("kill storm: 30 random actions in 60 s, then every connection is back, no a
       (a) => a.node === node && (a.action === "kill" || a.action === "restart"),
     ).length;
     const { lines } = await readAgentLines(d, c.Id, 100_000);
-    const starts = lines.filter((l) => l.event === "started").length;
+    const starts = lines.filter((l) => l.type === "event" && l.event === "started").length;
     assert.equal(starts, 1 + made, `${node}: ${starts} agent starts, the storm made ${made}`);
   }
 

@@ -4,8 +4,8 @@
  */
 import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
+import { columnWindow, fitWidths, padCells } from "../../output/table-text.js";
 import { LAB_COLUMNS, type LabRow, rowCells } from "../lab-rows.js";
-import { columnWindow, fitWidths, padCells } from "../table-text.js";
 import { colourOf, setTitle } from "./chrome.js";
 
 /** from and to stay when the other columns scroll. */
