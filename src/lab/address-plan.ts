@@ -200,6 +200,7 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
         const net = nets.get(w.network);
         if (address === "" && net?.cidr !== undefined) {
           issues.push({
+            code: "NO_FREE_ADDRESS",
             path: w.path,
             message: `no free address left in network "${w.network}" (${formatCidr4(net.cidr)}) for ${name}`,
             expected: "a larger subnet or fewer nodes",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { loadLab } from "../../src/lab/load-lab.js";
+import { readLab } from "../../src/lab/load-lab.js";
 import { codeFrame, formatLabError, parseLab } from "../../src/lab/parse-lab.js";
 
 const LABS = new URL("../../../test/fixtures/labs/", import.meta.url);
@@ -101,14 +101,14 @@ describe("formatLabError", () => {
   });
 });
 
-describe("loadLab", () => {
+describe("readLab", () => {
   it("reads a file", async () => {
-    const r = await loadLab(new URL("good/minimal.yaml", LABS).pathname);
+    const r = await readLab(new URL("good/minimal.yaml", LABS).pathname);
     assert.ok(r.ok);
   });
 
   it("reports an unreadable file without a stack trace", async () => {
-    const r = await loadLab("/nonexistent/lab.yaml");
+    const r = await readLab("/nonexistent/lab.yaml");
     assert.ok(!r.ok);
     assert.equal(
       formatLabError(r.errors[0] ?? assert.fail()),
