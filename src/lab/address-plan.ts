@@ -4,7 +4,11 @@
  */
 
 import ipaddr from "ipaddr.js";
+import type { PlannedNetwork } from "../docker/plan.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
+
+/** A network of the plan: one type from the address plan to the engine (docker/plan.ts). */
+export type { PlannedNetwork };
 
 /** An IPv4 address as an unsigned 32-bit number; undefined when not dotted-quad IPv4. */
 export function parseIPv4(text: string): number | undefined {
@@ -60,16 +64,6 @@ export function cidrsOverlap(a: Cidr4, b: Cidr4): boolean {
 export function hostRange(c: Cidr4): { first: number; last: number } {
   if (c.prefix >= 31) return { first: c.base, last: c.base + c.size - 1 };
   return { first: c.base + 1, last: c.base + c.size - 2 };
-}
-
-export interface PlannedNetwork {
-  name: string;
-  subnet: string;
-  subnet6?: string;
-  /** The Docker host's address on the network (Docker's "gateway"). */
-  gateway: string;
-  /** True when the lab file gave none and the plan chose the highest free address. */
-  gatewayAssigned: boolean;
 }
 
 export interface PlannedAttachment {
@@ -173,15 +167,10 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
     return "";
   };
 
+  // the Docker host's address on each network: as given, else the highest free one
   const networks: PlannedNetwork[] = lab.networks.map((n) => {
     const gateway = n.gateway ?? take(n.name, true);
-    return {
-      name: n.name,
-      subnet: n.subnet,
-      ...(n.subnet6 === undefined ? {} : { subnet6: n.subnet6 }),
-      gateway,
-      gatewayAssigned: n.gateway === undefined,
-    };
+    return { name: n.name, subnet: n.subnet, ...(gateway === "" ? {} : { gateway }) };
   });
   const routers: PlannedRouter[] = (lab.routers ?? []).map((r) => ({
     name: r.name,

@@ -5,7 +5,7 @@
  * Routing and what NAT hides are decided in routing.ts; this file turns them into rules.
  */
 
-import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../docker/plan.js";
+import type { Plan, PlannedAttachment, PlannedContainer } from "../docker/plan.js";
 import type {
   LabPlan,
   PlannedNode as LabPlannedNode,
@@ -57,11 +57,6 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
     nodesByName: new Map(addressPlan.nodes.map((n) => [n.name, n])),
     resolveEndpoint: (value) => endpointCidrs(value, addressPlan, subnetOf),
   };
-  const networks: PlannedNetwork[] = addressPlan.networks.map((n) => ({
-    name: n.name,
-    subnet: n.subnet,
-    ...(n.gateway === "" ? {} : { gateway: n.gateway }),
-  }));
   const containers: PlannedContainer[] = [
     ...(lab.routers ?? []).map((router, i) => routerContainer(router, i, context)),
     ...addressPlan.nodes.map((node) => nodeContainer(node, addressPlan, context)),
@@ -71,7 +66,7 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
     run: opts.run,
     image: opts.image,
     version: opts.version,
-    networks,
+    networks: addressPlan.networks,
     containers,
   };
 }

@@ -52,6 +52,27 @@ describe("parseLab on the broken fixtures", () => {
   }
 });
 
+describe("error codes", () => {
+  it("gives each error a code for programs, next to its position", () => {
+    const codes = (text: string) => {
+      const r = parseLab(text, "x.yaml");
+      assert.ok(!r.ok);
+      return r.errors.map((e) => `${e.code} ${e.line}:${e.column} ${e.path}`);
+    };
+    assert.deepEqual(codes("name: x\nnetworks: [\n"), ["YAML_SYNTAX 3:1 "]);
+    assert.deepEqual(
+      codes("name: x\nnetworks:\n  - name: lan\n    subnet: 10.1.2.0/24\n    mtu: 9000\n"),
+      ["UNKNOWN_FIELD 5:5 networks[0].mtu"],
+    );
+    assert.deepEqual(
+      codes(
+        "name: x\nnetworks:\n  - { name: lan, subnet: 10.1.2.0/24 }\nnodes:\n  - { name: a, network: lna }\n",
+      ),
+      ["UNKNOWN_REFERENCE 5:25 nodes[0].network"],
+    );
+  });
+});
+
 describe("formatLabError", () => {
   it("gives file:line:col: path: message; expected, then a code frame with a caret", () => {
     const text = "name: x\nnetworks:\n  - name: lan\n    subnet: 10.1.2.0/24\n    mtu: 9000\n";
@@ -114,5 +135,6 @@ describe("readLab", () => {
       formatLabError(r.errors[0] ?? assert.fail()),
       "/nonexistent/lab.yaml:1:1: cannot read the lab file (ENOENT)",
     );
+    assert.equal(r.errors[0]?.code, "UNREADABLE");
   });
 });
