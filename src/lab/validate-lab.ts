@@ -6,17 +6,19 @@
 import { parseConnect, parseListen } from "../agent/endpoint-uri.js";
 import { quote, UsageError } from "../agent/usage-error.js";
 import {
+  addressAt,
   attachmentsOf,
   type Cidr4,
   cidrContains,
   cidrsOverlap,
   formatCidr4,
-  formatIPv4,
+  hostBitsSet,
   hostRange,
   type LabPlan,
   memberNames,
   parseCidr4,
   parseIPv4,
+  placeIn,
   planLab,
 } from "./address-plan.js";
 import { impairmentIssues } from "./impairment-state.js";
@@ -70,7 +72,7 @@ interface Checker {
   /** Every network's parsed subnet, in file order. */
   cidrs: { name: string; cidr: Cidr4 }[];
   /** Who holds each given address. */
-  owners: Map<number, string>;
+  owners: Map<string, string>;
   /** Each router's networks, by router name. */
   routers: Map<string, Set<string>>;
   /** Each container name's node (a member of a counted group names its group). */
@@ -152,7 +154,7 @@ function checkNetwork(c: Checker, n: Lab["networks"][number], i: number): void {
     c.add("BAD_SUBNET", path, `${quote(n.subnet)} is not IPv4 CIDR`, "e.g. 10.77.1.0/24");
     return;
   }
-  if (cidr.base !== cidr.address) {
+  if (hostBitsSet(cidr)) {
     c.add(
       "BAD_SUBNET",
       path,
@@ -200,28 +202,31 @@ function checkAddress(c: Checker, path: LabPath, network: string, address: strin
   const a = parseIPv4(address);
   if (a === undefined || net?.cidr === undefined) return;
   const { first, last } = hostRange(net.cidr);
-  if (!cidrContains(net.cidr, a)) {
+  const hosts = `an address from ${addressAt(net.cidr, first)} to ${addressAt(net.cidr, last)}`;
+  const place = placeIn(net.cidr, a);
+  if (place === "outside") {
     c.add(
       "BAD_ADDRESS",
       path,
       `${address} is outside network ${quote(network)} (${formatCidr4(net.cidr)})`,
-      `an address from ${formatIPv4(first)} to ${formatIPv4(last)}`,
+      hosts,
     );
     return;
   }
-  if (a < first || a > last) {
+  if (place !== "host") {
     c.add(
       "BAD_ADDRESS",
       path,
-      `${address} is the ${a < first ? "network" : "broadcast"} address of ${formatCidr4(net.cidr)}`,
-      `an address from ${formatIPv4(first)} to ${formatIPv4(last)}`,
+      `${address} is the ${place} address of ${formatCidr4(net.cidr)}`,
+      hosts,
     );
     return;
   }
-  const prior = c.owners.get(a);
+  const key = a.toString();
+  const prior = c.owners.get(key);
   if (prior !== undefined)
     c.add("ADDRESS_IN_USE", path, `${address} is already used by ${prior}`, "a unique address");
-  else c.owners.set(a, owner);
+  else c.owners.set(key, owner);
 }
 
 /**
