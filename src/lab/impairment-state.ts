@@ -11,6 +11,7 @@
 
 import { parseRate } from "../agent/units.js";
 import { quote, UsageError } from "../agent/usage-error.js";
+import { IMPAIRMENT_FIELDS } from "./lab-schema.js";
 import type { Lab, LabImpairment, LabIssue, LabPath } from "./lab-types.js";
 import { parseDelay, parsePercent } from "./values.js";
 
@@ -38,7 +39,8 @@ export function netemFieldsOf(imp: ImpairmentSpec): string[] {
   return NETEM_FIELDS.filter((k) => imp[k] !== undefined);
 }
 
-const SETTINGS = ["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const;
+/** What an impairment can set: the schema's fields. */
+const SETTINGS = Object.keys(IMPAIRMENT_FIELDS) as (keyof typeof IMPAIRMENT_FIELDS)[];
 
 /**
  * The checks of one impairment's values, wherever it is written (`path`: a router's
