@@ -549,44 +549,59 @@ function checkConnect(
     c.add("BAD_VALUE", path, message, expected);
     return;
   }
-  const target = `${spec.proto}:${spec.port}`;
-  let kind: "node" | "router" | undefined;
-  let name = spec.host;
-  let via: string | undefined;
-  const address = parseIPv4(spec.host);
+  const host = connectHost(c, byAddress, path, spec.host);
+  if (host !== undefined) checkConnectTarget(c, path, host, spec.proto, spec.port);
+}
+
+/**
+ * What a connect URI's host is in the lab: a node or router by name, or by one of its
+ * addresses (`via` its network). Undefined when it is none (reported) or outside the lab.
+ */
+function connectHost(
+  c: Checker,
+  byAddress: Map<string, Owner>,
+  path: LabPath,
+  host: string,
+): { kind: "node" | "router"; name: string; via?: string } | undefined {
+  const address = parseIPv4(host);
   if (address !== undefined) {
-    const owner = byAddress.get(spec.host);
-    if (owner === undefined) {
-      const inLab = c.cidrs.find((x) => cidrContains(x.cidr, address));
-      if (inLab !== undefined) {
-        c.add(
-          "UNKNOWN_REFERENCE",
-          path,
-          `no node or router has address ${spec.host} in network ${quote(inLab.name)}`,
-          "the address of a node or router, or its name",
-        );
-      }
-      return; // an address outside the lab: the outside world
+    const owner = byAddress.get(host);
+    if (owner !== undefined) return { kind: owner.kind, name: owner.name, via: owner.network };
+    const inLab = c.cidrs.find((x) => cidrContains(x.cidr, address));
+    if (inLab !== undefined) {
+      c.add(
+        "UNKNOWN_REFERENCE",
+        path,
+        `no node or router has address ${host} in network ${quote(inLab.name)}`,
+        "the address of a node or router, or its name",
+      );
     }
-    kind = owner.kind;
-    name = owner.name;
-    via = owner.network;
-  } else if (c.nodesByName.has(spec.host)) {
-    kind = "node";
-  } else if (c.routers.has(spec.host)) {
-    kind = "router";
-  } else {
-    c.add(
-      "UNKNOWN_REFERENCE",
-      path,
-      unknownNodeMessage(spec.host, c.groups),
-      `a node or router name, or an address; nodes: ${list(c.nodesByName.keys())}`,
-    );
-    return;
+    return undefined; // an address outside the lab: the outside world
   }
-  if (kind === "node") {
+  if (c.nodesByName.has(host)) return { kind: "node", name: host };
+  if (c.routers.has(host)) return { kind: "router", name: host };
+  c.add(
+    "UNKNOWN_REFERENCE",
+    path,
+    unknownNodeMessage(host, c.groups),
+    `a node or router name, or an address; nodes: ${list(c.nodesByName.keys())}`,
+  );
+  return undefined;
+}
+
+/** A connect's node listens on its port; a connect's router forwards it (on `via`, when given). */
+function checkConnectTarget(
+  c: Checker,
+  path: LabPath,
+  host: { kind: "node" | "router"; name: string; via?: string },
+  proto: string,
+  port: number,
+): void {
+  const { name, via } = host;
+  const target = `${proto}:${port}`;
+  if (host.kind === "node") {
     const t = c.nodesByName.get(name);
-    if (t !== undefined && !listensOn(t.node, spec.proto, spec.port)) {
+    if (t !== undefined && !listensOn(t.node, proto, port)) {
       c.add(
         "NOT_CONNECTED",
         path,
@@ -598,7 +613,7 @@ function checkConnect(
   }
   const r = c.lab.routers?.find((x) => x.name === name);
   const fwd = r?.nat?.forward?.some(
-    (f) => f.proto === spec.proto && f.port === spec.port && (via === undefined || f.on === via),
+    (f) => f.proto === proto && f.port === port && (via === undefined || f.on === via),
   );
   if (!fwd) {
     c.add(
