@@ -1,6 +1,8 @@
 /**
  * Semantic checks of a lab that passed the schema: subnets, addresses, names, references and
- * values. All problems are collected, each with the path of the field at fault. Pure: no I/O.
+ * values. All problems are collected, each with a code and the path of the field at fault.
+ * Each rule lives in one named check below; an impairment's values are impairmentIssues'
+ * (impairment-state.ts). Pure: no I/O.
  */
 
 import { parseConnect, parseListen } from "../agent/endpoint-uri.js";
@@ -34,7 +36,10 @@ export interface ExistingSubnet {
 
 export interface ValidateOptions {
   existingSubnets?: readonly ExistingSubnet[];
-  /** Whether the engine's kernel has sch_netem; unknown (not checked) when absent. */
+  /**
+   * Whether the engine's kernel has sch_netem: with false, checkLab (parse-lab.ts) reports
+   * each netem field (netemIssues); unknown (not checked) when absent.
+   */
   netemAvailable?: boolean;
 }
 
