@@ -48,7 +48,7 @@ import { dockerName, type Plan } from "../docker/plan.js";
 import { NotReady, waitUntilReady } from "../docker/wait-ready.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-state.js";
+import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
 import { readLab, readLabSource } from "../lab/load-lab.js";
 import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
@@ -132,12 +132,7 @@ function labErrors(errors: readonly LabError[], file: string, io: LabIo): LabFai
 
 /** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
 export function netemUses(lab: Lab): string[] {
-  const fields = new Set<string>();
-  for (const r of lab.routers ?? [])
-    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
-  for (const step of lab.scenario ?? [])
-    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
-  return [...fields];
+  return [...new Set(impairmentsOf(lab).flatMap(({ imp }) => netemFieldsOf(imp)))];
 }
 
 /** Whether this kernel has netem: one throwaway container tries it on its own loopback. */
