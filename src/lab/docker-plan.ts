@@ -257,47 +257,9 @@ function nodeContainer(
   addressPlan: LabPlan,
   ctx: PlanContext,
 ): PlannedContainer {
-  const { topology, nodesByName } = ctx;
+  const { routes, reachable } = gatewayRoutes(node, addressPlan, ctx.topology);
   const own = new Set(node.attachments.map((a) => a.network));
-  const routes: { subnet: string; via: string; network: string }[] = [];
-  let reachable = own;
-  if (node.gateway !== undefined) {
-    const gw = topology.find((r) => r.name === node.gateway);
-    const via = node.attachments
-      .map((a) => gw?.interfaces.find((i) => i.network === a.network))
-      .find((i) => i !== undefined);
-    // checkLab made sure the gateway shares a network with the node
-    if (gw !== undefined && via !== undefined) {
-      // every other lab subnet via the gateway, as a default route would (the gateway decides)
-      for (const n of addressPlan.networks) {
-        if (!own.has(n.name))
-          routes.push({ subnet: n.subnet, via: via.address, network: via.network });
-      }
-      reachable = new Set([...own, ...reachableFrom(topology, gw.name)]);
-    }
-  }
-
-  /** The container's lab addresses, by network. */
-  const addressesOf = (name: string): PlannedAttachment[] | undefined => {
-    const n = nodesByName.get(name);
-    if (n !== undefined) return n.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
-    const r = topology.find((x) => x.name === name);
-    return r?.interfaces.map((i) => ({ network: i.network, ipv4: i.address }));
-  };
-  /**
-   * A node or router name resolves through Docker's DNS only on a network both share; for
-   * others it becomes the target's address on a network this node can reach (else its first).
-   */
-  const rewrite = (uri: string): string => {
-    const m = URI_HOST.exec(uri);
-    if (m === null) return uri;
-    const [, scheme = "", host = "", rest = ""] = m;
-    const target = addressesOf(host);
-    if (target === undefined || target.some((a) => own.has(a.network))) return uri;
-    const pick = target.find((a) => reachable.has(a.network) && a.ipv4 !== "") ?? target[0];
-    return pick === undefined || pick.ipv4 === "" ? uri : `${scheme}${pick.ipv4}${rest}`;
-  };
-
+  const rewrite = (uri: string) => connectUri(uri, ctx, own, reachable);
   const attachments = node.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
   return {
     name: node.name,
@@ -324,4 +286,56 @@ function nodeContainer(
     capAdd: ["NET_ADMIN"],
     sysctls: {},
   };
+}
+
+/**
+ * A node's routes: with a gateway, every other lab subnet via it, as a default route would (the
+ * gateway decides); and the networks it can reach so (its own without a gateway).
+ */
+function gatewayRoutes(
+  node: LabPlannedNode,
+  addressPlan: LabPlan,
+  topology: RouterTopology[],
+): { routes: { subnet: string; via: string; network: string }[]; reachable: Set<string> } {
+  const own = new Set(node.attachments.map((a) => a.network));
+  const gw = topology.find((r) => r.name === node.gateway);
+  const via = node.attachments
+    .map((a) => gw?.interfaces.find((i) => i.network === a.network))
+    .find((i) => i !== undefined);
+  // checkLab made sure the gateway shares a network with the node
+  if (gw === undefined || via === undefined) return { routes: [], reachable: own };
+  return {
+    routes: addressPlan.networks
+      .filter((n) => !own.has(n.name))
+      .map((n) => ({ subnet: n.subnet, via: via.address, network: via.network })),
+    reachable: new Set([...own, ...reachableFrom(topology, gw.name)]),
+  };
+}
+
+/**
+ * A connect URI as the node's agent gets it. A node or router name resolves through Docker's
+ * DNS only on a network both share; for others it becomes the target's address on a network
+ * this node can reach (else its first).
+ */
+function connectUri(
+  uri: string,
+  ctx: PlanContext,
+  own: Set<string>,
+  reachable: Set<string>,
+): string {
+  const m = URI_HOST.exec(uri);
+  if (m === null) return uri;
+  const [, scheme = "", host = "", rest = ""] = m;
+  const target = addressesOf(host, ctx);
+  if (target === undefined || target.some((a) => own.has(a.network))) return uri;
+  const pick = target.find((a) => reachable.has(a.network) && a.ipv4 !== "") ?? target[0];
+  return pick === undefined || pick.ipv4 === "" ? uri : `${scheme}${pick.ipv4}${rest}`;
+}
+
+/** A node's or router's lab addresses, by network; undefined for a name that is neither. */
+function addressesOf(name: string, ctx: PlanContext): PlannedAttachment[] | undefined {
+  const n = ctx.nodesByName.get(name);
+  if (n !== undefined) return n.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
+  const r = ctx.topology.find((x) => x.name === name);
+  return r?.interfaces.map((i) => ({ network: i.network, ipv4: i.address }));
 }
