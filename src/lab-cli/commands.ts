@@ -47,10 +47,10 @@ import { dockerName, type Plan } from "../docker/plan.js";
 import { NotReady, waitUntilReady } from "../docker/wait-ready.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-state.js";
+import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
-import { loadLab } from "../lab/load-lab.js";
-import { formatLabError } from "../lab/parse-lab.js";
+import { readLab, readLabSource } from "../lab/load-lab.js";
+import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
 import { naturalCompare } from "../output/natural-compare.js";
 import { tableText } from "../output/table-text.js";
 import { engineSubnets } from "./engine-subnets.js";
@@ -78,7 +78,7 @@ class LabFailure extends Error {
 }
 
 export async function labNameOf(file: string): Promise<string> {
-  const parsed = await loadLab(file);
+  const parsed = await readLab(file);
   if (!parsed.ok)
     throw new LabFailure(
       `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
@@ -100,39 +100,39 @@ async function engine(): Promise<Docker> {
 }
 
 /**
- * Reads and checks the file, with the engine's subnets (and, when known,
- * whether the kernel has netem); prints every error and fails with exit 2.
+ * Reads the file (unless given it read) and checks it once, with the engine's subnets (and,
+ * when known, whether the kernel has netem); prints every error and fails with exit 2.
  */
 export async function checkedLab(
   docker: Docker,
-  file: string,
+  file: string | LabSource,
   io: LabIo,
   netemAvailable?: boolean,
 ) {
-  const first = await loadLab(file);
-  const name = first.ok ? first.lab.name : undefined;
-  const result = await loadLab(file, {
-    existingSubnets: await engineSubnets(docker, name),
-    ...(netemAvailable === undefined ? {} : { netemAvailable }),
-  });
-  if (!result.ok) {
-    for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
-    throw new LabFailure(
-      `${result.errors.length} error(s) in ${file}; nothing was created`,
-      LAB_EXIT.badInput,
-    );
-  }
+  const read =
+    typeof file === "string" ? await readLabSource(file) : { ok: true as const, source: file };
+  const result = read.ok
+    ? checkLab(read.source, {
+        existingSubnets: await engineSubnets(docker, read.source.lab.name),
+        ...(netemAvailable === undefined ? {} : { netemAvailable }),
+      })
+    : read;
+  if (!result.ok) throw labErrors(result.errors, typeof file === "string" ? file : file.file, io);
   return result;
+}
+
+/** Prints the errors of a lab file; the failure (exit 2) to throw. */
+function labErrors(errors: readonly LabError[], file: string, io: LabIo): LabFailure {
+  for (const e of errors) io.err(`${formatLabError(e)}\n`);
+  return new LabFailure(
+    `${errors.length} error(s) in ${file}; nothing was created`,
+    LAB_EXIT.badInput,
+  );
 }
 
 /** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
 export function netemUses(lab: Lab): string[] {
-  const fields = new Set<string>();
-  for (const r of lab.routers ?? [])
-    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
-  for (const step of lab.scenario ?? [])
-    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
-  return [...fields];
+  return [...new Set(impairmentsOf(lab).flatMap(({ imp }) => netemFieldsOf(imp)))];
 }
 
 /** Whether this kernel has netem: one throwaway container tries it on its own loopback. */
@@ -255,26 +255,23 @@ export async function imageAndNetem(
   return { image, netem: needNetem ? await probeNetem(docker, image) : false };
 }
 
-/** The engine-level plan of a checked lab; errors (netem on a kernel without it) fail with exit 2. */
+/**
+ * The engine-level plan of a lab that passed checkedLab (netem: checked there or with
+ * checkNetem). `_file`, `_netem`: unused since the planner checks nothing; kept for callers.
+ */
 export function dockerPlanOf(
   lab: Lab,
   addressPlan: LabPlan,
-  file: string,
+  _file: string,
   io: LabIo,
   image: string,
-  netem: boolean,
+  _netem: boolean,
 ): Plan {
-  const planned = toDockerPlan(lab, addressPlan, {
+  return toDockerPlan(lab, addressPlan, {
     image,
     run: randomBytes(4).toString("hex"),
     version: io.version,
-    netemAvailable: netem,
   });
-  if ("errors" in planned) {
-    for (const e of planned.errors) io.err(`${file}: ${e}\n`);
-    throw new LabFailure("nothing was created", LAB_EXIT.badInput);
-  }
-  return planned.plan;
 }
 
 /**
@@ -408,9 +405,11 @@ export async function up(
   io: LabIo,
 ): Promise<number> {
   const docker = await engine();
-  const { lab, plan: addressPlan } = await checkedLab(docker, file, io);
+  const { lab, plan: addressPlan, source } = await checkedLab(docker, file, io);
   const started = Date.now();
   const { image, netem } = await imageAndNetem(docker, io, netemUses(lab).length > 0);
+  const noNetem = checkNetem(source, netem);
+  if (noNetem.length > 0) throw labErrors(noNetem, file, io);
   const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
   const outcome = await ensureLab(docker, plan, file, io);
   if (outcome === "created")
@@ -499,7 +498,7 @@ export interface LabChoice {
 async function chosenLabName(docker: Docker, choice: LabChoice, verb: string): Promise<string> {
   if (choice.lab !== undefined) return choice.lab;
   if (choice.file === undefined) throw new Error("no lab chosen");
-  const parsed = await loadLab(choice.file);
+  const parsed = await readLab(choice.file);
   if (parsed.ok) return parsed.lab.name;
   const why = formatLabError(parsed.errors[0] as LabError).split("\n")[0];
   throw new LabFailure(
@@ -575,14 +574,15 @@ export async function status(
   io: LabIo,
 ): Promise<number> {
   const docker = await engine();
+  let lab: string;
   if (choice.file !== undefined && choice.lab === undefined) {
-    const parsed = await loadLab(choice.file);
+    const parsed = await readLab(choice.file);
     if (!parsed.ok) {
       for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
       return LAB_EXIT.badInput;
     }
-  }
-  const lab = await chosenLabName(docker, choice, "status");
+    lab = parsed.lab.name;
+  } else lab = await chosenLabName(docker, choice, "status");
   const { nodes, rows } = await snapshotOf(docker, lab);
   const up = nodes.some((n) => n.state === "running" || n.state === "paused");
   if (options.json)
