@@ -3,7 +3,7 @@
  * the agent's round and RTT figures read from its NDJSON, and targets
  * judged. Unit-tested; the Docker work is in run.ts.
  */
-import type { AgentLine } from "../src/docker/agent-logs.js";
+import { type AgentLine, parseAgentLines } from "../src/docker/agent-logs.js";
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -60,18 +60,8 @@ export function pingTimesMs(text: string): number[] {
   return [...text.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
 }
 
-export function agentLines(text: string): AgentLine[] {
-  const out: AgentLine[] = [];
-  for (const raw of text.split("\n")) {
-    if (!raw.startsWith("{")) continue;
-    try {
-      out.push(JSON.parse(raw) as AgentLine);
-    } catch {
-      // a line cut by the timeout
-    }
-  }
-  return out;
-}
+/** The agent's lines in its output (a line cut by the timeout is skipped). */
+export const agentLines = parseAgentLines;
 
 export interface RoundFigures {
   bps: number;
@@ -85,25 +75,27 @@ export interface RoundFigures {
 /** The client's round results in one direction, in order. */
 export function rounds(lines: readonly AgentLine[], direction: "up" | "down"): RoundFigures[] {
   return lines
-    .filter((l) => l.type === "event" && l.event === "round" && l.side === "client")
-    .map((l) => l.result as Record<string, number>)
-    .filter((r) => r && (r.direction as unknown) === direction)
+    .flatMap((l) =>
+      l.type === "event" && l.event === "round" && l.side === "client" && l.result
+        ? [l.result]
+        : [],
+    )
+    .filter((r) => r.direction === direction)
     .map((r) => ({
-      bps: r.bps ?? 0,
-      bytes: r.bytes ?? 0,
-      packets: r.packets ?? 0,
-      durationS: r.duration_s ?? 0,
-      sent: r.sent_packets ?? 0,
-      lost: r.lost ?? 0,
+      bps: r.bps,
+      bytes: r.bytes,
+      packets: r.packets,
+      durationS: r.duration_s,
+      sent: r.sent_packets,
+      lost: r.lost,
     }));
 }
 
 /** The client's last RTT summary. */
 export function lastRtt(lines: readonly AgentLine[]): { p50: number; samples: number } | null {
-  const last = lines.filter((l) => l.type === "stats" && l.side === "client" && l.rtt).at(-1);
-  if (!last) return null;
-  const rtt = last.rtt as { p50_ms: number; samples: number };
-  return { p50: rtt.p50_ms, samples: rtt.samples };
+  const last = lines.findLast((l) => l.type === "stats" && l.side === "client" && l.rtt);
+  if (last?.type !== "stats" || last.rtt === null) return null;
+  return { p50: last.rtt.p50_ms, samples: last.rtt.samples };
 }
 
 /** CPU share of one core from two cumulative CPU-time readings (seconds) over a wall-clock span. */

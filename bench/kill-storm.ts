@@ -100,7 +100,7 @@ async function listeningAgain(
   const at: ServerOutage["availableMs"] = {};
   for (const l of lines) {
     if (l.type !== "event" || l.event !== "listening") continue;
-    const ms = Date.parse(String(l.time));
+    const ms = Date.parse(l.time);
     const proto = l.proto as "tcp" | "udp";
     if (ms >= sinceMs && at[proto] === undefined) at[proto] = ms;
   }

@@ -5,7 +5,7 @@
  * in kill-storm.ts.
  */
 import { parseConnect } from "../src/agent/endpoint-uri.js";
-import type { AgentLine } from "../src/docker/agent-logs.js";
+import type { AgentLine } from "../src/stats/agent-line.js";
 
 export type Proto = "tcp" | "udp";
 
@@ -60,14 +60,13 @@ export function uriHost(uri: string): string {
 function clientLines(lines: readonly AgentLine[]): ClientLine[] {
   const out: ClientLine[] = [];
   for (const l of lines) {
-    if (l.side !== "client" || typeof l.conn_id !== "string") continue;
-    if (l.type !== "event" && l.type !== "stats") continue;
+    if (l.side !== "client" || l.conn_id === undefined || l.proto === undefined) continue;
     out.push({
-      event: l.type === "stats" ? "stats" : String(l.event),
-      proto: l.proto as Proto,
-      connId: String(l.conn_id),
-      host: uriHost(String(l.target ?? "")),
-      ms: Date.parse(String(l.time)),
+      event: l.type === "stats" ? "stats" : l.event,
+      proto: l.proto,
+      connId: l.conn_id,
+      host: uriHost(l.target ?? ""),
+      ms: Date.parse(l.time),
     });
   }
   return out.sort((a, b) => a.ms - b.ms);

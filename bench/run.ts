@@ -10,6 +10,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
+import { formatBits } from "../src/agent/units.js";
 import { onInterrupt } from "../src/lab-session/interrupts.js";
 import type { LabIo } from "../src/lab-session/lab-io.js";
 import { bringUp, checkedLab, dockerPlanOf } from "../src/lab-session/session.js";
@@ -77,9 +78,6 @@ const quiet: LabIo = {
   err: (t) => process.stderr.write(t),
   isTTY: false,
 };
-
-const mbit = (bps: number) => `${(bps / 1e6).toFixed(1)} Mbit/s`;
-const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 
 async function toolsImage(docker: Docker): Promise<{ agent: string; tools: string }> {
   const agent = await ensureAgentImage(docker, ROOT, VERSION, (l) => progress(`  image: ${l}`));
@@ -269,7 +267,7 @@ async function throughputAndLatency(
       iperfTcpBps(await sh(docker, "bench-pair", "tx", "iperf3 -c rx -p 5201 -t 3 -J")),
     );
     progress(
-      `  conntest ${gbit(c[0]?.bps ?? Number.NaN)}, iperf3 ${gbit(tcp.iperf.at(-1) ?? Number.NaN)}`,
+      `  conntest ${formatBits(c[0]?.bps ?? Number.NaN)}, iperf3 ${formatBits(tcp.iperf.at(-1) ?? Number.NaN)}`,
     );
 
     progress(`UDP run ${run}/${RUNS}: 1400-byte datagrams, no rate limit, 3 s each`);
@@ -305,7 +303,7 @@ async function throughputAndLatency(
       digits: 2,
       target: "≥ 0.9×",
       meets: (v) => v >= 0.9,
-      note: `medians of ${RUNS} runs each, alternating, container to container on one bridge: conntest ${gbit(median(tcp.conntest))} (runs ${tcp.conntest.map(gbit).join(", ")}), iperf3 ${gbit(median(tcp.iperf))} (runs ${tcp.iperf.map(gbit).join(", ")})`,
+      note: `medians of ${RUNS} runs each, alternating, container to container on one bridge: conntest ${formatBits(median(tcp.conntest))} (runs ${tcp.conntest.map(formatBits).join(", ")}), iperf3 ${formatBits(median(tcp.iperf))} (runs ${tcp.iperf.map(formatBits).join(", ")})`,
     }),
   );
   // Every run above is a new session to the same receiving agent: later
@@ -319,7 +317,7 @@ async function throughputAndLatency(
       digits: 2,
       target: "≥ 0.8× (ours)",
       meets: (v) => v >= 0.8,
-      note: `the same long-running receiver serves all ${RUNS} conntest TCP runs: median of runs 2–${RUNS} over run 1 (${tcp.conntest.map(gbit).join(", ")}); the target leaves room for this machine's run-to-run noise`,
+      note: `the same long-running receiver serves all ${RUNS} conntest TCP runs: median of runs 2–${RUNS} over run 1 (${tcp.conntest.map(formatBits).join(", ")}); the target leaves room for this machine's run-to-run noise`,
     }),
   );
   const countedRatio = median(counted);
@@ -447,7 +445,7 @@ async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promi
     text: `${udpRatio.toFixed(3)}× (${(udpBps / R).toFixed(3)}× of R)`,
     target: "within ±3 %",
     verdict: judge(udpRatio, (v) => Math.abs(v - 1) <= 0.03),
-    note: `tbf rate R = 50mbit on the router; median of ${udpRounds.length} up rounds ${mbit(udpBps)} of payload. tbf counts Ethernet+IP+UDP headers (42 B per 1400 B datagram), so the payload it lets through is at most R × 1400/1442 = ${mbit(R * udpCeiling)}: the figure is measured over that`,
+    note: `tbf rate R = 50mbit on the router; median of ${udpRounds.length} up rounds ${formatBits(udpBps)} of payload. tbf counts Ethernet+IP+UDP headers (42 B per 1400 B datagram), so the payload it lets through is at most R × 1400/1442 = ${formatBits(R * udpCeiling)}: the figure is measured over that`,
   });
   figures.push({
     name: "rate vs tbf limit (TCP)",
@@ -455,7 +453,7 @@ async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promi
     text: `${tcpRatio.toFixed(3)}× (${(tcpBps / R).toFixed(3)}× of R)`,
     target: "within ±3 %",
     verdict: judge(tcpRatio, (v) => Math.abs(v - 1) <= 0.03),
-    note: `median of ${tcpRounds.length} up rounds ${mbit(tcpBps)} of TCP payload. tbf counts ${TCP_FRAME_HEADERS} B of headers per ${TCP_MSS + TCP_FRAME_HEADERS} B frame, so the payload it lets through is at most R × ${TCP_MSS}/${TCP_MSS + TCP_FRAME_HEADERS} = ${mbit(R * tcpCeiling)}: the figure is measured over that`,
+    note: `median of ${tcpRounds.length} up rounds ${formatBits(tcpBps)} of TCP payload. tbf counts ${TCP_FRAME_HEADERS} B of headers per ${TCP_MSS + TCP_FRAME_HEADERS} B frame, so the payload it lets through is at most R × ${TCP_MSS}/${TCP_MSS + TCP_FRAME_HEADERS} = ${formatBits(R * tcpCeiling)}: the figure is measured over that`,
   });
 
   const p = 5;

@@ -126,6 +126,11 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(whole / 3600)}h${pad(Math.floor(whole / 60) % 60)}m`;
 }
 
+/** "1.96%", "0%", "12.5%": at most two decimals. */
+export function formatPct(pct: number): string {
+  return `${Math.round(pct * 100) / 100}%`;
+}
+
 /** "0.123 ms", "12.3 ms", "1.23 s". */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "n/a";

@@ -3,8 +3,9 @@
  * an error), what happens to the containers and what the user does, each as
  * a LabEvent with fields for machines (`--json`) and a text for people. Pure.
  */
-import { formatBits, formatMs } from "../agent/units.js";
-import type { AgentLine } from "../docker/agent-logs.js";
+import { formatBits, formatMs, formatPct } from "../agent/units.js";
+import { type AgentLine, type EventLine, nonEmpty, peerOf } from "../stats/agent-line.js";
+import type { RoundResult } from "../stats/snapshot.js";
 
 /**
  * The agent's event names (connected, round, error, ...) and the
@@ -49,10 +50,6 @@ export function clockOf(time: unknown): string {
 export const clock = (ms: number): string =>
   Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) : "--:--:--";
 
-function str(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
-}
-
 function withReason(text: string, reason: string | null): string {
   return reason === null ? text : `${text}: ${reason}`;
 }
@@ -82,76 +79,63 @@ export function labEvent(
   };
 }
 
-interface RoundFields {
-  round: unknown;
-  direction: unknown;
-  bps: unknown;
-  loss_pct: unknown;
-}
-
-function roundOf(line: AgentLine): Partial<RoundFields> {
-  return typeof line.result === "object" && line.result !== null
-    ? (line.result as Partial<RoundFields>)
-    : {};
+/** ", loss 2.02%" of a UDP round, "" otherwise. */
+function lossText(line: EventLine, r: RoundResult): string {
+  return line.proto === "udp" ? `, loss ${formatPct(r.loss_pct)}` : "";
 }
 
 /** What happened on a connection, after "tcp a → b". */
-function connectionText(line: AgentLine, reason: string | null): string {
+function connectionText(line: EventLine, reason: string | null): string {
   switch (line.event) {
     case "reconnecting": {
-      const delay = typeof line.delay_ms === "number" ? ` in ${formatMs(line.delay_ms)}` : "";
-      const attempt = typeof line.attempt === "number" ? ` (attempt ${line.attempt})` : "";
+      const delay = line.delay_ms === undefined ? "" : ` in ${formatMs(line.delay_ms)}`;
+      const attempt = line.attempt === undefined ? "" : ` (attempt ${line.attempt})`;
       return withReason(`reconnecting${delay}${attempt}`, reason);
     }
     case "round": {
-      const r = roundOf(line);
-      const bps = typeof r.bps === "number" ? formatBits(r.bps) : "?";
-      const loss =
-        line.proto === "udp" && typeof r.loss_pct === "number"
-          ? `, loss ${Math.round(r.loss_pct * 100) / 100}%`
-          : "";
-      return `round ${String(r.round ?? "?")} ${String(r.direction ?? "?")}: ${bps}${loss}`;
+      const r = line.result;
+      if (r === undefined) return "round ? ?: ?";
+      return `round ${r.round} ${r.direction}: ${formatBits(r.bps)}${lossText(line, r)}`;
     }
     default:
-      return withReason(String(line.event), reason);
+      return withReason(line.event, reason);
   }
 }
 
 /** Text of an agent event that names no connection. */
-function agentText(line: AgentLine, reason: string | null): string {
+function agentText(line: EventLine, reason: string | null): string {
   switch (line.event) {
     case "listening":
-      return `listening on ${str(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
+      return `listening on ${nonEmpty(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
     case "suppressed": {
       // the agent's rate limit left lines out (a flood): say how many of each kind
-      const counts = typeof line.counts === "object" && line.counts !== null ? line.counts : {};
-      const parts = Object.entries(counts as Record<string, unknown>).map(
-        ([kind, n]) => `${String(n)} ${kind}`,
-      );
+      const parts = Object.entries(line.counts ?? {}).map(([kind, n]) => `${n} ${kind}`);
       return `left out ${parts.join(", ") || "some"} event lines (rate limit)`;
     }
     default:
-      return withReason(String(line.event), reason);
+      return withReason(line.event, reason);
   }
 }
 
 /**
- * The event of an agent's event line, reported by `node`; null for stats
- * and any other line type. A round is the connection's, not one side's: its
- * text leaves out which side reported it (both do, see RoundDeduper).
+ * The event of an agent's event line, reported by `node`, as the lab
+ * words it: a connection between two nodes ("tcp a → b connected"); the
+ * agent's own terminal words it from its side (eventText in
+ * src/output/connection-rows.ts). Null for stats lines. A round is the
+ * connection's, not one side's: its text leaves out which side reported it
+ * (both do, see RoundDeduper).
  */
 export function agentEvent(
   line: AgentLine,
   node: string,
   fallbackMs = Number.NaN,
 ): LabEvent | null {
-  if (line.type !== "event" || typeof line.event !== "string") return null;
-  const parsed = typeof line.time === "string" ? Date.parse(line.time) : Number.NaN;
+  if (line.type !== "event") return null;
+  const parsed = Date.parse(line.time);
   const timeMs = Number.isFinite(parsed) ? parsed : fallbackMs;
-  const reason = str(line.reason);
-  const proto = str(line.proto);
-  const onConnection = line.side === "client" || line.side === "server";
-  if (!onConnection || line.event === "listening") {
+  const reason = nonEmpty(line.reason);
+  const proto = nonEmpty(line.proto);
+  if (line.side === undefined || line.event === "listening") {
     return labEvent(timeMs, line.event, `${node}: ${agentText(line, reason)}`, {
       node,
       proto,
@@ -159,7 +143,7 @@ export function agentEvent(
     });
   }
   const client = line.side === "client";
-  const peer = str(line.peer_name) ?? (client ? str(line.target) : str(line.peer_address)) ?? "?";
+  const peer = peerOf(line);
   const from = client ? node : peer;
   const to = client ? peer : node;
   const pair = `${proto === null ? "" : `${proto} `}${from} → ${to}`;
@@ -172,20 +156,10 @@ export function agentEvent(
     reason,
     from,
     to,
-    conn_id: str(line.conn_id),
-    outcome: round ? roundOutcome(line) : null,
+    conn_id: nonEmpty(line.conn_id),
+    outcome:
+      round && line.result ? `${formatBits(line.result.bps)}${lossText(line, line.result)}` : null,
   });
-}
-
-/** "23.1 Gbit/s" or "9.80 Mbit/s, loss 2.02%": a round's result as its outcome. */
-function roundOutcome(line: AgentLine): string | null {
-  const r = roundOf(line);
-  if (typeof r.bps !== "number") return null;
-  const loss =
-    line.proto === "udp" && typeof r.loss_pct === "number"
-      ? `, loss ${Math.round(r.loss_pct * 100) / 100}%`
-      : "";
-  return `${formatBits(r.bps)}${loss}`;
 }
 
 /** "17:30:24 sender: tcp sender → receiver connected": the line a person reads. */
@@ -227,9 +201,9 @@ export class RoundDeduper {
 
   /** True the first time a connection's round is seen, false for its other side's report. */
   first(line: AgentLine): boolean {
-    if (line.event !== "round" || typeof line.conn_id !== "string") return true;
-    const r = roundOf(line);
-    const key = `${line.conn_id}/${String(r.round)}/${String(r.direction)}`;
+    if (line.type !== "event" || line.event !== "round" || line.conn_id === undefined) return true;
+    const r = line.result;
+    const key = `${line.conn_id}/${String(r?.round)}/${String(r?.direction)}`;
     if (this.seen.has(key)) {
       this.seen.delete(key);
       return false;

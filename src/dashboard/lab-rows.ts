@@ -2,9 +2,9 @@
  * The dashboard's connection table, from the agents' last stats lines. Pure:
  * rows, sorting, totals and cell text are tested without a terminal.
  */
-import { formatBits, formatDuration, formatMs } from "../agent/units.js";
-import type { AgentLine } from "../docker/agent-logs.js";
+import { formatBits, formatDuration, formatMs, formatPct } from "../agent/units.js";
 import { naturalCompare } from "../output/natural-compare.js";
+import { type AgentLine, nonEmpty, peerOf, type StatsLine } from "../stats/agent-line.js";
 
 export interface LabRow {
   /** `node/conn_id/side`: unique per row, stable over refreshes (chart series key). */
@@ -61,51 +61,30 @@ export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "down for", column: "down_s" },
 ];
 
-function num(value: unknown): number {
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function numOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
-
-function field(obj: unknown, name: string): unknown {
-  return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : null;
-}
-
-function str(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
-}
-
-function rowOf(node: string, s: AgentLine): LabRow {
+function rowOf(node: string, s: StatsLine): LabRow {
   const client = s.side === "client";
-  const peer = str(s.peer_name) ?? (client ? str(s.target) : str(s.peer_address)) ?? "?";
-  const tx = num(field(s.tx, "bps"));
-  const rx = num(field(s.rx, "bps"));
-  const udp = s.proto === "udp" && typeof s.udp === "object" && s.udp !== null ? s.udp : null;
+  const peer = peerOf(s);
+  const udp = s.proto === "udp" ? s.udp : null;
   return {
-    key: `${node}/${String(s.conn_id)}/${String(s.side)}`,
+    key: `${node}/${s.conn_id}/${s.side}`,
     node,
-    conn_id: String(s.conn_id),
+    conn_id: s.conn_id,
     from: client ? node : peer,
     to: client ? peer : node,
-    target: str(s.target),
-    address: str(s.peer_address),
-    proto: String(s.proto),
-    side: String(s.side),
-    state: String(s.state),
-    uptime_s: num(s.uptime_s),
-    rtt_p50_ms: numOrNull(field(s.rtt, "p50_ms")),
-    rtt_p99_ms: numOrNull(field(s.rtt, "p99_ms")),
-    up_bps: client ? tx : rx,
-    down_bps: client ? rx : tx,
-    udp_loss_pct: udp === null ? null : numOrNull(field(udp, "loss_pct")),
-    udp_out_of_order: udp === null ? null : numOrNull(field(udp, "out_of_order")),
-    reconnects: num(s.reconnects),
-    down_s: num(s.down_s),
+    target: nonEmpty(s.target),
+    address: nonEmpty(s.peer_address),
+    proto: s.proto,
+    side: s.side,
+    state: s.state,
+    uptime_s: s.uptime_s,
+    rtt_p50_ms: s.rtt?.p50_ms ?? null,
+    rtt_p99_ms: s.rtt?.p99_ms ?? null,
+    up_bps: client ? s.tx.bps : s.rx.bps,
+    down_bps: client ? s.rx.bps : s.tx.bps,
+    udp_loss_pct: udp?.loss_pct ?? null,
+    udp_out_of_order: udp?.out_of_order ?? null,
+    reconnects: s.reconnects,
+    down_s: s.down_s,
   };
 }
 
@@ -119,15 +98,14 @@ export function labRows(linesByNode: Map<string, AgentLine[]>): LabRow[] {
   const rows: LabRow[] = [];
   const retired = new Set<string>();
   for (const [node, lines] of linesByNode) {
-    const latest = new Map<string, AgentLine>();
+    const latest = new Map<string, StatsLine>();
     for (const line of lines) {
       if (line.type === "event" && line.event === "started") {
-        for (const old of latest.values())
-          if (old.side === "client") retired.add(String(old.conn_id));
+        for (const old of latest.values()) if (old.side === "client") retired.add(old.conn_id);
         latest.clear();
       }
       if (line.type !== "stats") continue;
-      latest.set(`${String(line.conn_id)}/${String(line.side)}`, line);
+      latest.set(`${line.conn_id}/${line.side}`, line);
     }
     for (const line of latest.values()) rows.push(rowOf(node, line));
   }
@@ -216,11 +194,6 @@ export function totals(rows: readonly LabRow[]): LabTotals {
 
 function orDash(value: number | null, format: (n: number) => string): string {
   return value === null ? "-" : format(value);
-}
-
-/** "1.96%", "0%", "12.5%": at most two decimals. */
-export function formatPct(pct: number): string {
-  return `${Math.round(pct * 100) / 100}%`;
 }
 
 /** The row's text, one cell per LAB_COLUMNS entry. */

@@ -4,8 +4,9 @@
  * the charts, node states and the event log. Pure: the terminal, the plain
  * output and the tests all read the same state.
  */
-import type { AgentLine } from "../docker/agent-logs.js";
+
 import { naturalCompare } from "../output/natural-compare.js";
+import type { AgentLine, StatsLine } from "../stats/agent-line.js";
 import { agentEvent, type LabEvent, labEvent, RoundDeduper } from "./events.js";
 import { type LabRow, type LabTotals, labRows, totals, withoutRetired } from "./lab-rows.js";
 import { type NodeInfo, stateText } from "./node-info.js";
@@ -27,23 +28,9 @@ export interface LabViewOptions {
   maxEvents?: number;
 }
 
-const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-
-function udpOf(line: AgentLine): Record<string, unknown> | null {
-  return typeof line.udp === "object" && line.udp !== null
-    ? (line.udp as Record<string, unknown>)
-    : null;
-}
-
-function rttOf(line: AgentLine): Record<string, unknown> | null {
-  return typeof line.rtt === "object" && line.rtt !== null
-    ? (line.rtt as Record<string, unknown>)
-    : null;
-}
-
 export class LabView {
   /** node → `conn_id/side` → its newest stats line. */
-  private readonly latest = new Map<string, Map<string, AgentLine>>();
+  private readonly latest = new Map<string, Map<string, StatsLine>>();
   /** conn_ids of client connections whose agent restarted since (a few per restart). */
   private readonly retired = new Set<string>();
   private readonly baselines = new Map<string, Baseline>();
@@ -77,7 +64,7 @@ export class LabView {
       // a new agent process: what the old one reported is gone with it, and so are the
       // server rows of its old client connections
       for (const old of this.latest.get(node)?.values() ?? [])
-        if (old.side === "client") this.retired.add(String(old.conn_id));
+        if (old.side === "client") this.retired.add(old.conn_id);
       this.latest.delete(node);
       for (const key of this.baselines.keys())
         if (key.startsWith(`${node}/`)) this.baselines.delete(key);
@@ -88,7 +75,7 @@ export class LabView {
         perNode = new Map();
         this.latest.set(node, perNode);
       }
-      perNode.set(`${String(line.conn_id)}/${String(line.side)}`, line);
+      perNode.set(`${line.conn_id}/${line.side}`, line);
       this.record(node, line, nowMs);
       return;
     }
@@ -97,15 +84,14 @@ export class LabView {
     if (event !== null) this.push(event);
   }
 
-  private record(node: string, line: AgentLine, nowMs: number): void {
+  private record(node: string, line: StatsLine, nowMs: number): void {
     const [row] = labRows(new Map([[node, [line]]]));
     if (row === undefined) return;
     this.throughput.push(`${row.key}/up`, row.up_bps, nowMs);
     this.throughput.push(`${row.key}/down`, row.down_bps, nowMs);
-    const rtt = rttOf(line);
-    if (rtt !== null) {
-      this.latency.push(`${row.key}/last`, num(rtt.last_ms), nowMs);
-      this.latency.push(`${row.key}/p50`, num(rtt.p50_ms), nowMs);
+    if (line.rtt !== null) {
+      this.latency.push(`${row.key}/last`, line.rtt.last_ms, nowMs);
+      this.latency.push(`${row.key}/p50`, line.rtt.p50_ms, nowMs);
     }
   }
 
@@ -211,10 +197,9 @@ export class LabView {
   rows(): LabRow[] {
     const byNode = new Map<string, AgentLine[]>();
     for (const [node, lines] of this.latest) byNode.set(node, [...lines.values()]);
-    const raw = new Map<string, AgentLine>();
+    const raw = new Map<string, StatsLine>();
     for (const [node, lines] of this.latest)
-      for (const line of lines.values())
-        raw.set(`${node}/${String(line.conn_id)}/${String(line.side)}`, line);
+      for (const line of lines.values()) raw.set(`${node}/${line.conn_id}/${line.side}`, line);
     return withoutRetired(labRows(byNode), this.retired).map((row) => {
       const info = this.nodeInfos.get(row.node);
       let r = row;
@@ -224,9 +209,8 @@ export class LabView {
       const base = this.baselines.get(row.key);
       const line = raw.get(row.key);
       if (base === undefined || line === undefined) return r;
-      const udp = udpOf(line);
-      const expected = num(udp?.expected) - base.expected;
-      const lost = num(udp?.lost) - base.lost;
+      const expected = (line.udp?.expected ?? 0) - base.expected;
+      const lost = (line.udp?.lost ?? 0) - base.lost;
       return {
         ...r,
         reconnects: Math.max(0, r.reconnects - base.reconnects),
@@ -256,13 +240,12 @@ export class LabView {
   resetCounters(nowMs: number): void {
     for (const [node, lines] of this.latest) {
       for (const line of lines.values()) {
-        const udp = udpOf(line);
-        this.baselines.set(`${node}/${String(line.conn_id)}/${String(line.side)}`, {
-          reconnects: num(line.reconnects),
-          down_s: num(line.down_s),
-          expected: num(udp?.expected),
-          lost: num(udp?.lost),
-          out_of_order: num(udp?.out_of_order),
+        this.baselines.set(`${node}/${line.conn_id}/${line.side}`, {
+          reconnects: line.reconnects,
+          down_s: line.down_s,
+          expected: line.udp?.expected ?? 0,
+          lost: line.udp?.lost ?? 0,
+          out_of_order: line.udp?.out_of_order ?? 0,
         });
       }
     }

@@ -2,6 +2,7 @@
  * The agents' NDJSON output, read from the containers' log streams through
  * the Docker API, so it works wherever the API works (also a remote engine).
  */
+import { type AgentLine, parseAgentLine } from "../stats/agent-line.js";
 
 /**
  * Splits a non-TTY log buffer: frames of [stream, 0, 0, 0, size u32 BE, bytes].
@@ -25,18 +26,15 @@ export function demuxLogBuffer(buf: Buffer): { stdout: string; stderr: string } 
   };
 }
 
-export type AgentLine = Record<string, unknown> & { type: string };
+export type { AgentLine } from "../stats/agent-line.js";
 
+/** The agent's lines in `text`, each checked against its schema; anything else is skipped. */
 export function parseAgentLines(text: string): AgentLine[] {
   const lines: AgentLine[] = [];
   for (const raw of text.split("\n")) {
-    if (!raw.startsWith("{")) continue;
-    try {
-      const value = JSON.parse(raw) as AgentLine;
-      if (typeof value.type === "string") lines.push(value);
-    } catch {
-      // a line cut by a restart: skip it
-    }
+    // not JSON, a line cut by a restart, a shape this version does not know: skip it
+    const line = parseAgentLine(raw);
+    if (line !== null) lines.push(line);
   }
   return lines;
 }

@@ -13,9 +13,8 @@ import {
   rowCells,
 } from "../dashboard/lab-rows.js";
 import { type NodeInfo, networksText, stateText } from "../dashboard/node-info.js";
-import { tableText } from "../dashboard/table-text.js";
 import type { LabError } from "../lab/lab-types.js";
-import { loadLab } from "../lab/load-lab.js";
+import { readLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import {
@@ -27,8 +26,10 @@ import {
   netemUses,
   openRuntime,
   removeUninterrupted,
+  requireNetem,
 } from "../lab-session/session.js";
 import { naturalCompare } from "../output/natural-compare.js";
+import { tableText } from "../output/table-text.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
 import { type WatchOptions, watchLab } from "./watch.js";
@@ -76,9 +77,10 @@ export async function up(
   io: LabIo,
 ): Promise<number> {
   const runtime = await openRuntime(io);
-  const { lab, plan: addressPlan } = await checkedLab(runtime, file, io);
+  const { lab, plan: addressPlan, source } = await checkedLab(runtime, file, io);
   const started = Date.now();
   const { image, netem } = await imageAndNetem(runtime, io, netemUses(lab).length > 0);
+  requireNetem(source, netem, file, io);
   const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
   const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
@@ -152,7 +154,7 @@ async function chosenLabName(
 ): Promise<string> {
   if (choice.lab !== undefined) return choice.lab;
   if (choice.file === undefined) throw new Error("no lab chosen");
-  const parsed = await loadLab(choice.file);
+  const parsed = await readLab(choice.file);
   if (parsed.ok) return parsed.lab.name;
   const why = formatLabError(parsed.errors[0] as LabError).split("\n")[0];
   throw new LabFailure(
@@ -228,14 +230,15 @@ export async function status(
   io: LabIo,
 ): Promise<number> {
   const runtime = await openRuntime(io);
+  let lab: string;
   if (choice.file !== undefined && choice.lab === undefined) {
-    const parsed = await loadLab(choice.file);
+    const parsed = await readLab(choice.file);
     if (!parsed.ok) {
       for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
       return LAB_EXIT.badInput;
     }
-  }
-  const lab = await chosenLabName(runtime, choice, "status");
+    lab = parsed.lab.name;
+  } else lab = await chosenLabName(runtime, choice, "status");
   const { nodes, rows } = await snapshotOf(runtime, lab);
   const up = nodes.some((n) => n.state === "running" || n.state === "paused");
   if (options.json)

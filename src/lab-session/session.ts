@@ -8,10 +8,10 @@ import { randomBytes } from "node:crypto";
 import { parseAgentLines } from "../docker/agent-logs.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
-import { netemFieldsOf } from "../lab/impairment-state.js";
+import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
-import { loadLab } from "../lab/load-lab.js";
-import { formatLabError } from "../lab/parse-lab.js";
+import { readLab, readLabSource } from "../lab/load-lab.js";
+import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
 import {
   ApplyRefused,
   Cancelled,
@@ -43,7 +43,7 @@ export async function openRuntime(io: LabIo): Promise<LabRuntime> {
 }
 
 export async function labNameOf(file: string): Promise<string> {
-  const parsed = await loadLab(file);
+  const parsed = await readLab(file);
   if (!parsed.ok)
     throw new LabFailure(
       `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
@@ -53,39 +53,45 @@ export async function labNameOf(file: string): Promise<string> {
 }
 
 /**
- * Reads and checks the file, with the engine's subnets (and, when known,
- * whether the kernel has netem); prints every error and fails with exit 2.
+ * Reads the file (unless given it read) and checks it once, with the engine's subnets (and,
+ * when known, whether the kernel has netem); prints every error and fails with exit 2.
  */
 export async function checkedLab(
   runtime: LabRuntime,
-  file: string,
+  file: string | LabSource,
   io: LabIo,
   netemAvailable?: boolean,
 ) {
-  const first = await loadLab(file);
-  const name = first.ok ? first.lab.name : undefined;
-  const result = await loadLab(file, {
-    existingSubnets: await runtime.subnetsInUse(name),
-    ...(netemAvailable === undefined ? {} : { netemAvailable }),
-  });
-  if (!result.ok) {
-    for (const e of result.errors) io.err(`${formatLabError(e)}\n`);
-    throw new LabFailure(
-      `${result.errors.length} error(s) in ${file}; nothing was created`,
-      LAB_EXIT.badInput,
-    );
-  }
+  const read =
+    typeof file === "string" ? await readLabSource(file) : { ok: true as const, source: file };
+  const result = read.ok
+    ? checkLab(read.source, {
+        existingSubnets: await runtime.subnetsInUse(read.source.lab.name),
+        ...(netemAvailable === undefined ? {} : { netemAvailable }),
+      })
+    : read;
+  if (!result.ok) throw labErrors(result.errors, typeof file === "string" ? file : file.file, io);
   return result;
+}
+
+/** Prints the errors of a lab file; the failure (exit 2) to throw. */
+export function labErrors(errors: readonly LabError[], file: string, io: LabIo): LabFailure {
+  for (const e of errors) io.err(`${formatLabError(e)}\n`);
+  return new LabFailure(
+    `${errors.length} error(s) in ${file}; nothing was created`,
+    LAB_EXIT.badInput,
+  );
+}
+
+/** Fails (exit 2, every error printed) when the lab asks for netem and the kernel lacks it. */
+export function requireNetem(source: LabSource, netem: boolean, file: string, io: LabIo): void {
+  const noNetem = checkNetem(source, netem);
+  if (noNetem.length > 0) throw labErrors(noNetem, file, io);
 }
 
 /** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
 export function netemUses(lab: Lab): string[] {
-  const fields = new Set<string>();
-  for (const r of lab.routers ?? [])
-    for (const i of r.impairments ?? []) for (const f of netemFieldsOf(i)) fields.add(f);
-  for (const step of lab.scenario ?? [])
-    if (step.impair) for (const f of netemFieldsOf(step.impair)) fields.add(f);
-  return [...fields];
+  return [...new Set(impairmentsOf(lab).flatMap(({ imp }) => netemFieldsOf(imp)))];
 }
 
 /** The agent image (built when missing) and, when asked, whether this kernel has netem. */
@@ -98,26 +104,23 @@ export async function imageAndNetem(
   return { image, netem: needNetem ? await runtime.hasNetem(image) : false };
 }
 
-/** The engine-level plan of a checked lab; errors (netem on a kernel without it) fail with exit 2. */
+/**
+ * The engine-level plan of a lab that passed checkedLab (netem: checked there or with
+ * checkNetem). `_file`, `_netem`: unused since the planner checks nothing; kept for callers.
+ */
 export function dockerPlanOf(
   lab: Lab,
   addressPlan: LabPlan,
-  file: string,
+  _file: string,
   io: LabIo,
   image: string,
-  netem: boolean,
+  _netem: boolean,
 ): Plan {
-  const planned = toDockerPlan(lab, addressPlan, {
+  return toDockerPlan(lab, addressPlan, {
     image,
     run: randomBytes(4).toString("hex"),
     version: io.version,
-    netemAvailable: netem,
   });
-  if ("errors" in planned) {
-    for (const e of planned.errors) io.err(`${file}: ${e}\n`);
-    throw new LabFailure("nothing was created", LAB_EXIT.badInput);
-  }
-  return planned.plan;
 }
 
 /**
@@ -144,7 +147,8 @@ async function waitForReady(
         isReady:
           c.role === "router"
             ? (line: string) => line === routerReadyLine(c.name)
-            : (line: string) => parseAgentLines(line).some((l) => l.event === "started"),
+            : (line: string) =>
+                parseAgentLines(line).some((l) => l.type === "event" && l.event === "started"),
       })),
       {
         timeoutMs,

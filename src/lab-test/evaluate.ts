@@ -9,11 +9,12 @@ import { parseConnect } from "../agent/endpoint-uri.js";
 import { formatBits } from "../agent/units.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { stateText } from "../dashboard/node-info.js";
-import type { AgentLine } from "../docker/agent-logs.js";
 import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
+import { type AgentLine, type EventLine, nonEmpty, type StatsLine } from "../stats/agent-line.js";
+import type { AgentEventKind, RoundResult } from "../stats/snapshot.js";
 import type { ConnectionFigures, ExpectationResult } from "./report.js";
 import { bpsOf } from "./schedule.js";
 
@@ -56,7 +57,6 @@ interface Conn {
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
 /** Host and port of a connect URI as the agent printed it (the agent's own parser); null when there is none. */
 function endpointOf(target: string | null): { host: string; port: number } | null {
@@ -85,7 +85,7 @@ export function clientConnections(rec: Recording): Conn[] {
   const conns = new Map<string, Conn>();
   for (const r of rec.lines) {
     const l = r.line;
-    if (l.side !== "client" || typeof l.conn_id !== "string") continue;
+    if (l.side !== "client" || l.conn_id === undefined) continue;
     const key = `${r.node}/${l.conn_id}`;
     let c = conns.get(key);
     if (c === undefined) {
@@ -93,16 +93,16 @@ export function clientConnections(rec: Recording): Conn[] {
         node: r.node,
         connId: l.conn_id,
         proto: String(l.proto),
-        port: endpointOf(str(l.target))?.port ?? null,
+        port: endpointOf(nonEmpty(l.target))?.port ?? null,
         to: "?",
         lines: [],
       };
       conns.set(key, c);
     }
     c.lines.push(r);
-    const host = endpointOf(str(l.target))?.host ?? null;
-    const to = str(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
-    if (to !== null && (c.to === "?" || str(l.peer_name) !== null)) c.to = to;
+    const host = endpointOf(nonEmpty(l.target))?.host ?? null;
+    const to = nonEmpty(l.peer_name) ?? (host === null ? null : (rec.hostNames.get(host) ?? host));
+    if (to !== null && (c.to === "?" || nonEmpty(l.peer_name) !== null)) c.to = to;
   }
   for (const c of conns.values()) c.lines.sort((a, b) => a.atMs - b.atMs);
   // a node's agent restarted: its connections of before are the old process's, not counted
@@ -139,21 +139,28 @@ function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
 
 const label = (c: Conn) => `${c.node} → ${c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}`;
 
-const events = (c: Conn, name: string) =>
-  c.lines.filter((r) => r.line.type === "event" && r.line.event === name);
+/** A recorded line known to be of one type. */
+type Recorded<L extends AgentLine> = RecordedLine & { line: L };
+
+const isEvent = (r: RecordedLine): r is Recorded<EventLine> => r.line.type === "event";
+const isStats = (r: RecordedLine): r is Recorded<StatsLine> => r.line.type === "stats";
+
+const events = (c: Conn, name: AgentEventKind) =>
+  c.lines.filter(isEvent).filter((r) => r.line.event === name);
 
 /** The newest reason the connection gave for being down, if any. */
 function lastTrouble(c: Conn, beforeMs = Number.POSITIVE_INFINITY): string {
-  const bad = c.lines.filter(
-    (r) =>
-      r.atMs <= beforeMs &&
-      r.line.type === "event" &&
-      (r.line.event === "reconnecting" ||
-        r.line.event === "disconnected" ||
-        r.line.event === "error"),
-  );
+  const bad = c.lines
+    .filter(isEvent)
+    .filter(
+      (r) =>
+        r.atMs <= beforeMs &&
+        (r.line.event === "reconnecting" ||
+          r.line.event === "disconnected" ||
+          r.line.event === "error"),
+    );
   const last = bad.at(-1);
-  const reason = last ? str(last.line.reason) : null;
+  const reason = last ? nonEmpty(last.line.reason) : null;
   return reason === null ? "" : ` (last: ${reason})`;
 }
 
@@ -376,9 +383,8 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
     case "rtt_p99_at_most": {
       const limit = parseDelay(e.rtt_p99_at_most ?? "") ?? 0;
       return perConnection(conns, `RTT p99 ≤ ${e.rtt_p99_at_most}`, (c) => {
-        const last = c.lines.filter((r) => r.line.type === "stats" && r.line.rtt).at(-1);
-        const p99 = last ? Number((last.line.rtt as { p99_ms?: unknown }).p99_ms) : Number.NaN;
-        if (!Number.isFinite(p99)) return { ok: false, text: "no RTT sample" };
+        const p99 = c.lines.filter(isStats).findLast((r) => r.line.rtt)?.line.rtt?.p99_ms;
+        if (p99 === undefined) return { ok: false, text: "no RTT sample" };
         return { ok: p99 <= limit, text: `p99 ${p99.toFixed(3)} ms` };
       });
     }
@@ -394,8 +400,7 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
 }
 
 function stateAt(c: Conn, ms: number): string | null {
-  const last = c.lines.filter((r) => r.atMs <= ms && r.line.type === "stats").at(-1);
-  return last ? String(last.line.state) : null;
+  return c.lines.filter(isStats).findLast((r) => r.atMs <= ms)?.line.state ?? null;
 }
 
 interface Round {
@@ -410,20 +415,11 @@ interface Round {
  */
 function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null): Round[] {
   return events(c, "round")
-    .filter((r) => {
-      if (sinceMs === null) return true;
-      const duration =
-        Number((r.line.result as { duration_s?: unknown } | undefined)?.duration_s) || 0;
-      return r.atMs - duration * 1000 >= sinceMs;
-    })
-    .map((r) => r.line.result as Record<string, unknown> | undefined)
-    .filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null)
+    .filter((r) => sinceMs === null || r.atMs - (r.line.result?.duration_s ?? 0) * 1000 >= sinceMs)
+    .map((r) => r.line.result)
+    .filter((r): r is RoundResult => r !== undefined)
     .filter((r) => direction === undefined || r.direction === direction)
-    .map((r) => ({
-      bps: Number(r.bps) || 0,
-      sent: Number(r.sent_packets) || 0,
-      lost: Number(r.lost) || 0,
-    }));
+    .map((r) => ({ bps: r.bps, sent: r.sent_packets, lost: r.lost }));
 }
 
 /** An at-least / at-most pair where either end may be missing (throughput, loss). */
@@ -521,11 +517,6 @@ export function expectationName(e: LabExpectation): string {
   return `${selectorText(e)}: ${KIND_LABELS[kind] ?? kind}${dir}`;
 }
 
-const finiteOrNull = (v: unknown): number | null => {
-  const n = typeof v === "number" ? v : Number.NaN;
-  return Number.isFinite(n) ? n : null;
-};
-
 const meanBps = (rounds: readonly Round[]) =>
   rounds.length === 0 ? null : rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
 
@@ -538,8 +529,8 @@ export function connectionFigures(
   sinceMs: number | null,
   judged: { ok: boolean; text: string } | null = null,
 ): ConnectionFigures {
-  const last = c.lines.filter((r) => r.line.type === "stats").at(-1)?.line;
-  const rtt = (last?.rtt ?? null) as Record<string, unknown> | null;
+  const last = c.lines.filter(isStats).at(-1)?.line;
+  const rtt = last?.rtt ?? null;
   const up = roundsOf(c, "up", sinceMs);
   const down = roundsOf(c, "down", sinceMs);
   const udp = c.proto === "udp";
@@ -553,7 +544,7 @@ export function connectionFigures(
     conn_id: c.connId,
     verdict: judged === null ? null : judged.ok ? "passed" : "failed",
     measured: judged === null ? null : judged.text,
-    state: last === undefined ? null : String(last.state),
+    state: last?.state ?? null,
     rounds_up: up.length,
     rounds_down: down.length,
     up_bps: meanBps(up),
@@ -561,11 +552,11 @@ export function connectionFigures(
     udp_sent: udp ? sent : null,
     udp_lost: udp ? lost : null,
     udp_loss_pct: udp && sent > 0 ? (100 * lost) / sent : null,
-    rtt_p50_ms: finiteOrNull(rtt?.p50_ms),
-    rtt_p99_ms: finiteOrNull(rtt?.p99_ms),
-    rtt_max_ms: finiteOrNull(rtt?.max_ms),
-    reconnects: finiteOrNull(last?.reconnects) ?? 0,
-    down_s: finiteOrNull(last?.down_s) ?? 0,
+    rtt_p50_ms: rtt?.p50_ms ?? null,
+    rtt_p99_ms: rtt?.p99_ms ?? null,
+    rtt_max_ms: rtt?.max_ms ?? null,
+    reconnects: last?.reconnects ?? 0,
+    down_s: last?.down_s ?? 0,
   };
 }
 

@@ -4,7 +4,7 @@
  * the strings wherever they go.
  */
 import junitModule, { type Builder } from "junit-report-builder";
-import { tableText } from "../dashboard/table-text.js";
+import { tableText } from "../output/table-text.js";
 
 export type Verdict = "passed" | "failed";
 export interface ExpectationResult {

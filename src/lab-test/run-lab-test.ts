@@ -106,6 +106,8 @@ export interface RunOptions {
   /** Whether this kernel has netem (probed once for all files). */
   netemAvailable: boolean;
   image: string;
+  /** The file as testCommand read and checked it (else it is read and checked here). */
+  checked?: { lab: Lab; plan: import("../lab/address-plan.js").LabPlan } | undefined;
 }
 
 /**
@@ -125,7 +127,8 @@ export async function runLabTest(
   let lab: Lab;
   let addressPlan: import("../lab/address-plan.js").LabPlan;
   try {
-    ({ lab, plan: addressPlan } = await checkedLab(runtime, file, io, options.netemAvailable));
+    ({ lab, plan: addressPlan } =
+      options.checked ?? (await checkedLab(runtime, file, io, options.netemAvailable)));
     if (await isUp(runtime, lab.name))
       throw new LabFailure(
         `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,

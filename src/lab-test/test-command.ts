@@ -8,7 +8,7 @@
 import { accessSync, constants } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { loadLab } from "../lab/load-lab.js";
+import { readLabSource } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
@@ -66,21 +66,22 @@ export async function testCommand(
   // 1. every file, before anything is created
   const labs = [];
   for (const file of files) {
-    const parsed = await loadLab(file);
+    const parsed = await readLabSource(file);
     if (!parsed.ok) {
       for (const e of parsed.errors) io.err(`${formatLabError(e)}\n`);
       labs.push({ file, error: `${parsed.errors.length} error(s) in the file (see above)` });
-    } else labs.push({ file, lab: parsed.lab });
+    } else labs.push({ file, lab: parsed.source.lab, source: parsed.source });
   }
   const needNetem = labs.some((l) => l.lab !== undefined && netemUses(l.lab).length > 0);
   const { image, netem } = await imageAndNetem(runtime, io, needNetem);
   const checked: LabTestResult[] = [];
+  const ready = new Map<string, Awaited<ReturnType<typeof checkedLab>>>();
   for (const l of labs) {
     let error = l.error ?? null;
-    if (error === null) {
+    if (error === null && l.source !== undefined) {
       try {
         // with the engine's subnets and what this kernel can do
-        await checkedLab(runtime, l.file, io, netem);
+        ready.set(l.file, await checkedLab(runtime, l.source, io, netem));
       } catch (err) {
         if (!(err instanceof LabFailure)) throw err;
         error = err.message;
@@ -111,6 +112,7 @@ export async function testCommand(
           signal: interrupted.signal,
           netemAvailable: netem,
           image,
+          checked: ready.get(file),
         }),
       );
     }

@@ -4,72 +4,83 @@
  */
 
 import ipaddr from "ipaddr.js";
+import type { PlannedNetwork } from "../runtime/plan.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
 
-/** An IPv4 address as an unsigned 32-bit number; undefined when not dotted-quad IPv4. */
-export function parseIPv4(text: string): number | undefined {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
-  const b = ipaddr.IPv4.parse(text).toByteArray();
-  return ((b[0] ?? 0) * 2 ** 24 + (b[1] ?? 0) * 2 ** 16 + (b[2] ?? 0) * 2 ** 8 + (b[3] ?? 0)) >>> 0;
+/** A network of the plan: one type from the address plan to the engine (docker/plan.ts). */
+export type { PlannedNetwork };
+
+/** An IPv4 address, as ipaddr.js parses it; undefined when not dotted-quad IPv4. */
+export function parseIPv4(text: string): ipaddr.IPv4 | undefined {
+  return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : undefined;
 }
 
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
+/** An IPv4 block: ipaddr.js's `[address, prefix]` (the address as written) and its ends. */
 export interface Cidr4 {
-  /** The address as written, host bits included. */
-  address: number;
+  range: [ipaddr.IPv4, number];
   prefix: number;
-  /** First address of the block (host bits cleared). */
-  base: number;
-  /** Number of addresses in the block. */
-  size: number;
-}
-
-export function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  /** The network address: the first of the block (host bits cleared). */
+  network: ipaddr.IPv4;
+  /** The broadcast address: the last of the block. */
+  broadcast: ipaddr.IPv4;
 }
 
 /** `10.77.1.0/24`; undefined when not IPv4 CIDR notation. */
 export function parseCidr4(text: string): Cidr4 | undefined {
-  const slash = text.indexOf("/");
-  if (slash < 0 || !/^\d{1,2}$/.test(text.slice(slash + 1))) return undefined;
-  const address = parseIPv4(text.slice(0, slash));
-  const prefix = Number(text.slice(slash + 1));
-  if (address === undefined || prefix > 32) return undefined;
-  // ipaddr.js agrees it is valid CIDR (it is the reference here; the arithmetic is ours)
-  if (!ipaddr.isValidCIDR(text)) return undefined;
-  const base = (address & maskOf(prefix)) >>> 0;
-  return { address, prefix, base, size: 2 ** (32 - prefix) };
+  if (!ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) return undefined;
+  const range = ipaddr.IPv4.parseCIDR(text);
+  return {
+    range,
+    prefix: range[1],
+    network: ipaddr.IPv4.networkAddressFromCIDR(text),
+    broadcast: ipaddr.IPv4.broadcastAddressFromCIDR(text),
+  };
 }
+
+export const sameAddress = (a: ipaddr.IPv4, b: ipaddr.IPv4): boolean =>
+  a.toString() === b.toString();
+
+/** Whether the address as written is not the network address. */
+export const hostBitsSet = (c: Cidr4): boolean => !sameAddress(c.range[0], c.network);
 
 export function formatCidr4(c: Cidr4): string {
-  return `${formatIPv4(c.base)}/${c.prefix}`;
+  return `${c.network.toString()}/${c.prefix}`;
 }
 
-export function cidrContains(c: Cidr4, address: number): boolean {
-  return address >= c.base && address < c.base + c.size;
+export function cidrContains(c: Cidr4, address: ipaddr.IPv4): boolean {
+  return address.match(c.range);
 }
 
 export function cidrsOverlap(a: Cidr4, b: Cidr4): boolean {
-  return a.base < b.base + b.size && b.base < a.base + a.size;
+  return a.network.match(b.range) || b.network.match(a.range);
 }
 
-/** Usable host addresses: the block minus its network and broadcast addresses (/31, /32: all). */
+/**
+ * Usable host addresses: the block minus its network and broadcast addresses (/31, /32: all),
+ * as offsets from the network address, for the allocator to count through.
+ */
 export function hostRange(c: Cidr4): { first: number; last: number } {
-  if (c.prefix >= 31) return { first: c.base, last: c.base + c.size - 1 };
-  return { first: c.base + 1, last: c.base + c.size - 2 };
+  const size = 2 ** (32 - c.prefix);
+  return c.prefix >= 31 ? { first: 0, last: size - 1 } : { first: 1, last: size - 2 };
 }
 
-export interface PlannedNetwork {
-  name: string;
-  subnet: string;
-  subnet6?: string;
-  /** The Docker host's address on the network (Docker's "gateway"). */
-  gateway: string;
-  /** True when the lab file gave none and the plan chose the highest free address. */
-  gatewayAssigned: boolean;
+/** The address `offset` addresses above the network address of `c`. */
+export function addressAt(c: Cidr4, offset: number): ipaddr.IPv4 {
+  const bytes = c.network.toByteArray();
+  for (let i = 3, carry = offset; i >= 0 && carry > 0; i--) {
+    const sum = (bytes[i] ?? 0) + carry;
+    bytes[i] = sum % 256;
+    carry = Math.floor(sum / 256);
+  }
+  return ipaddr.fromByteArray(bytes) as ipaddr.IPv4;
+}
+
+/** Where an address of the block lies: the network or broadcast address, or a host address. */
+export function placeIn(c: Cidr4, a: ipaddr.IPv4): "outside" | "network" | "broadcast" | "host" {
+  if (!cidrContains(c, a)) return "outside";
+  if (c.prefix >= 31) return "host";
+  if (sameAddress(a, c.network)) return "network";
+  return sameAddress(a, c.broadcast) ? "broadcast" : "host";
 }
 
 export interface PlannedAttachment {
@@ -144,13 +155,14 @@ export function memberNames(node: LabNode): string[] {
  */
 export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
   const issues: LabIssue[] = [];
-  const nets = new Map<string, { cidr: Cidr4 | undefined; used: Set<number> }>();
+  // per network: its block, and the addresses (as strings) already taken
+  const nets = new Map<string, { cidr: Cidr4 | undefined; used: Set<string> }>();
   for (const n of lab.networks) {
     if (!nets.has(n.name)) nets.set(n.name, { cidr: parseCidr4(n.subnet), used: new Set() });
   }
   const markUsed = (network: string, address: string | undefined) => {
     const a = address === undefined ? undefined : parseIPv4(address);
-    if (a !== undefined) nets.get(network)?.used.add(a);
+    if (a !== undefined) nets.get(network)?.used.add(a.toString());
   };
   for (const n of lab.networks) markUsed(n.name, n.gateway);
   for (const r of lab.routers ?? []) for (const i of r.interfaces) markUsed(i.network, i.address);
@@ -164,24 +176,20 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
     if (net?.cidr === undefined) return "";
     const { first, last } = hostRange(net.cidr);
     const step = fromTop ? -1 : 1;
-    for (let a = fromTop ? last : first; a >= first && a <= last; a += step) {
+    for (let i = fromTop ? last : first; i >= first && i <= last; i += step) {
+      const a = addressAt(net.cidr, i).toString();
       if (!net.used.has(a)) {
         net.used.add(a);
-        return formatIPv4(a);
+        return a;
       }
     }
     return "";
   };
 
+  // the Docker host's address on each network: as given, else the highest free one
   const networks: PlannedNetwork[] = lab.networks.map((n) => {
     const gateway = n.gateway ?? take(n.name, true);
-    return {
-      name: n.name,
-      subnet: n.subnet,
-      ...(n.subnet6 === undefined ? {} : { subnet6: n.subnet6 }),
-      gateway,
-      gatewayAssigned: n.gateway === undefined,
-    };
+    return { name: n.name, subnet: n.subnet, ...(gateway === "" ? {} : { gateway }) };
   });
   const routers: PlannedRouter[] = (lab.routers ?? []).map((r) => ({
     name: r.name,
@@ -200,6 +208,7 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
         const net = nets.get(w.network);
         if (address === "" && net?.cidr !== undefined) {
           issues.push({
+            code: "NO_FREE_ADDRESS",
             path: w.path,
             message: `no free address left in network "${w.network}" (${formatCidr4(net.cidr)}) for ${name}`,
             expected: "a larger subnet or fewer nodes",

@@ -5,15 +5,13 @@
  * Routing and what NAT hides are decided in routing.ts; this file turns them into rules.
  */
 
-import type { Plan, PlannedAttachment, PlannedContainer, PlannedNetwork } from "../runtime/plan.js";
-import {
-  type LabPlan,
-  type PlannedNode as LabPlannedNode,
-  type PlannedRouter as LabPlannedRouter,
-  parseCidr4,
-  parseIPv4,
+import type { Plan, PlannedAttachment, PlannedContainer } from "../runtime/plan.js";
+import type {
+  LabPlan,
+  PlannedNode as LabPlannedNode,
+  PlannedRouter as LabPlannedRouter,
 } from "./address-plan.js";
-import { type ImpairmentState, impairmentState } from "./impairment-state.js";
+import { impairmentState } from "./impairment-state.js";
 import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
 import type { NetRule } from "./net-script.js";
 import {
@@ -32,11 +30,7 @@ export interface DockerPlanOptions {
   /** Differs on every `up`. */
   run: string;
   version: string;
-  /** Whether the engine's kernel has sch_netem (needed for delay, jitter, reorder and duplicate). */
-  netemAvailable: boolean;
 }
-
-export type DockerPlanResult = { plan: Plan } | { errors: string[] };
 
 /** The routers as routing.ts sees them: interfaces and masquerades (private unless said otherwise). */
 export function topologyOf(lab: Lab, addressPlan: LabPlan): RouterTopology[] {
@@ -51,171 +45,95 @@ export function topologyOf(lab: Lab, addressPlan: LabPlan): RouterTopology[] {
   }));
 }
 
-export function toDockerPlan(
-  lab: Lab,
-  addressPlan: LabPlan,
-  opts: DockerPlanOptions,
-): DockerPlanResult {
-  const errors: string[] = [];
+/**
+ * The Docker Plan of a lab that passed checkLab (and, where the kernel has no netem,
+ * checkNetem). It checks nothing: every reference it follows was checked there.
+ */
+export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOptions): Plan {
   const subnetOf = new Map(addressPlan.networks.map((n) => [n.name, n.subnet]));
-  const topology = topologyOf(lab, addressPlan);
-  const nodesByName = new Map(addressPlan.nodes.map((n) => [n.name, n]));
-
-  const networks: PlannedNetwork[] = addressPlan.networks.map((n) => ({
-    name: n.name,
-    subnet: n.subnet,
-    ...(n.gateway === "" ? {} : { gateway: n.gateway }),
-  }));
-
-  /** Addresses (as /32) or subnets a firewall `from`/`to` stands for. */
-  const resolveEndpoint = (value: string): string[] | undefined => {
-    if (value.includes("/")) return parseCidr4(value) === undefined ? undefined : [value];
-    if (/^[\d.]+$/.test(value)) return parseIPv4(value) === undefined ? undefined : [`${value}/32`];
-    const members = addressPlan.nodes.filter((n) => n.name === value || n.group === value);
-    if (members.length > 0) {
-      return members.flatMap((n) =>
-        n.attachments.filter((a) => a.address !== "").map((a) => `${a.address}/32`),
-      );
-    }
-    const subnet = subnetOf.get(value);
-    return subnet === undefined ? undefined : [subnet];
-  };
-
   const context: PlanContext = {
-    topology,
+    topology: topologyOf(lab, addressPlan),
     subnetOf,
-    nodesByName,
-    resolveEndpoint,
-    opts,
-    errors,
+    nodesByName: new Map(addressPlan.nodes.map((n) => [n.name, n])),
+    resolveEndpoint: (value) => endpointCidrs(value, addressPlan, subnetOf),
   };
-  const containers: PlannedContainer[] = [];
-  (lab.routers ?? []).forEach((router, i) => {
-    containers.push(routerContainer(router, i, context));
-  });
-  for (const node of addressPlan.nodes) {
-    containers.push(nodeContainer(node, addressPlan, context));
-  }
-
-  if (errors.length > 0) return { errors };
+  const containers: PlannedContainer[] = [
+    ...(lab.routers ?? []).map((router, i) => routerContainer(router, i, context)),
+    ...addressPlan.nodes.map((node) => nodeContainer(node, addressPlan, context)),
+  ];
   return {
-    plan: {
-      lab: lab.name,
-      run: opts.run,
-      image: opts.image,
-      version: opts.version,
-      networks,
-      containers,
-    },
+    lab: lab.name,
+    run: opts.run,
+    image: opts.image,
+    version: opts.version,
+    networks: addressPlan.networks,
+    containers,
   };
+}
+
+/** Addresses (as /32) or subnets a firewall `from`/`to` stands for: a CIDR, an address, a node (or group), a network. */
+function endpointCidrs(
+  value: string,
+  addressPlan: LabPlan,
+  subnetOf: Map<string, string>,
+): string[] {
+  if (value.includes("/")) return [value];
+  if (/^[\d.]+$/.test(value)) return [`${value}/32`];
+  const members = addressPlan.nodes.filter((n) => n.name === value || n.group === value);
+  if (members.length > 0) {
+    return members.flatMap((n) =>
+      n.attachments.filter((a) => a.address !== "").map((a) => `${a.address}/32`),
+    );
+  }
+  const subnet = subnetOf.get(value);
+  return subnet === undefined ? [] : [subnet];
 }
 
 interface PlanContext {
   topology: RouterTopology[];
   subnetOf: Map<string, string>;
   nodesByName: Map<string, LabPlannedNode>;
-  resolveEndpoint: (value: string) => string[] | undefined;
-  opts: DockerPlanOptions;
-  errors: string[];
+  resolveEndpoint: (value: string) => string[];
 }
 
+/** One router's view of the plan: its topology entry and its interfaces' addresses. */
+interface RouterView {
+  router: LabRouter;
+  self: RouterTopology;
+  ctx: PlanContext;
+  addressOn: (network: string) => string | undefined;
+  subnetsOf: (nets: Iterable<string>) => string[];
+}
+
+const forwardRule = (args: string): NetRule => ({ table: "filter", chain: "CT-FWD", args });
+const guardRule = (args: string): NetRule => ({ table: "filter", chain: "CT-GUARD", args });
+const natRule = (chain: "CT-PRE" | "CT-POST", args: string): NetRule => ({
+  table: "nat",
+  chain,
+  args,
+});
+
 function routerContainer(router: LabRouter, index: number, ctx: PlanContext): PlannedContainer {
-  const { topology, subnetOf, nodesByName, errors } = ctx;
-  const at = `routers[${index}]`;
-  const self = topology[index] as RouterTopology;
-  const addressOn = (network: string) =>
-    self.interfaces.find((i) => i.network === network)?.address;
-  const hasIf = (network: string) => addressOn(network) !== undefined;
-  const subnetsOf = (nets: Iterable<string>) =>
-    [...nets].map((n) => subnetOf.get(n)).filter((s): s is string => s !== undefined);
-  const forward = (args: string): NetRule => ({ table: "filter", chain: "CT-FWD", args });
-  const guard = (args: string): NetRule => ({ table: "filter", chain: "CT-GUARD", args });
-  const nat = (chain: "CT-PRE" | "CT-POST", args: string): NetRule => ({
-    table: "nat",
-    chain,
-    args,
-  });
-  const rules: NetRule[] = [];
-
-  for (const n of [
-    ...(router.nat?.masquerade ?? []).map((m) => m.to),
-    ...(router.nat?.forward ?? []).map((f) => f.on),
-    ...(router.impairments ?? []).map((i) => i.network),
-  ]) {
-    if (!hasIf(n)) errors.push(`${at}: router ${router.name} has no interface on network "${n}"`);
-  }
-
-  // NAT: what it hides can be entered only from inside, as a reply, or through a port forward.
-  const view = natView(topology, router.name);
-  const hidden = subnetsOf(view.private);
-  if (hidden.length > 0) {
-    rules.push(forward(`-d ${hidden.join(",")} -j CT-GUARD`));
-    for (const inside of view.inside) {
-      if (hasIf(inside)) rules.push(guard(`-i {if:${inside}} -j RETURN`));
-    }
-    rules.push(guard("-m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN"));
-    rules.push(guard("-j DROP"));
-  }
-  router.nat?.masquerade?.forEach((m, j) => {
-    if (!subnetOf.has(m.from)) {
-      errors.push(`${at}.nat.masquerade[${j}].from: unknown network "${m.from}"`);
-      return;
-    }
-    const from = subnetsOf(networksBehind(topology, router.name, m.from));
-    rules.push(nat("CT-POST", `-s ${from.join(",")} -o {if:${m.to}} -j MASQUERADE`));
-  });
-  const forwardAccepts: NetRule[] = [];
-  router.nat?.forward?.forEach((f, j) => {
-    const target = nodesByName.get(f.to);
-    const inside = target?.attachments.find(
-      (a) => a.network !== f.on && a.address !== "" && hasIf(a.network),
-    );
-    const outside = addressOn(f.on);
-    if (inside === undefined || outside === undefined) {
-      errors.push(
-        `${at}.nat.forward[${j}].to: node "${f.to}" has no address on a network of router ${router.name} other than "${f.on}"`,
-      );
-      return;
-    }
-    const toPort = f.to_port ?? f.port;
-    rules.push(
-      nat(
-        "CT-PRE",
-        `-i {if:${f.on}} -d ${outside}/32 -p ${f.proto} --dport ${f.port} -j DNAT --to-destination ${inside.address}:${toPort}`,
-      ),
-    );
-    // this forward's own connections: not direct traffic to the node's address
-    forwardAccepts.push(
-      forward(
-        `-i {if:${f.on}} -d ${inside.address}/32 -p ${f.proto} --dport ${toPort} -m conntrack --ctstate DNAT --ctorigdst ${outside} --ctorigdstport ${f.port} -j ACCEPT`,
-      ),
-    );
-  });
-
-  // Firewall (forwarded traffic, after DNAT and before masquerade). First match wins.
+  const self = ctx.topology[index] as RouterTopology;
+  const view: RouterView = {
+    router,
+    self,
+    ctx,
+    addressOn: (network) => self.interfaces.find((i) => i.network === network)?.address,
+    subnetsOf: (nets) =>
+      [...nets].map((n) => ctx.subnetOf.get(n)).filter((s): s is string => s !== undefined),
+  };
+  const { dnat, accepts } = portForwardRules(view);
   const deny = router.firewall?.default === "deny";
-  if (router.firewall !== undefined) {
-    if (deny) rules.push(forward("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
-    router.firewall.rules?.forEach((rule, j) => {
-      const made = firewallRules(rule, ctx.resolveEndpoint);
-      if (typeof made === "string") errors.push(`${at}.firewall.rules[${j}].${made}`);
-      else rules.push(...made.map(forward));
-    });
-  }
-  // Port forwards pass a default-deny firewall unless an earlier rule drops them.
-  if (deny) rules.push(...forwardAccepts);
-  rules.push(forward(deny ? "-j DROP" : "-j ACCEPT"));
-
-  const impairments: Record<string, ImpairmentState> = {};
-  router.impairments?.forEach((imp, j) => {
-    const made = impairmentState(imp, {
-      netemAvailable: ctx.opts.netemAvailable,
-      at: `${at}.impairments[${j}]`,
-    });
-    errors.push(...made.errors);
-    impairments[imp.network] = made.state;
-  });
-
+  const rules: NetRule[] = [
+    ...natGuardRules(view),
+    ...masqueradeRules(view),
+    ...dnat,
+    ...firewallRuleSet(view),
+    // Port forwards pass a default-deny firewall unless an earlier rule drops them.
+    ...(deny ? accepts : []),
+    forwardRule(deny ? "-j DROP" : "-j ACCEPT"),
+  ];
   return {
     name: router.name,
     role: "router",
@@ -224,32 +142,98 @@ function routerContainer(router: LabRouter, index: number, ctx: PlanContext): Pl
       name: router.name,
       hook: "FORWARD",
       interfaces: self.interfaces,
-      routes: routerRoutes(topology, router.name).flatMap((r) => {
-        const subnet = subnetOf.get(r.network);
+      routes: routerRoutes(ctx.topology, router.name).flatMap((r) => {
+        const subnet = ctx.subnetOf.get(r.network);
         return subnet === undefined ? [] : [{ subnet, via: r.via, network: r.viaNetwork }];
       }),
       rules,
     },
-    impairments,
+    impairments: Object.fromEntries(
+      (router.impairments ?? []).map((imp) => [imp.network, impairmentState(imp)]),
+    ),
     agentArgs: null,
     capAdd: ["NET_ADMIN"],
     sysctls: { "net.ipv4.ip_forward": "1" },
   };
 }
 
-/** The rules (as `-A CT-FWD` takes them) of one firewall rule, or `FIELD: why` when it cannot be made. */
+/** What NAT hides can be entered only from inside, as a reply, or through a port forward. */
+function natGuardRules({ router, self, ctx, subnetsOf }: RouterView): NetRule[] {
+  const view = natView(ctx.topology, router.name);
+  const hidden = subnetsOf(view.private);
+  if (hidden.length === 0) return [];
+  const onRouter = new Set(self.interfaces.map((i) => i.network));
+  return [
+    forwardRule(`-d ${hidden.join(",")} -j CT-GUARD`),
+    ...[...view.inside]
+      .filter((n) => onRouter.has(n))
+      .map((n) => guardRule(`-i {if:${n}} -j RETURN`)),
+    guardRule("-m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN"),
+    guardRule("-j DROP"),
+  ];
+}
+
+/** `nat.masquerade`: everything behind `from` leaves `to` with the router's address. */
+function masqueradeRules({ router, ctx, subnetsOf }: RouterView): NetRule[] {
+  return (router.nat?.masquerade ?? []).map((m) => {
+    const from = subnetsOf(networksBehind(ctx.topology, router.name, m.from));
+    return natRule("CT-POST", `-s ${from.join(",")} -o {if:${m.to}} -j MASQUERADE`);
+  });
+}
+
+/** `nat.forward`: the DNAT rules, and the ACCEPT of each forward's own connections (for a default-deny firewall). */
+function portForwardRules({ router, ctx, addressOn }: RouterView): {
+  dnat: NetRule[];
+  accepts: NetRule[];
+} {
+  const dnat: NetRule[] = [];
+  const accepts: NetRule[] = [];
+  for (const f of router.nat?.forward ?? []) {
+    const inside = ctx.nodesByName
+      .get(f.to)
+      ?.attachments.find(
+        (a) => a.network !== f.on && a.address !== "" && addressOn(a.network) !== undefined,
+      );
+    const outside = addressOn(f.on);
+    if (inside === undefined || outside === undefined) continue; // checkLab refused it
+    const toPort = f.to_port ?? f.port;
+    dnat.push(
+      natRule(
+        "CT-PRE",
+        `-i {if:${f.on}} -d ${outside}/32 -p ${f.proto} --dport ${f.port} -j DNAT --to-destination ${inside.address}:${toPort}`,
+      ),
+    );
+    // this forward's own connections: not direct traffic to the node's address
+    accepts.push(
+      forwardRule(
+        `-i {if:${f.on}} -d ${inside.address}/32 -p ${f.proto} --dport ${toPort} -m conntrack --ctstate DNAT --ctorigdst ${outside} --ctorigdstport ${f.port} -j ACCEPT`,
+      ),
+    );
+  }
+  return { dnat, accepts };
+}
+
+/** The firewall (forwarded traffic, after DNAT and before masquerade); first match wins. */
+function firewallRuleSet({ router, ctx }: RouterView): NetRule[] {
+  if (router.firewall === undefined) return [];
+  const rules: NetRule[] = [];
+  if (router.firewall.default === "deny")
+    rules.push(forwardRule("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
+  for (const rule of router.firewall.rules ?? [])
+    rules.push(...firewallRules(rule, ctx.resolveEndpoint).map(forwardRule));
+  return rules;
+}
+
+/** The rules (as `-A CT-FWD` takes them) of one firewall rule. */
 function firewallRules(
   rule: LabFirewallRule,
-  resolveEndpoint: (value: string) => string[] | undefined,
-): string[] | string {
+  resolveEndpoint: (value: string) => string[],
+): string[] {
   const parts: string[] = [];
   for (const side of ["from", "to"] as const) {
     const value = rule[side];
     if (value === undefined) continue;
     const cidrs = resolveEndpoint(value);
-    if (cidrs === undefined || cidrs.length === 0) {
-      return `${side}: "${value}" is not a CIDR, an address, a node or a network of this lab`;
-    }
     // iptables makes one rule per address of a comma-separated list.
     parts.push(`${side === "from" ? "-s" : "-d"} ${cidrs.join(",")}`);
   }
@@ -273,49 +257,9 @@ function nodeContainer(
   addressPlan: LabPlan,
   ctx: PlanContext,
 ): PlannedContainer {
-  const { topology, nodesByName, errors } = ctx;
-  const at = `nodes[${node.index}]`;
+  const { routes, reachable } = gatewayRoutes(node, addressPlan, ctx.topology);
   const own = new Set(node.attachments.map((a) => a.network));
-  const routes: { subnet: string; via: string; network: string }[] = [];
-  let reachable = own;
-  if (node.gateway !== undefined) {
-    const gw = topology.find((r) => r.name === node.gateway);
-    const via = node.attachments
-      .map((a) => gw?.interfaces.find((i) => i.network === a.network))
-      .find((i) => i !== undefined);
-    if (gw === undefined || via === undefined) {
-      errors.push(`${at}.gateway: router "${node.gateway}" shares no network with ${node.name}`);
-    } else {
-      // every other lab subnet via the gateway, as a default route would (the gateway decides)
-      for (const n of addressPlan.networks) {
-        if (!own.has(n.name))
-          routes.push({ subnet: n.subnet, via: via.address, network: via.network });
-      }
-      reachable = new Set([...own, ...reachableFrom(topology, gw.name)]);
-    }
-  }
-
-  /** The container's lab addresses, by network. */
-  const addressesOf = (name: string): PlannedAttachment[] | undefined => {
-    const n = nodesByName.get(name);
-    if (n !== undefined) return n.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
-    const r = topology.find((x) => x.name === name);
-    return r?.interfaces.map((i) => ({ network: i.network, ipv4: i.address }));
-  };
-  /**
-   * A node or router name resolves through Docker's DNS only on a network both share; for
-   * others it becomes the target's address on a network this node can reach (else its first).
-   */
-  const rewrite = (uri: string): string => {
-    const m = URI_HOST.exec(uri);
-    if (m === null) return uri;
-    const [, scheme = "", host = "", rest = ""] = m;
-    const target = addressesOf(host);
-    if (target === undefined || target.some((a) => own.has(a.network))) return uri;
-    const pick = target.find((a) => reachable.has(a.network) && a.ipv4 !== "") ?? target[0];
-    return pick === undefined || pick.ipv4 === "" ? uri : `${scheme}${pick.ipv4}${rest}`;
-  };
-
+  const rewrite = (uri: string) => connectUri(uri, ctx, own, reachable);
   const attachments = node.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
   return {
     name: node.name,
@@ -342,4 +286,56 @@ function nodeContainer(
     capAdd: ["NET_ADMIN"],
     sysctls: {},
   };
+}
+
+/**
+ * A node's routes: with a gateway, every other lab subnet via it, as a default route would (the
+ * gateway decides); and the networks it can reach so (its own without a gateway).
+ */
+function gatewayRoutes(
+  node: LabPlannedNode,
+  addressPlan: LabPlan,
+  topology: RouterTopology[],
+): { routes: { subnet: string; via: string; network: string }[]; reachable: Set<string> } {
+  const own = new Set(node.attachments.map((a) => a.network));
+  const gw = topology.find((r) => r.name === node.gateway);
+  const via = node.attachments
+    .map((a) => gw?.interfaces.find((i) => i.network === a.network))
+    .find((i) => i !== undefined);
+  // checkLab made sure the gateway shares a network with the node
+  if (gw === undefined || via === undefined) return { routes: [], reachable: own };
+  return {
+    routes: addressPlan.networks
+      .filter((n) => !own.has(n.name))
+      .map((n) => ({ subnet: n.subnet, via: via.address, network: via.network })),
+    reachable: new Set([...own, ...reachableFrom(topology, gw.name)]),
+  };
+}
+
+/**
+ * A connect URI as the node's agent gets it. A node or router name resolves through Docker's
+ * DNS only on a network both share; for others it becomes the target's address on a network
+ * this node can reach (else its first).
+ */
+function connectUri(
+  uri: string,
+  ctx: PlanContext,
+  own: Set<string>,
+  reachable: Set<string>,
+): string {
+  const m = URI_HOST.exec(uri);
+  if (m === null) return uri;
+  const [, scheme = "", host = "", rest = ""] = m;
+  const target = addressesOf(host, ctx);
+  if (target === undefined || target.some((a) => own.has(a.network))) return uri;
+  const pick = target.find((a) => reachable.has(a.network) && a.ipv4 !== "") ?? target[0];
+  return pick === undefined || pick.ipv4 === "" ? uri : `${scheme}${pick.ipv4}${rest}`;
+}
+
+/** A node's or router's lab addresses, by network; undefined for a name that is neither. */
+function addressesOf(name: string, ctx: PlanContext): PlannedAttachment[] | undefined {
+  const n = ctx.nodesByName.get(name);
+  if (n !== undefined) return n.attachments.map((a) => ({ network: a.network, ipv4: a.address }));
+  const r = ctx.topology.find((x) => x.name === name);
+  return r?.interfaces.map((i) => ({ network: i.network, ipv4: i.address }));
 }

@@ -10,18 +10,16 @@
  */
 
 import { parseRate } from "../agent/units.js";
-import { parseDelay, parsePercent } from "./validate-lab.js";
+import { quote, UsageError } from "../agent/usage-error.js";
+import { IMPAIRMENT_FIELDS } from "./lab-schema.js";
+import type { Lab, LabImpairment, LabIssue, LabPath } from "./lab-types.js";
+import { parseDelay, parsePercent } from "./values.js";
 
-/** The impairment fields; percentages as in the lab file (`1%`, `0.5`). */
-export interface ImpairmentSpec {
-  /** Bits per second, e.g. 20mbit; 0 limits nothing. */
-  rate?: string;
-  loss?: string | number;
-  delay?: string;
-  jitter?: string;
-  reorder?: string | number;
-  duplicate?: string | number;
-}
+/**
+ * The impairment fields, as a router's `impairments` entry and a scenario's `impair` step
+ * write them (the schema's `IMPAIRMENT_FIELDS`); percentages as in the lab file (`1%`, `0.5`).
+ */
+export type ImpairmentSpec = Omit<LabImpairment, "network">;
 
 /** What an interface's impairment is made of; nulls: nothing of that kind. */
 export interface ImpairmentState {
@@ -33,19 +31,121 @@ export interface ImpairmentState {
 
 export const NO_IMPAIRMENT: ImpairmentState = { qdisc: null, loss: null };
 
-export interface ImpairmentOptions {
-  /** Whether the kernel has sch_netem (needed for delay, jitter, reorder and duplicate). */
-  netemAvailable: boolean;
-  /** The field path used in error texts, e.g. `routers[0].impairments[1]`. */
-  at: string;
-}
-
 /** The fields that need netem. */
 export const NETEM_FIELDS = ["delay", "jitter", "reorder", "duplicate"] as const;
 
 /** Which of NETEM_FIELDS the impairment sets, in that order. */
 export function netemFieldsOf(imp: ImpairmentSpec): string[] {
   return NETEM_FIELDS.filter((k) => imp[k] !== undefined);
+}
+
+/** What an impairment can set: the schema's fields. */
+const SETTINGS = Object.keys(IMPAIRMENT_FIELDS) as (keyof typeof IMPAIRMENT_FIELDS)[];
+
+/**
+ * The checks of one impairment's values, wherever it is written (`path`: a router's
+ * `impairments[J]` or a step's `impair`): rate, percentages, durations, and the fields that
+ * need a delay. The one place these rules live; impairmentState trusts what passed them.
+ */
+export function impairmentIssues(imp: ImpairmentSpec, path: LabPath): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const add = (issue: LabIssue) => issues.push(issue);
+  if (!SETTINGS.some((k) => imp[k] !== undefined))
+    add({
+      code: "NO_EFFECT",
+      path,
+      message: "an impairment that sets nothing",
+      expected: `one of ${SETTINGS.join(", ")}; or no impairment (in a step: clear)`,
+    });
+  if (imp.rate !== undefined) {
+    const bps = rateOf(imp.rate);
+    if (bps === undefined)
+      add({
+        code: "BAD_VALUE",
+        path: [...path, "rate"],
+        message: `${quote(imp.rate)} is not a rate`,
+        expected: "bits per second with an optional k, m or g and bit, e.g. 50mbit",
+      });
+    else if (bps === 0)
+      add({
+        code: "NO_EFFECT",
+        path: [...path, "rate"],
+        message: "rate 0 limits nothing",
+        expected: "a rate above 0, e.g. 50mbit",
+      });
+  }
+  for (const key of ["loss", "reorder", "duplicate"] as const) {
+    const v = imp[key];
+    if (v !== undefined && parsePercent(v) === undefined)
+      add({
+        code: "BAD_VALUE",
+        path: [...path, key],
+        message: `${quote(String(v))} is not a percentage`,
+        expected: "a number from 0 to 100, e.g. 1% or 0.5",
+      });
+  }
+  for (const key of ["delay", "jitter"] as const) {
+    const v = imp[key];
+    if (v !== undefined && parseDelay(v) === undefined)
+      add({
+        code: "BAD_VALUE",
+        path: [...path, key],
+        message: `${quote(v)} is not a duration`,
+        expected: "a number with unit us, ms or s, e.g. 20ms",
+      });
+  }
+  if (imp.jitter !== undefined && imp.delay === undefined)
+    add({
+      code: "FIELD_CONFLICT",
+      path: [...path, "jitter"],
+      message: "jitter without delay",
+      expected: "a delay too (netem varies the delay by the jitter)",
+    });
+  if (imp.reorder !== undefined && imp.delay === undefined)
+    add({
+      code: "FIELD_CONFLICT",
+      path: [...path, "reorder"],
+      message: "reorder without delay",
+      expected: "a delay too (netem reorders by sending some packets without it)",
+    });
+  return issues;
+}
+
+/** Every impairment a lab sets: its routers' `impairments` and its scenario's `impair` steps. */
+export function impairmentsOf(lab: Lab): { imp: ImpairmentSpec; path: LabPath }[] {
+  const out: { imp: ImpairmentSpec; path: LabPath }[] = [];
+  lab.routers?.forEach((r, i) => {
+    r.impairments?.forEach((imp, j) => {
+      out.push({ imp, path: ["routers", i, "impairments", j] });
+    });
+  });
+  lab.scenario?.forEach((step, i) => {
+    if (step.impair !== undefined) out.push({ imp: step.impair, path: ["scenario", i, "impair"] });
+  });
+  return out;
+}
+
+/** On an engine whose kernel has no netem: each netem field the lab sets, as an issue. */
+export function netemIssues(lab: Lab): LabIssue[] {
+  return impairmentsOf(lab).flatMap(({ imp, path }) =>
+    netemFieldsOf(imp).map(
+      (k): LabIssue => ({
+        code: "NETEM_UNAVAILABLE",
+        path: [...path, k],
+        message: `this kernel has no netem (tc qdisc kind "netem" is unknown), so ${k} cannot be made`,
+        expected: "rate and loss only (tbf and iptables work here), or a kernel with sch_netem",
+      }),
+    ),
+  );
+}
+
+function rateOf(text: string): number | undefined {
+  try {
+    return parseRate(text);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return undefined;
+  }
 }
 
 /**
@@ -64,53 +164,18 @@ export function probability(percent: number): string {
   return p.toFixed(12).replace(/0+$/, "").replace(/\.$/, "");
 }
 
-/** The state that makes `imp`; or errors (each `AT.FIELD: why`) and no state. */
-export function impairmentState(
-  imp: ImpairmentSpec,
-  opts: ImpairmentOptions,
-): { state: ImpairmentState; errors: string[] } {
-  const { at } = opts;
-  const errors: string[] = [];
-
-  let bps: number | undefined;
-  if (imp.rate !== undefined) {
-    try {
-      bps = parseRate(imp.rate);
-    } catch {
-      errors.push(`${at}.rate: "${imp.rate}" is not a rate`);
-    }
-    if (bps === 0) bps = undefined;
-  }
-
-  const netemFields = netemFieldsOf(imp);
-  if (netemFields.length > 0 && !opts.netemAvailable) {
-    for (const k of netemFields) {
-      errors.push(
-        `${at}.${k}: this kernel has no netem (tc qdisc kind "netem" is unknown), so delay, jitter, reorder and duplicate cannot be made; remove them or run on a kernel with sch_netem`,
-      );
-    }
-    return { state: NO_IMPAIRMENT, errors };
-  }
-
+/** The state that makes `imp`, an impairment that passed impairmentIssues (and, where the kernel has no netem, netemIssues). */
+export function impairmentState(imp: ImpairmentSpec): ImpairmentState {
+  const rate = imp.rate === undefined ? undefined : rateOf(imp.rate);
+  const bps = rate === 0 ? undefined : rate;
   let qdisc: string | null = null;
-  if (netemFields.length > 0) {
+  if (netemFieldsOf(imp).length > 0) {
     const args: string[] = [];
-    if (imp.delay !== undefined) {
-      if (parseDelay(imp.delay) === undefined) errors.push(`${at}.delay: not a duration`);
-      else args.push(`delay ${imp.delay}`);
-    } else if (imp.jitter !== undefined || imp.reorder !== undefined) {
-      errors.push(`${at}.delay: jitter and reorder need a delay, e.g. 20ms`);
-    }
-    if (imp.jitter !== undefined) {
-      if (parseDelay(imp.jitter) === undefined) errors.push(`${at}.jitter: not a duration`);
-      else args.push(imp.jitter);
-    }
+    if (imp.delay !== undefined) args.push(`delay ${imp.delay}`);
+    if (imp.jitter !== undefined) args.push(imp.jitter);
     for (const k of ["reorder", "duplicate"] as const) {
       const v = imp[k];
-      if (v === undefined) continue;
-      const p = parsePercent(v);
-      if (p === undefined) errors.push(`${at}.${k}: not a percentage`);
-      else args.push(`${k} ${p}%`);
+      if (v !== undefined) args.push(`${k} ${parsePercent(v)}%`);
     }
     // netem limits the rate itself (a second root qdisc would replace it).
     if (bps !== undefined) args.push(`rate ${bps}bit`);
@@ -118,16 +183,9 @@ export function impairmentState(
   } else if (bps !== undefined) {
     qdisc = `tbf rate ${bps}bit burst ${tbfBurst(bps)} latency 50ms`;
   }
-
-  let loss: string | null = null;
-  if (imp.loss !== undefined) {
-    const percent = parsePercent(imp.loss);
-    if (percent === undefined) errors.push(`${at}.loss: not a percentage`);
-    else if (percent > 0) loss = probability(percent);
-  }
-
-  if (errors.length > 0) return { state: NO_IMPAIRMENT, errors };
-  return { state: { qdisc, loss }, errors: [] };
+  const percent = imp.loss === undefined ? undefined : parsePercent(imp.loss);
+  const loss = percent !== undefined && percent > 0 ? probability(percent) : null;
+  return { qdisc, loss };
 }
 
 /**

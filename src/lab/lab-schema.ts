@@ -130,20 +130,30 @@ const percent = z.union([z.number(), z.string()], {
 });
 const duration = z.string({ error: "a duration, e.g. 20ms, 1.5s or 500us" });
 
+/**
+ * What an impairment sets; a router's `impairments` entry and a scenario's `impair` step share
+ * these. A new field: here, then its check in impairmentIssues and its part of impairmentState
+ * (both in impairment-state.ts).
+ */
+export const IMPAIRMENT_FIELDS = {
+  rate: z
+    .string({ error: "a rate in bit/s, e.g. 50mbit or 1g" })
+    .optional()
+    .describe("Egress rate limit, as --connect rate= takes it (e.g. 50mbit, 1g)."),
+  loss: percent.optional().describe("Packet loss, percent."),
+  delay: duration.optional().describe("Added delay, e.g. 20ms."),
+  jitter: duration.optional().describe("Delay variation, e.g. 5ms; needs delay."),
+  reorder: percent.optional().describe("Reordered packets, percent; needs delay."),
+  duplicate: percent.optional().describe("Duplicated packets, percent (netem)."),
+};
+const IMPAIRMENT_NAMES = Object.keys(IMPAIRMENT_FIELDS).join(", ");
+
 export const ImpairmentSchema = strict(
   {
     network: ref("a network the router has an interface on"),
-    rate: z
-      .string({ error: "a rate in bit/s, e.g. 50mbit or 1g" })
-      .optional()
-      .describe("Egress rate limit, as --connect rate= takes it (e.g. 50mbit, 1g)."),
-    loss: percent.optional().describe("Packet loss, percent."),
-    delay: duration.optional().describe("Added delay, e.g. 20ms."),
-    jitter: duration.optional().describe("Delay variation, e.g. 5ms; needs delay."),
-    reorder: percent.optional().describe("Reordered packets, percent; needs delay."),
-    duplicate: percent.optional().describe("Duplicated packets, percent (netem)."),
+    ...IMPAIRMENT_FIELDS,
   },
-  "an impairment { network, rate, loss, delay, jitter, reorder, duplicate }",
+  `an impairment { network, ${IMPAIRMENT_NAMES} }`,
 );
 
 export const RouterSchema = strict(
@@ -204,14 +214,9 @@ export const ImpairTargetSchema = strict(
   {
     on: nodeRef.describe("The router or node whose outgoing traffic on the network is impaired."),
     network: ref("a network it has an interface on"),
-    rate: z.string({ error: "a rate in bit/s, e.g. 50mbit or 1g" }).optional(),
-    loss: percent.optional(),
-    delay: duration.optional(),
-    jitter: duration.optional(),
-    reorder: percent.optional(),
-    duplicate: percent.optional(),
+    ...IMPAIRMENT_FIELDS,
   },
-  "an impairment { on, network, rate, loss, delay, jitter, reorder, duplicate }",
+  `an impairment { on, network, ${IMPAIRMENT_NAMES} }`,
 );
 
 export const ClearTargetSchema = strict(

@@ -15,14 +15,31 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import { quote } from "../agent/usage-error.js";
-import { type LabPlan, planLab } from "./address-plan.js";
+import type { LabPlan } from "./address-plan.js";
+import { netemIssues } from "./impairment-state.js";
 import { LabSchema } from "./lab-schema.js";
-import type { Lab, LabError, LabIssue, LabPath } from "./lab-types.js";
-import { pathText, type ValidateOptions, validateLab } from "./validate-lab.js";
+import type { Lab, LabError, LabIssue, LabIssueCode, LabPath } from "./lab-types.js";
+import { checkLabValue, pathText, type ValidateOptions } from "./validate-lab.js";
 import { validateScenario } from "./validate-scenario.js";
 
+/**
+ * A lab file's text parsed as YAML and matched to the schema: a typed value, not yet checked
+ * against itself (references, addresses) or the engine. Keeps the document, so that the
+ * issues of later checks get a line and column too.
+ */
+export interface LabSource {
+  file: string;
+  /** Typed by the schema; checkLab says whether it is a lab that can be made. */
+  lab: Lab;
+  /** An issue at its place in the file: line, column and a code frame. */
+  locate: (issue: LabIssue) => LabError;
+}
+
+export type LabSourceResult = { ok: true; source: LabSource } | { ok: false; errors: LabError[] };
+
+/** A checked lab and its address plan, each made once; or every error, located and sorted. */
 export type ParseLabResult =
-  | { ok: true; lab: Lab; plan: LabPlan }
+  | { ok: true; lab: Lab; plan: LabPlan; source: LabSource }
   | { ok: false; errors: LabError[] };
 
 /** Parses and checks a lab file's text; `file` is only used in the errors. */
@@ -31,11 +48,24 @@ export function parseLab(
   file: string,
   options: ValidateOptions = {},
 ): ParseLabResult {
+  const parsed = parseLabSource(text, file);
+  return parsed.ok ? checkLab(parsed.source, options) : parsed;
+}
+
+/** YAML, then the schema: the first two stages, each run once. */
+export function parseLabSource(text: string, file: string): LabSourceResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false });
-  const locate = (offset: number, path: string, message: string, expected?: string): LabError => {
+  const at = (
+    offset: number,
+    code: LabIssueCode,
+    path: string,
+    message: string,
+    expected?: string,
+  ): LabError => {
     const { line, col } = lineCounter.linePos(Math.min(offset, text.length));
     return {
+      code,
       file,
       line,
       column: col,
@@ -45,36 +75,52 @@ export function parseLab(
       frame: codeFrame(text, line, col),
     };
   };
+  const locate = (issue: LabIssue): LabError =>
+    at(
+      offsetOf(doc.contents, issue.path, issue.atKey ?? false),
+      issue.code,
+      pathText(issue.path),
+      issue.message,
+      issue.expected,
+    );
 
   if (doc.errors.length > 0) {
     return {
       ok: false,
       errors: doc.errors.map((e) =>
-        locate(e.pos[0], "", `YAML syntax error: ${yamlMessage(e.code, e.message)}`),
+        at(e.pos[0], "YAML_SYNTAX", "", `YAML syntax error: ${yamlMessage(e.code, e.message)}`),
       ),
     };
   }
   const data: unknown = doc.toJS();
   const parsed = LabSchema.safeParse(data ?? {});
-  let issues: LabIssue[];
   if (!parsed.success) {
-    issues = parsed.error.issues.flatMap((issue) => schemaIssues(issue, data));
-  } else {
-    issues = [...validateLab(parsed.data, options), ...validateScenario(parsed.data, options)];
+    const issues = parsed.error.issues.flatMap((issue) => schemaIssues(issue, data));
+    return { ok: false, errors: sorted(issues.map(locate)) };
   }
-  if (issues.length === 0 && parsed.success) {
-    return { ok: true, lab: parsed.data, plan: planLab(parsed.data).plan };
-  }
-  const errors = issues.map((issue) =>
-    locate(
-      offsetOf(doc.contents, issue.path, issue.atKey ?? false),
-      pathText(issue.path),
-      issue.message,
-      issue.expected,
-    ),
-  );
-  errors.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, errors };
+  return { ok: true, source: { file, lab: parsed.data, locate } };
+}
+
+/**
+ * The semantic checks (validateLab, validateScenario; with `netemAvailable: false` also
+ * netemIssues), each run once, and the address plan, made once.
+ */
+export function checkLab(source: LabSource, options: ValidateOptions = {}): ParseLabResult {
+  const { lab } = source;
+  const { issues, plan } = checkLabValue(lab, options);
+  issues.push(...validateScenario(lab));
+  if (options.netemAvailable === false) issues.push(...netemIssues(lab));
+  if (issues.length === 0) return { ok: true, lab, plan, source };
+  return { ok: false, errors: sorted(issues.map(source.locate)) };
+}
+
+/** After the engine was probed: the netem fields of a checked lab, where the kernel has no netem. */
+export function checkNetem(source: LabSource, netemAvailable: boolean): LabError[] {
+  return netemAvailable ? [] : sorted(netemIssues(source.lab).map(source.locate));
+}
+
+function sorted(errors: LabError[]): LabError[] {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 type ZodIssue = z.core.$ZodIssue;
@@ -111,6 +157,7 @@ function schemaIssues(issue: ZodIssue, data: unknown): LabIssue[] {
   const path = toLabPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
+      code: "UNKNOWN_FIELD" as const,
       path: [...path, key],
       message: `unknown field ${quote(key)}`,
       expected: issue.message,
@@ -123,6 +170,7 @@ function schemaIssues(issue: ZodIssue, data: unknown): LabIssue[] {
     const last = path[path.length - 1];
     return [
       {
+        code: "MISSING_FIELD",
         path: typeof last === "string" ? parent : path,
         message: typeof last === "string" ? `field ${quote(last)} is missing` : "missing",
         expected: `${typeof last === "string" ? `${last}: ` : ""}${issue.message}`,
@@ -130,9 +178,9 @@ function schemaIssues(issue: ZodIssue, data: unknown): LabIssue[] {
     ];
   }
   if (issue.code === "too_small" && Array.isArray(value)) {
-    return [{ path, message: "the list is empty", expected: issue.message }];
+    return [{ code: "BAD_SHAPE", path, message: "the list is empty", expected: issue.message }];
   }
-  return [{ path, message: `got ${describe(value)}`, expected: issue.message }];
+  return [{ code: "BAD_SHAPE", path, message: `got ${describe(value)}`, expected: issue.message }];
 }
 
 /** Offset of the node at `path` (of its key with `atKey`), or of the deepest existing parent. */

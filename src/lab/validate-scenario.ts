@@ -7,9 +7,9 @@
 import { parseRate } from "../agent/units.js";
 import { quote } from "../agent/usage-error.js";
 import { memberNames } from "./address-plan.js";
-import { netemFieldsOf } from "./impairment-state.js";
-import type { Lab, LabExpectation, LabIssue, LabPath, LabStep } from "./lab-types.js";
-import { parseDelay, parsePercent, type ValidateOptions } from "./validate-lab.js";
+import { impairmentIssues } from "./impairment-state.js";
+import type { Lab, LabExpectation, LabIssue, LabIssueCode, LabPath, LabStep } from "./lab-types.js";
+import { parseDelay, parsePercent } from "./values.js";
 
 export const STEP_ACTIONS = [
   "kill",
@@ -61,10 +61,12 @@ function names(all: Iterable<string>): string {
   return list.length === 0 ? "(none)" : list.join(", ");
 }
 
-export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIssue[] {
+export function validateScenario(lab: Lab): LabIssue[] {
   const issues: LabIssue[] = [];
-  const add = (path: LabPath, message: string, expected?: string) =>
-    issues.push(expected === undefined ? { path, message } : { path, message, expected });
+  const add = (code: LabIssueCode, path: LabPath, message: string, expected?: string) =>
+    issues.push(
+      expected === undefined ? { code, path, message } : { code, path, message, expected },
+    );
 
   const nodeNames = new Set((lab.nodes ?? []).flatMap(memberNames));
   const routerNames = new Set((lab.routers ?? []).map((r) => r.name));
@@ -82,11 +84,17 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
 
   const duration = (path: LabPath, text: string | undefined) => {
     if (text !== undefined && parseDelay(text) === undefined)
-      add(path, `${quote(text)} is not a duration`, "a duration such as 500ms, 10s or 1.5s");
+      add(
+        "BAD_VALUE",
+        path,
+        `${quote(text)} is not a duration`,
+        "a duration such as 500ms, 10s or 1.5s",
+      );
   };
   const percent = (path: LabPath, value: string | number | undefined) => {
     if (value !== undefined && parsePercent(value) === undefined)
       add(
+        "BAD_VALUE",
         path,
         `${quote(String(value))} is not a percentage`,
         "a percentage 0 to 100, e.g. 5% or 0.5",
@@ -97,17 +105,28 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
     try {
       parseRate(text);
     } catch {
-      add(path, `${quote(text)} is not a rate`, "a rate in bit/s, e.g. 20mbit, 500k or 1g");
+      add(
+        "BAD_VALUE",
+        path,
+        `${quote(text)} is not a rate`,
+        "a rate in bit/s, e.g. 20mbit, 500k or 1g",
+      );
     }
   };
   const container = (path: LabPath, name: string) => {
     if (!containers.has(name))
-      add(path, `unknown node or router ${quote(name)}`, `one of ${names(containers)}`);
+      add(
+        "UNKNOWN_REFERENCE",
+        path,
+        `unknown node or router ${quote(name)}`,
+        `one of ${names(containers)}`,
+      );
   };
   const onNetwork = (path: LabPath, name: string, network: string) => {
     const nets = networksOf.get(name);
     if (nets !== undefined && !nets.has(network))
       add(
+        "NOT_CONNECTED",
         path,
         `${quote(name)} has no interface on network ${quote(network)}`,
         `one of ${names(nets)}`,
@@ -122,6 +141,7 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
     const actions = STEP_ACTIONS.filter((a) => step[a] !== undefined);
     if (actions.length !== 1) {
       add(
+        actions.length === 0 ? "MISSING_FIELD" : "FIELD_CONFLICT",
         base,
         actions.length === 0
           ? "a step without an action"
@@ -131,7 +151,12 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
     }
     if (step.name !== undefined) {
       if (stepNames.has(step.name))
-        add([...base, "name"], `step name ${quote(step.name)} is used twice`, "a unique name");
+        add(
+          "DUPLICATE_NAME",
+          [...base, "name"],
+          `step name ${quote(step.name)} is used twice`,
+          "a unique name",
+        );
       stepNames.add(step.name);
     }
     duration([...base, "at"], step.at);
@@ -152,33 +177,8 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
       container([...base, a, "on"], target.on);
       onNetwork([...base, a, "network"], target.on, target.network);
     }
-    const imp = step.impair;
-    if (imp !== undefined) {
-      rate([...base, "impair", "rate"], imp.rate);
-      for (const k of ["loss", "reorder", "duplicate"] as const)
-        percent([...base, "impair", k], imp[k]);
-      for (const k of ["delay", "jitter"] as const) duration([...base, "impair", k], imp[k]);
-      const settings = ["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const;
-      if (!settings.some((k) => imp[k] !== undefined))
-        add(
-          [...base, "impair"],
-          "an impairment that sets nothing",
-          "rate, loss, delay, jitter, reorder or duplicate; or use clear",
-        );
-      if (options.netemAvailable === false)
-        for (const k of netemFieldsOf(imp))
-          add(
-            [...base, "impair", k],
-            `this kernel has no netem (tc qdisc kind "netem" is unknown), so ${k} cannot be made`,
-            "rate and loss only (tbf and iptables work here), or a kernel with sch_netem",
-          );
-      if ((imp.jitter !== undefined || imp.reorder !== undefined) && imp.delay === undefined)
-        add(
-          [...base, "impair"],
-          "jitter and reorder need a delay",
-          "a delay as well, e.g. delay: 20ms",
-        );
-    }
+    if (step.impair !== undefined)
+      issues.push(...impairmentIssues(step.impair, [...base, "impair"]));
   });
 
   lab.expect?.forEach((e, i) => {
@@ -186,6 +186,7 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
     const kinds = kindsOf(e);
     if (kinds.length !== 1) {
       add(
+        kinds.length === 0 ? "MISSING_FIELD" : "FIELD_CONFLICT",
         base,
         kinds.length === 0
           ? "an expectation that checks nothing"
@@ -202,12 +203,14 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
     percent([...base, "loss_at_most"], e.loss_at_most);
     if (e.reconnects_within !== undefined && e.after === undefined)
       add(
+        "FIELD_CONFLICT",
         [...base, "reconnects_within"],
         "reconnects_within without after",
         "after: the name of the step that breaks the connections",
       );
     if (e.after !== undefined && !stepNames.has(e.after))
       add(
+        "UNKNOWN_REFERENCE",
         [...base, "after"],
         `unknown step ${quote(e.after)}`,
         `the name of a step: ${names(stepNames)}`,
@@ -217,22 +220,35 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
       !kinds.some((k) => k === "reconnects_within" || k === "throughput" || k === "loss")
     )
       add(
+        "FIELD_CONFLICT",
         [...base, "after"],
         "after applies to reconnects_within, throughput and loss only",
         "leave it out",
       );
     if (e.never_connects === false)
       add(
+        "NO_EFFECT",
         [...base, "never_connects"],
         "never_connects: false checks nothing",
         "true, or connected_within",
       );
     if (e.no_crash === false)
-      add([...base, "no_crash"], "no_crash: false checks nothing", "true, or leave it out");
+      add(
+        "NO_EFFECT",
+        [...base, "no_crash"],
+        "no_crash: false checks nothing",
+        "true, or leave it out",
+      );
     if (e.direction !== undefined && !kinds.some((k) => k === "throughput" || k === "loss"))
-      add([...base, "direction"], "direction applies to throughput and loss only", "leave it out");
+      add(
+        "FIELD_CONFLICT",
+        [...base, "direction"],
+        "direction applies to throughput and loss only",
+        "leave it out",
+      );
     if (kinds.includes("loss") && e.proto === "tcp")
       add(
+        "FIELD_CONFLICT",
         [...base, "proto"],
         "loss is measured on UDP connections only",
         "proto: udp, or leave proto out",
@@ -241,6 +257,7 @@ export function validateScenario(lab: Lab, options: ValidateOptions = {}): LabIs
       const glob = e[k];
       if (glob !== undefined && !/[*?[{]/.test(glob) && !containers.has(glob))
         add(
+          "UNKNOWN_REFERENCE",
           [...base, k],
           `unknown node ${quote(glob)}`,
           `a node name or a glob, e.g. ${[...nodeNames][0] ?? "client"}-*`,

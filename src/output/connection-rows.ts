@@ -6,6 +6,7 @@
 import { formatBits, formatBytes, formatDuration, formatMs } from "../agent/units.js";
 import type { AgentEvent, ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
 import { naturalCompare } from "./natural-compare.js";
+import { type Align, fitWidths, GAP, padCells } from "./table-text.js";
 
 /** What a cell shows when the value does not exist (yet). */
 export const NONE = "-";
@@ -13,7 +14,7 @@ export const NONE = "-";
 export interface Column {
   title: string;
   /** Numbers are right-aligned so their magnitudes line up. */
-  align: "left" | "right";
+  align: Align;
 }
 
 export const COLUMNS: readonly Column[] = [
@@ -34,8 +35,6 @@ export const COLUMNS: readonly Column[] = [
   { title: "lost/ooo/dup", align: "right" },
   { title: "jitter", align: "right" },
 ];
-
-const GAP = "  ";
 
 /** `tcp://host:1234?rate=10m` → `tcp://host:1234`: the options only make the column wide. */
 function shortTarget(target: string): string {
@@ -109,21 +108,17 @@ export function connectionSections(snaps: readonly ConnectionSnapshot[]): TableS
   };
 }
 
+const TITLES = COLUMNS.map((c) => c.title);
+const ALIGN = COLUMNS.map((c) => c.align);
+
 /** Widest cell per column, titles included. */
 export function columnWidths(rows: readonly (readonly string[])[]): number[] {
-  return COLUMNS.map((c, i) =>
-    rows.reduce((w, row) => Math.max(w, (row[i] ?? "").length), c.title.length),
-  );
+  return fitWidths(rows, TITLES);
 }
 
+/** A row's cells (or the titles) padded to the columns, aligned as COLUMNS says. */
 export function formatRow(cells: readonly string[], widths: readonly number[]): string {
-  return widths
-    .map((w, i) => {
-      const cell = cells[i] ?? "";
-      return COLUMNS[i]?.align === "right" ? cell.padStart(w) : cell.padEnd(w);
-    })
-    .join(GAP)
-    .trimEnd();
+  return padCells(cells, widths, ALIGN).trimEnd();
 }
 
 export type TableLineKind = "section" | "header" | "row" | "empty" | "blank";
@@ -156,7 +151,6 @@ export function tableLayout(snaps: readonly ConnectionSnapshot[]): TableLayout {
     { name: "As server", conns: sorted.filter((s) => s.side === "server") },
   ];
   const rows = new Map(sorted.map((s) => [s, connectionRow(s)]));
-  const titles = COLUMNS.map((c) => c.title);
   const widths = columnWidths([...rows.values()]);
   const total = widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
   const lines: TableLine[] = [];
@@ -164,7 +158,7 @@ export function tableLayout(snaps: readonly ConnectionSnapshot[]): TableLayout {
     if (i > 0) lines.push({ kind: "blank", text: "" });
     const title = `── ${name} (${conns.length}) `;
     lines.push({ kind: "section", text: title.padEnd(total, "─") });
-    lines.push({ kind: "header", text: formatRow(titles, widths) });
+    lines.push({ kind: "header", text: formatRow(TITLES, widths) });
     if (conns.length === 0) lines.push({ kind: "empty", text: "(none)" });
     for (const s of conns) {
       lines.push({ kind: "row", text: formatRow(rows.get(s) ?? [], widths), state: s.state });
@@ -196,6 +190,12 @@ function who(e: AgentEvent): string {
   return `${e.side === "server" ? "from" : "to"} ${name}${where}${proto}`;
 }
 
+/**
+ * An event as the agent's own terminal shows it: one side's view, the peer
+ * after the verb ("connected to b (10.0.0.2:1234) over TCP"). The lab's
+ * event log words the same events as a connection between two nodes
+ * ("tcp a → b connected"): agentEvent in src/dashboard/events.ts.
+ */
 export function eventText(e: AgentEvent): string {
   const reason = e.reason ? `: ${e.reason}` : "";
   switch (e.event) {
@@ -243,15 +243,4 @@ function two(n: number): string {
 export function eventLine(e: AgentEvent, at: Date): string {
   const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
   return `${time} ${eventText(e)}`;
-}
-
-/**
- * The part of a line a box `width` wide shows when scrolled `offset` columns
- * right, with its first `frozen` columns always shown (so a row keeps its peer).
- */
-export function clipLine(line: string, offset: number, width: number, frozen = 0): string {
-  const w = Math.max(0, width);
-  if (offset <= 0 || frozen <= 0) return line.slice(offset, offset + w);
-  const head = line.slice(0, Math.min(frozen, w));
-  return head + line.slice(frozen + offset, frozen + offset + w - head.length);
 }

@@ -6,14 +6,9 @@
 
 import blessed from "blessed";
 import type { AgentEvent, ConnectionSnapshot, ConnectionState } from "../stats/snapshot.js";
-import {
-  clipLine,
-  eventLine,
-  summaryLine,
-  type TableLine,
-  tableLayout,
-} from "./connection-rows.js";
+import { eventLine, summaryLine, type TableLine, tableLayout } from "./connection-rows.js";
 import type { Reporter } from "./reporter.js";
+import { clipLine } from "./table-text.js";
 import { createScreen } from "./terminal-screen.js";
 
 export interface TuiReporterOptions {

@@ -2,6 +2,7 @@
 import type Docker from "dockerode";
 import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
+import { pollUntil } from "./poll-until.js";
 
 /** Polls the container's lines until `pick` finds what it needs; fails naming what was awaited. */
 export async function waitForLines<T>(
@@ -11,13 +12,11 @@ export async function waitForLines<T>(
   what: string,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = pick((await readAgentLines(d, container, 5000)).lines);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${container}: ${what} not seen within ${timeoutMs / 1000} s`);
+  return pollUntil(async () => pick((await readAgentLines(d, container, 5000)).lines), {
+    what: `${container}: ${what}`,
+    timeoutMs,
+    intervalMs: 250,
+  });
 }
 
 /** The first line that matches, once there is one. */

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pollUntil } from "./poll-until.js";
 
 export const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 
@@ -60,15 +61,13 @@ export class TmuxSession {
     timeoutMs = 30_000,
   ): Promise<string> {
     const test = typeof pattern === "function" ? pattern : (s: string) => pattern.test(s);
-    const deadline = Date.now() + timeoutMs;
     let screen = "";
-    while (Date.now() < deadline) {
-      screen = this.capture();
-      if (test(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(
-      `screen never showed ${what} in ${timeoutMs / 1000} s; last screen:\n${screen}`,
+    return pollUntil(
+      () => {
+        screen = this.capture();
+        return test(screen) && screen;
+      },
+      { what: `the screen with ${what}`, timeoutMs, intervalMs: 250, last: () => screen },
     );
   }
 
@@ -91,16 +90,23 @@ export class TmuxSession {
 
   /** The command's exit code once it ended; fails after `timeoutMs`. */
   async exitCode(timeoutMs = 60_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        return Number(readFileSync(this.exitFile, "utf8").trim());
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    throw new Error(`the command in tmux did not end in ${timeoutMs / 1000} s:\n${this.capture()}`);
+    const code = await pollUntil(
+      () => {
+        try {
+          return readFileSync(this.exitFile, "utf8").trim();
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+          return undefined;
+        }
+      },
+      {
+        what: "the command in tmux ending",
+        timeoutMs,
+        intervalMs: 200,
+        last: () => this.capture(),
+      },
+    );
+    return Number(code);
   }
 
   kill(): void {

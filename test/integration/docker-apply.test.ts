@@ -14,6 +14,7 @@ import { applyPlan, removeLab } from "../../src/runtimes/docker/apply.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const LAB = "itest-apply";
@@ -125,18 +126,17 @@ async function waitForLog(
   pattern: RegExp,
   timeoutMs = 60_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let text = "";
-  while (Date.now() < deadline) {
-    const buf = (await d
-      .getContainer(container)
-      .logs({ stdout: true, stderr: true })) as unknown as Buffer;
-    text = buf.toString("latin1");
-    const found = text.split("\n").find((l) => pattern.test(l));
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${container} never logged ${pattern}; last: ${text.slice(-1500)}`);
+  return pollUntil(
+    async () => {
+      const buf = (await d
+        .getContainer(container)
+        .logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      text = buf.toString("latin1");
+      return text.split("\n").find((l) => pattern.test(l));
+    },
+    { what: `${container} logging ${pattern}`, timeoutMs, last: () => text.slice(-1500) },
+  );
 }
 
 test("a routed two-bridge plan comes up, connects through the router, and goes by label", {

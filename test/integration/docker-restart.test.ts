@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { waitForLines } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
@@ -44,7 +44,7 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
       await waitForLines(
         d,
         `${LAB}-client`,
-        (ls) => ls.find((l) => l.event === "connected" && l.proto === proto),
+        (ls) => ls.find((l) => l.type === "event" && l.event === "connected" && l.proto === proto),
         `${proto} connected`,
       );
     const taken: string[] = [];
@@ -60,7 +60,11 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
           `${LAB}-server`,
           (ls) =>
             ls.find(
-              (l) => l.event === "listening" && l.proto === proto && timeOf(l) >= startedAt - 1000,
+              (l) =>
+                l.type === "event" &&
+                l.event === "listening" &&
+                l.proto === proto &&
+                timeOf(l) >= startedAt - 1000,
             ),
           `${proto} listening again (cycle ${cycle})`,
         );
@@ -69,7 +73,11 @@ test("after a server restart its client reconnects within the back-off cap + 2 s
           `${LAB}-client`,
           (ls) =>
             ls.find(
-              (l) => l.event === "connected" && l.proto === proto && timeOf(l) >= timeOf(listening),
+              (l) =>
+                l.type === "event" &&
+                l.event === "connected" &&
+                l.proto === proto &&
+                timeOf(l) >= timeOf(listening),
             ),
           `${proto} connected again (cycle ${cycle})`,
         );

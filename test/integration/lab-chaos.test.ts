@@ -6,10 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
+import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const LAB = "labs/basic.yaml";
 let docker: Docker | null = null;
@@ -18,18 +20,14 @@ const lab = runLab;
 
 async function clientSaw(
   d: Docker,
-  pattern: (l: Record<string, unknown>) => boolean,
+  pattern: (l: AgentLine) => boolean,
   what: string,
   timeoutMs = 60_000,
 ) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { lines } = await readAgentLines(d, "basic-client", 2000);
-    const hit = lines.find(pattern);
-    if (hit) return hit;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`the client never logged ${what}`);
+  return pollUntil(
+    async () => (await readAgentLines(d, "basic-client", 2000)).lines.find(pattern),
+    { what: `the client's ${what}`, timeoutMs },
+  );
 }
 
 before(async () => {
@@ -45,14 +43,18 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   assert.equal(lab(["up", LAB, "--detach"]).code, 0);
-  await clientSaw(d, (l) => l.event === "connected" && l.proto === "tcp", "connected");
+  await clientSaw(
+    d,
+    (l) => l.type === "event" && l.event === "connected" && l.proto === "tcp",
+    "connected",
+  );
 
   const killed = lab(["kill", "server", "-f", LAB]);
   assert.equal(killed.code, 0, killed.stderr);
   assert.match(killed.stdout, /^kill: server \(lab basic\)/);
   await clientSaw(
     d,
-    (l) => l.event === "reconnecting" && l.proto === "tcp" && l.attempt === 2,
+    (l) => l.type === "event" && l.event === "reconnecting" && l.proto === "tcp" && l.attempt === 2,
     "retries while the server is gone",
   );
   // killing it again: Docker refuses, one line
@@ -70,7 +72,7 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
       Number(l.reconnects) >= 1,
     "connected again after the restart",
   );
-  assert.ok(Number(back.down_s) > 0);
+  assert.ok(back.type === "stats" && back.down_s > 0);
 
   const cutAt = new Date().toISOString();
   const cut = lab(["disconnect", "server", "net", "-f", LAB]);
@@ -79,7 +81,11 @@ test("kill, start, disconnect and connect a node: its peer drops and comes back"
   for (const proto of ["tcp", "udp"]) {
     await clientSaw(
       d,
-      (l) => l.event === "disconnected" && l.proto === proto && String(l.time) > cutAt,
+      (l) =>
+        l.type === "event" &&
+        l.event === "disconnected" &&
+        l.proto === proto &&
+        String(l.time) > cutAt,
       `${proto} drop after the cut`,
     );
   }

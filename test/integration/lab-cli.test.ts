@@ -9,11 +9,12 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { removeLab } from "../../src/runtimes/docker/apply.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
+import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 let docker: Docker | null = null;
 
@@ -34,15 +35,15 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
   assert.match(upRun.stdout, /every agent has started \(2\)/);
   assert.match(upRun.stdout, /lab basic is up in \d+\.\d s/);
 
-  const deadline = Date.now() + 60_000;
   let connections: { from: string; to: string; proto: string; side: string; state: string }[] = [];
-  while (Date.now() < deadline) {
+  const allUp = () => {
     const s = lab(["status", "labs/basic.yaml", "--json"]);
     assert.equal(s.code, 0, s.stderr);
     connections = JSON.parse(s.stdout).connections;
-    if (connections.length === 4 && connections.every((c) => c.state === "connected")) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    return connections.length === 4 && connections.every((c) => c.state === "connected");
+  };
+  // on a timeout the assert below says which rows are not up
+  await pollUntil(allUp, { what: "four connected rows", intervalMs: 1000 }).catch(() => {});
   const seen = connections.map((c) => `${c.from}->${c.to} ${c.proto} ${c.side} ${c.state}`).sort();
   assert.deepEqual(seen, [
     "client->server tcp client connected",
@@ -100,14 +101,14 @@ test("labs/nat.yaml: the server sees the router's outside address; the port forw
     const upRun = lab(["up", "labs/nat.yaml", "--detach"]);
     assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
     const connectedFrom = async (container: string, peer: string): Promise<string> => {
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const { lines } = await readAgentLines(d, container);
-        const hit = lines.find((l) => l.event === "connected" && l.peer_name === peer);
-        if (hit) return String(hit.peer_address);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      throw new Error(`${container} never saw ${peer} connect`);
+      const hit = await waitForLine(
+        d,
+        container,
+        (l) => l.type === "event" && l.event === "connected" && l.peer_name === peer,
+        `${peer}'s connect`,
+        60_000,
+      );
+      return String(hit.peer_address);
     };
     // masquerade: the client's LAN address is hidden behind the router's WAN address
     assert.match(await connectedFrom("nat-server", "client"), /^10\.202\.0\.1:\d+$/);

@@ -14,6 +14,7 @@ import { LABEL, labelFilter, labels } from "../../src/runtimes/docker/labels.js"
 import { waitUntilReady } from "../../src/runtimes/docker/wait-ready.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { ROOT, runLab, startLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const FILE = "test/fixtures/labs/lifecycle/lifecycle.yaml";
 const OTHER = "test/fixtures/labs/lifecycle/other.yaml";
@@ -53,16 +54,19 @@ interface Row {
 
 /** Polls `status --json` until every client connection is connected; returns the rows. */
 async function allConnected(file = FILE, clientRows = 6): Promise<Row[]> {
-  const deadline = Date.now() + 60_000;
   let rows: Row[] = [];
-  while (Date.now() < deadline) {
-    const s = runLab(["status", file, "--json"]);
-    rows = JSON.parse(s.stdout).connections as Row[];
-    const clients = rows.filter((r) => r.side === "client");
-    if (clients.length === clientRows && clients.every((r) => r.state === "connected")) return rows;
-    await sleep(1000);
-  }
-  assert.fail(`not every client connection connected: ${JSON.stringify(rows)}`);
+  return pollUntil(
+    () => {
+      rows = JSON.parse(runLab(["status", file, "--json"]).stdout).connections as Row[];
+      const clients = rows.filter((r) => r.side === "client");
+      return clients.length === clientRows && clients.every((r) => r.state === "connected") && rows;
+    },
+    {
+      what: "every client connection connected",
+      intervalMs: 1000,
+      last: () => JSON.stringify(rows),
+    },
+  );
 }
 
 test("up completes a lab that lost a container and was stopped (as by an engine restart); status shows only the current run", {

@@ -15,9 +15,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
@@ -56,7 +56,11 @@ test("double NAT: in through the forward with LAN 1's WAN address; cut and put b
     const inbound = await waitForLine(
       d,
       `${LAB}-svc`,
-      (l) => l.event === "connected" && l.side === "server" && l.peer_name === "laptop",
+      (l) =>
+        l.type === "event" &&
+        l.event === "connected" &&
+        l.side === "server" &&
+        l.peer_name === "laptop",
       "the laptop's connection through the port forward",
     );
     assert.match(String(inbound.peer_address), /^10\.213\.0\.1:\d+$/);
@@ -105,6 +109,7 @@ test("double NAT: in through the forward with LAN 1's WAN address; cut and put b
       d,
       `${LAB}-svc`,
       (l) =>
+        l.type === "event" &&
         l.event === "connected" &&
         l.side === "client" &&
         l.proto === "tcp" &&
@@ -115,6 +120,7 @@ test("double NAT: in through the forward with LAN 1's WAN address; cut and put b
       d,
       `${LAB}-laptop`,
       (l) =>
+        l.type === "event" &&
         l.event === "connected" &&
         String(l.target).startsWith("tcp://10.213.0.2:8080") &&
         after$(restartedAt)(l),

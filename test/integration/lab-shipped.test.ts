@@ -18,6 +18,7 @@ import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const LABS = ["basic", "nat", "firewall", "stress", "multi-hop", "impair-rate", "impair-loss"];
 let docker: Docker | null = null;
@@ -62,18 +63,20 @@ async function waitConnected(
   timeoutMs = 60_000,
 ): Promise<Connection[]> {
   const want = [...expected].sort();
-  const deadline = Date.now() + timeoutMs;
   let connections: Connection[] = [];
   let connected: string[] = [];
-  while (Date.now() < deadline) {
+  const exactly = () => {
     connections = status(file);
     connected = connections
       .filter((c) => c.state === "connected")
       .map((c) => `${c.from}->${c.to} ${c.proto} ${c.side}`)
       .sort();
-    if (JSON.stringify(connected) === JSON.stringify(want)) return connections;
-    await sleep(1000);
-  }
+    return JSON.stringify(connected) === JSON.stringify(want);
+  };
+  // on a timeout the assert below shows the difference
+  await pollUntil(exactly, { what: "every connection", timeoutMs, intervalMs: 1000 }).catch(
+    () => {},
+  );
   assert.deepEqual(connected, want, `${file}: not all connected after ${timeoutMs / 1000} s`);
   return connections;
 }
@@ -106,17 +109,17 @@ async function roundsOf(
   enough: (rounds: RoundResult[]) => boolean,
   timeoutMs = 40_000,
 ): Promise<RoundResult[]> {
-  const deadline = Date.now() + timeoutMs;
   let rounds: RoundResult[] = [];
-  while (Date.now() < deadline) {
-    const { lines } = await readAgentLines(d, container, 2000);
-    rounds = lines
-      .filter((l: AgentLine) => l.type === "event" && l.event === "round")
-      .map((l) => l.result as RoundResult);
-    if (enough(rounds)) return rounds;
-    await sleep(500);
-  }
-  throw new Error(`${container}: not enough rounds after ${timeoutMs / 1000} s: ${rounds.length}`);
+  return pollUntil(
+    async () => {
+      const { lines } = await readAgentLines(d, container, 2000);
+      rounds = lines.flatMap((l: AgentLine) =>
+        l.type === "event" && l.event === "round" && l.result ? [l.result] : [],
+      );
+      return enough(rounds) && rounds;
+    },
+    { what: `enough rounds of ${container}`, timeoutMs, last: () => `${rounds.length} rounds` },
+  );
 }
 
 const count = (rounds: RoundResult[], direction: "up" | "down") =>
@@ -183,7 +186,7 @@ test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
     const clientLines = (await readAgentLines(d, "firewall-client", 2000)).lines;
     assert.deepEqual(
       clientLines
-        .filter((l) => l.event === "connected")
+        .filter((l) => l.type === "event" && l.event === "connected")
         .map((l) => l.target)
         .sort(),
       ["tcp://10.203.0.10:1234"],
@@ -192,7 +195,7 @@ test("labs/firewall.yaml: allowed flows connect, denied flows never do", {
     const serverLines = (await readAgentLines(d, "firewall-server", 2000)).lines;
     assert.deepEqual(
       serverLines
-        .filter((l) => l.event === "connected")
+        .filter((l) => l.type === "event" && l.event === "connected")
         .map((l) => `${l.peer_name} ${l.proto}`)
         .sort(),
       ["client tcp", "trusted udp"],
@@ -298,13 +301,14 @@ test("impairments outlive a cut: the lab file's 20 Mbit/s and a run-time loss co
       d,
       "impair-rate-server",
       (l) =>
+        l.type === "event" &&
         l.event === "round" &&
-        Date.parse(String(l.time)) > restoredAt &&
-        (l.result as RoundResult).direction === "up",
+        Date.parse(l.time) > restoredAt &&
+        l.result?.direction === "up",
       "an up round after the restore",
       40_000,
     );
-    const up = (round.result as RoundResult).bps;
+    const up = round.type === "event" ? (round.result?.bps ?? 0) : 0;
     t.diagnostic(`up round after the cut and restore: ${up} bit/s`);
     assert.ok(up > 20e6 * 0.92 && up < 20e6 * 1.08, `up round: ${up} bit/s`);
   });

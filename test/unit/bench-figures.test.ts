@@ -14,6 +14,7 @@ import {
   ratioFigure,
   rounds,
 } from "../../bench/figures.js";
+import { event, stats } from "../helpers/agent-lines.js";
 
 describe("bench figures", () => {
   it("median of odd and even counts", () => {
@@ -55,33 +56,36 @@ describe("bench figures", () => {
 
   it("reads the agent's rounds and last RTT from its NDJSON", () => {
     const text = [
-      JSON.stringify({
-        type: "event",
-        event: "round",
-        side: "client",
-        result: {
-          direction: "up",
-          bps: 5,
-          bytes: 1250,
-          packets: 10,
-          duration_s: 2,
-          sent_packets: 11,
-          lost: 1,
-        },
-      }),
-      JSON.stringify({
-        type: "event",
-        event: "round",
-        side: "client",
-        result: { direction: "down", bps: 7 },
-      }),
-      JSON.stringify({
-        type: "event",
-        event: "round",
-        side: "server",
-        result: { direction: "up", bps: 9 },
-      }),
-      JSON.stringify({ type: "stats", side: "client", rtt: { p50_ms: 0.2, samples: 40 } }),
+      JSON.stringify(
+        event({
+          event: "round",
+          side: "client",
+          result: {
+            direction: "up",
+            bps: 5,
+            bytes: 1250,
+            packets: 10,
+            duration_s: 2,
+            sent_packets: 11,
+            lost: 1,
+          },
+        }),
+      ),
+      JSON.stringify(
+        event({
+          event: "round",
+          side: "client",
+          result: { direction: "down", bps: 7 },
+        }),
+      ),
+      JSON.stringify(
+        event({
+          event: "round",
+          side: "server",
+          result: { direction: "up", bps: 9 },
+        }),
+      ),
+      JSON.stringify(stats({ side: "client", rtt: { p50_ms: 0.2, samples: 40 } })),
       '{"type":"stats", cut',
     ].join("\n");
     const lines = agentLines(text);

@@ -1,25 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { percentile, reconnectSamples, uriHost } from "../../bench/reconnect-samples.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
+import { event, stats as statsLine } from "../helpers/agent-lines.js";
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-function ev(event: string, ms: number, proto: string, conn: string, host = "srv1"): AgentLine {
-  return {
-    type: "event",
-    event,
-    side: "client",
-    proto,
-    conn_id: conn,
-    target: `${proto}://${host}:1234`,
-    time: at(ms),
-  };
+function ev(name: string, ms: number, proto: string, conn: string, host = "srv1"): AgentLine {
+  const fields = { side: "client", proto, conn_id: conn, target: `${proto}://${host}:1234` };
+  return name === "stats"
+    ? statsLine({ ...fields, time: at(ms) })
+    : event({ event: name, ...fields, time: at(ms) });
 }
 
 function stats(ms: number, proto: string, conn: string, host = "srv1"): AgentLine {
-  return { ...ev("x", ms, proto, conn, host), type: "stats", event: undefined };
+  return ev("stats", ms, proto, conn, host);
 }
 
 describe("kill storm samples", () => {

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   COLUMNS,
-  clipLine,
   columnWidths,
   connectionRow,
   connectionSections,
@@ -15,6 +14,7 @@ import {
   tableLayout,
   tableLines,
 } from "../../src/output/connection-rows.js";
+import { clipLine } from "../../src/output/table-text.js";
 import type { ConnectionSnapshot, RoundResult } from "../../src/stats/snapshot.js";
 
 function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {

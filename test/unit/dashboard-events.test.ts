@@ -9,7 +9,7 @@ import {
   labEvent,
   RoundDeduper,
 } from "../../src/dashboard/events.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
+import { event, stats } from "../helpers/agent-lines.js";
 
 const conn = {
   type: "event",
@@ -21,11 +21,17 @@ const conn = {
 describe("eventLine", () => {
   it("connected, client and server", () => {
     assert.equal(
-      eventLine({ ...conn, event: "connected", side: "client", peer_name: "receiver" }, "sender"),
+      eventLine(
+        event({ ...conn, event: "connected", side: "client", peer_name: "receiver" }),
+        "sender",
+      ),
       "17:30:24 sender: tcp sender → receiver connected",
     );
     assert.equal(
-      eventLine({ ...conn, event: "connected", side: "server", peer_name: "sender" }, "receiver"),
+      eventLine(
+        event({ ...conn, event: "connected", side: "server", peer_name: "sender" }),
+        "receiver",
+      ),
       "17:30:24 receiver: tcp sender → receiver connected",
     );
   });
@@ -33,12 +39,12 @@ describe("eventLine", () => {
   it("suppressed: how many lines of each kind the agent's rate limit left out", () => {
     assert.equal(
       eventLine(
-        {
+        event({
           type: "event",
           time: conn.time,
           event: "suppressed",
           counts: { connected: 120, disconnected: 118 },
-        },
+        }),
         "hub",
       ),
       "17:30:24 hub: left out 120 connected, 118 disconnected event lines (rate limit)",
@@ -48,14 +54,14 @@ describe("eventLine", () => {
   it("disconnected with its reason", () => {
     assert.equal(
       eventLine(
-        {
+        event({
           ...conn,
           time: "2026-11-24T07:05:09.999Z",
           event: "disconnected",
           side: "client",
           peer_name: "receiver",
           reason: "timeout: no traffic for 2.0 s",
-        },
+        }),
         "sender",
       ),
       "07:05:09 sender: tcp sender → receiver disconnected: timeout: no traffic for 2.0 s",
@@ -65,7 +71,7 @@ describe("eventLine", () => {
   it("reconnecting with delay and attempt; the target stands for an unknown peer", () => {
     assert.equal(
       eventLine(
-        {
+        event({
           ...conn,
           event: "reconnecting",
           side: "client",
@@ -74,14 +80,14 @@ describe("eventLine", () => {
           reason: "connect to 10.0.0.2:16002: ECONNREFUSED",
           delay_ms: 198,
           attempt: 2,
-        },
+        }),
         "sender",
       ),
       "17:30:24 sender: tcp sender → tcp://10.0.0.2:16002 reconnecting in 198 ms (attempt 2): connect to 10.0.0.2:16002: ECONNREFUSED",
     );
     assert.equal(
       eventLine(
-        { ...conn, event: "reconnecting", side: "client", peer_name: "r", delay_ms: 1500 },
+        event({ ...conn, event: "reconnecting", side: "client", peer_name: "r", delay_ms: 1500 }),
         "s",
       ),
       "17:30:24 s: tcp s → r reconnecting in 1.50 s",
@@ -91,27 +97,27 @@ describe("eventLine", () => {
   it("round with its rate, and loss over UDP; the connection's, so no reporting node", () => {
     assert.equal(
       eventLine(
-        {
+        event({
           ...conn,
           event: "round",
           side: "client",
           peer_name: "receiver",
           result: { round: 1, direction: "up", bps: 23_137_810_455, loss_pct: 0 },
-        },
+        }),
         "sender",
       ),
       "17:30:24 tcp sender → receiver round 1 up: 23.1 Gbit/s",
     );
     assert.equal(
       eventLine(
-        {
+        event({
           ...conn,
           proto: "udp",
           event: "round",
           side: "server",
           peer_name: "sender",
           result: { round: 2, direction: "down", bps: 9_799_418, loss_pct: 2.015677491601344 },
-        },
+        }),
         "receiver",
       ),
       "17:30:24 udp sender → receiver round 2 down: 9.80 Mbit/s, loss 2.02%",
@@ -121,7 +127,7 @@ describe("eventLine", () => {
   it("error, with or without a connection", () => {
     assert.equal(
       eventLine(
-        {
+        event({
           type: "event",
           time: "2026-11-24T17:24:15.948Z",
           event: "error",
@@ -129,14 +135,14 @@ describe("eventLine", () => {
           proto: "udp",
           peer_address: "10.0.0.1:60931",
           reason: "protocol error: short datagram",
-        },
+        }),
         "receiver",
       ),
       "17:24:15 receiver: udp 10.0.0.1:60931 → receiver error: protocol error: short datagram",
     );
     assert.equal(
       eventLine(
-        { type: "event", time: "2026-11-24T00:00:00.000Z", event: "error", reason: "boom" },
+        event({ type: "event", time: "2026-11-24T00:00:00.000Z", event: "error", reason: "boom" }),
         "n",
       ),
       "00:00:00 n: error: boom",
@@ -146,24 +152,24 @@ describe("eventLine", () => {
   it("the other events", () => {
     const t = "2026-11-24T23:59:59.500Z";
     assert.equal(
-      eventLine({ type: "event", time: t, event: "started" }, "a"),
+      eventLine(event({ type: "event", time: t, event: "started" }), "a"),
       "23:59:59 a: started",
     );
     assert.equal(
-      eventLine({ type: "event", time: t, event: "listening", proto: "udp", port: 16001 }, "a"),
+      eventLine(
+        event({ type: "event", time: t, event: "listening", proto: "udp", port: 16001 }),
+        "a",
+      ),
       "23:59:59 a: listening on udp port 16001",
     );
     assert.equal(
-      eventLine({ type: "event", time: t, event: "stopped", reason: "SIGINT" }, "a"),
+      eventLine(event({ type: "event", time: t, event: "stopped", reason: "SIGINT" }), "a"),
       "23:59:59 a: stopped: SIGINT",
     );
   });
 
-  it("null for stats and other lines", () => {
-    const stats: AgentLine = { type: "stats", time: conn.time, conn_id: "c1" };
-    assert.equal(eventLine(stats, "a"), null);
-    assert.equal(eventLine({ type: "other" }, "a"), null);
-    assert.equal(eventLine({ type: "event" }, "a"), null);
+  it("null for stats lines (other lines do not pass parseAgentLines)", () => {
+    assert.equal(eventLine(stats({ time: conn.time }), "a"), null);
   });
 });
 
@@ -178,7 +184,7 @@ describe("clockOf", () => {
 describe("agentEvent fields", () => {
   it("a disconnect carries node, peer, proto, reason, both ends and the conn_id", () => {
     const e = agentEvent(
-      { ...conn, event: "disconnected", side: "server", peer_name: "tx", reason: "reset" },
+      event({ ...conn, event: "disconnected", side: "server", peer_name: "tx", reason: "reset" }),
       "rx",
     );
     assert.deepEqual(e && { ...e, text: undefined }, {
@@ -199,9 +205,9 @@ describe("agentEvent fields", () => {
   });
 
   it("an event with a bad time takes the time it was read", () => {
-    const e = agentEvent({ type: "event", event: "started", time: "garbage" }, "n", 5000);
+    const e = agentEvent(event({ type: "event", event: "started", time: "garbage" }), "n", 5000);
     assert.equal(e?.timeMs, 5000);
-    assert.equal(agentEvent({ type: "stats" }, "n"), null);
+    assert.equal(agentEvent(stats({}), "n"), null);
   });
 
   it("errors and state changes: not rounds, listens, attempts or requests", () => {
@@ -231,12 +237,8 @@ describe("agentEvent fields", () => {
 });
 
 describe("RoundDeduper", () => {
-  const round = (conn_id: string, n: number, direction = "up") => ({
-    type: "event",
-    event: "round",
-    conn_id,
-    result: { round: n, direction },
-  });
+  const round = (conn_id: string, n: number, direction = "up") =>
+    event({ event: "round", conn_id, result: { round: n, direction } });
 
   it("passes each round once per connection and direction", () => {
     const d = new RoundDeduper();
@@ -246,8 +248,8 @@ describe("RoundDeduper", () => {
     assert.equal(d.first(round("c1", 1, "down")), true);
     assert.equal(d.first(round("c2", 1)), false);
     // other events pass always
-    assert.equal(d.first({ type: "event", event: "connected", conn_id: "c1" }), true);
-    assert.equal(d.first({ type: "event", event: "connected", conn_id: "c1" }), true);
+    assert.equal(d.first(event({ type: "event", event: "connected", conn_id: "c1" })), true);
+    assert.equal(d.first(event({ type: "event", event: "connected", conn_id: "c1" })), true);
   });
 
   it("forgets the oldest beyond its bound, so a flood of one-sided rounds cannot grow it", () => {

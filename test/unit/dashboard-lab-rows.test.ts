@@ -9,8 +9,8 @@ import {
   sortRows,
   totals,
 } from "../../src/dashboard/lab-rows.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
-import { stats } from "../helpers/agent-lines.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
+import { event, stats } from "../helpers/agent-lines.js";
 
 const udpSummary = {
   expected: 1786,
@@ -26,7 +26,7 @@ function lab(): Map<string, AgentLine[]> {
       "sender",
       [
         stats({ uptime_s: 1 }),
-        { type: "event", event: "connected", conn_id: "c1", side: "client" },
+        event({ event: "connected", conn_id: "c1", side: "client" }),
         stats({}),
         stats({
           conn_id: "c2",
@@ -102,7 +102,7 @@ describe("labRows", () => {
   });
 
   it("shows only the node's current run: a started line forgets the old process's rows", () => {
-    const started = { type: "event", event: "started", local_name: "r" } as AgentLine;
+    const started = event({ event: "started", local_name: "r" });
     const rows = labRows(
       new Map([
         [
@@ -123,7 +123,7 @@ describe("labRows", () => {
   });
 
   it("drops a server's rows of connections whose client agent restarted since", () => {
-    const started = { type: "event", event: "started", local_name: "c" } as AgentLine;
+    const started = event({ event: "started", local_name: "c" });
     const rows = labRows(
       new Map([
         ["c", [stats({ conn_id: "old" }), started, stats({ conn_id: "new" })]],
@@ -151,7 +151,7 @@ describe("labRows", () => {
   });
 
   it("no stats lines: no rows", () => {
-    assert.deepEqual(labRows(new Map([["a", [{ type: "event", event: "started" }]]])), []);
+    assert.deepEqual(labRows(new Map([["a", [event({ event: "started" })]]])), []);
   });
 });
 

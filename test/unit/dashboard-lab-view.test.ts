@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { eventText } from "../../src/dashboard/events.js";
 import { LabView } from "../../src/dashboard/lab-view.js";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
-import { stats } from "../helpers/agent-lines.js";
+import { event, stats } from "../helpers/agent-lines.js";
 
 const T0 = Date.parse("2026-11-24T17:30:00Z");
 
@@ -41,7 +41,7 @@ describe("LabView", () => {
   it("drops a node's rows when its agent starts again (a new process)", () => {
     const v = new LabView("lab");
     v.ingest("sender", stats({}), T0);
-    v.ingest("sender", { type: "event", event: "started", local_name: "sender" }, T0 + 1);
+    v.ingest("sender", event({ event: "started", local_name: "sender" }), T0 + 1);
     assert.equal(v.rows().length, 0);
   });
 
@@ -49,7 +49,7 @@ describe("LabView", () => {
     const v = new LabView("lab");
     v.ingest("c", stats({ conn_id: "old" }), T0);
     v.ingest("s", stats({ conn_id: "old", side: "server" }), T0);
-    v.ingest("c", { type: "event", event: "started", local_name: "c" }, T0 + 1);
+    v.ingest("c", event({ event: "started", local_name: "c" }), T0 + 1);
     v.ingest("c", stats({ conn_id: "new" }), T0 + 2);
     v.ingest("s", stats({ conn_id: "new", side: "server" }), T0 + 2);
     assert.deepEqual(
@@ -90,14 +90,14 @@ describe("LabView", () => {
 
   it("turns agent events into timed log lines, and counts them", () => {
     const v = new LabView("lab", { maxEvents: 2 });
-    const ev = (event: string, time: string) => ({
-      type: "event",
-      event,
-      time,
-      side: "client",
-      proto: "tcp",
-      peer_name: "receiver",
-    });
+    const ev = (kind: string, time: string) =>
+      event({
+        event: kind,
+        time,
+        side: "client",
+        proto: "tcp",
+        peer_name: "receiver",
+      });
     v.ingest("sender", ev("connected", "2026-11-24T17:30:05Z"), T0);
     v.ingest("sender", ev("disconnected", "2026-11-24T17:30:06Z"), T0);
     v.note("you: kill receiver", T0 + 7000);
@@ -113,16 +113,17 @@ describe("LabView", () => {
 
   it("shows a round once per connection, though both sides report it", () => {
     const v = new LabView("lab");
-    const round = (node: string, side: string, n: number, direction: string) => ({
-      type: "event",
-      event: "round",
-      time: "2026-11-24T17:30:05Z",
-      side,
-      proto: "udp",
-      conn_id: "c1",
-      peer_name: node === "tx" ? "rx" : "tx",
-      result: { round: n, direction, bps: 1e7, loss_pct: 0 },
-    });
+    const round = (node: string, side: string, n: number, direction: string) =>
+      event({
+        type: "event",
+        event: "round",
+        time: "2026-11-24T17:30:05Z",
+        side,
+        proto: "udp",
+        conn_id: "c1",
+        peer_name: node === "tx" ? "rx" : "tx",
+        result: { round: n, direction, bps: 1e7, loss_pct: 0 },
+      });
     v.ingest("tx", round("tx", "client", 1, "up"), T0);
     v.ingest("rx", round("rx", "server", 1, "up"), T0);
     v.ingest("rx", round("rx", "server", 2, "down"), T0);
@@ -207,7 +208,7 @@ describe("LabView", () => {
     v.resetCounters(T0 + 3000);
     assert.equal(v.rows().find((r) => r.conn_id === "t1")?.udp_loss_pct, null);
     // a restarted agent starts from zero: the old baseline must not apply
-    v.ingest("s", { type: "event", event: "started" }, T0 + 4000);
+    v.ingest("s", event({ event: "started" }), T0 + 4000);
     v.ingest(
       "s",
       udpStats({ expected: 10, lost: 1, out_of_order: 0, loss_pct: 10 }, { reconnects: 0 }),

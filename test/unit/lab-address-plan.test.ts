@@ -1,39 +1,58 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  addressAt,
   cidrsOverlap,
   expandNodes,
-  formatIPv4,
+  formatCidr4,
+  hostBitsSet,
   hostRange,
   parseCidr4,
   parseIPv4,
+  placeIn,
   planLab,
 } from "../../src/lab/address-plan.js";
 import type { Lab } from "../../src/lab/lab-types.js";
 
-describe("IPv4 arithmetic", () => {
-  it("parses and formats addresses", () => {
-    assert.equal(parseIPv4("10.77.1.2"), 0x0a4d0102);
-    assert.equal(parseIPv4("255.255.255.255"), 0xffffffff);
+describe("IPv4 arithmetic (ipaddr.js)", () => {
+  it("parses addresses", () => {
+    assert.equal(parseIPv4("10.77.1.2")?.toString(), "10.77.1.2");
     assert.equal(parseIPv4("10.77.1"), undefined);
     assert.equal(parseIPv4("::1"), undefined);
-    assert.equal(formatIPv4(0xffffffff), "255.255.255.255");
   });
 
-  it("parses CIDR, host range and overlap", () => {
+  it("parses CIDR, host range, places and overlap", () => {
     const c = parseCidr4("10.77.1.5/24");
     assert.ok(c);
-    assert.equal(formatIPv4(c.base), "10.77.1.0");
+    assert.equal(formatCidr4(c), "10.77.1.0/24");
+    assert.ok(hostBitsSet(c));
     const r = hostRange(c);
-    assert.deepEqual([formatIPv4(r.first), formatIPv4(r.last)], ["10.77.1.1", "10.77.1.254"]);
+    assert.deepEqual(
+      [addressAt(c, r.first).toString(), addressAt(c, r.last).toString()],
+      ["10.77.1.1", "10.77.1.254"],
+    );
+    const at = (text: string) => placeIn(c, parseIPv4(text) ?? assert.fail());
+    assert.deepEqual(["10.77.1.0", "10.77.1.9", "10.77.1.255", "10.77.2.1"].map(at), [
+      "network",
+      "host",
+      "broadcast",
+      "outside",
+    ]);
     const all = parseCidr4("0.0.0.0/0");
-    assert.equal(all?.size, 2 ** 32);
+    assert.ok(all);
+    assert.equal(addressAt(all, hostRange(all).last).toString(), "255.255.255.254");
+    const p31 = parseCidr4("10.1.1.0/31");
+    assert.ok(p31);
+    assert.deepEqual(hostRange(p31), { first: 0, last: 1 });
+    assert.equal(placeIn(p31, parseIPv4("10.1.1.1") ?? assert.fail()), "host");
     assert.equal(parseCidr4("10.0.0.0/33"), undefined);
+    assert.equal(parseCidr4("10.0.0/8"), undefined);
     const a = parseCidr4("10.0.0.0/8");
     const b = parseCidr4("10.255.0.0/16");
     const d = parseCidr4("11.0.0.0/8");
     assert.ok(a && b && d);
     assert.ok(cidrsOverlap(a, b));
+    assert.ok(cidrsOverlap(b, a));
     assert.ok(!cidrsOverlap(a, d));
   });
 });

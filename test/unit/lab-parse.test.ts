@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { loadLab } from "../../src/lab/load-lab.js";
+import { readLab } from "../../src/lab/load-lab.js";
 import { codeFrame, formatLabError, parseLab } from "../../src/lab/parse-lab.js";
 
 const LABS = new URL("../../../test/fixtures/labs/", import.meta.url);
@@ -50,6 +50,27 @@ describe("parseLab on the broken fixtures", () => {
       for (const e of all) assert.ok(!/\n\s+at /.test(e), "no stack trace");
     });
   }
+});
+
+describe("error codes", () => {
+  it("gives each error a code for programs, next to its position", () => {
+    const codes = (text: string) => {
+      const r = parseLab(text, "x.yaml");
+      assert.ok(!r.ok);
+      return r.errors.map((e) => `${e.code} ${e.line}:${e.column} ${e.path}`);
+    };
+    assert.deepEqual(codes("name: x\nnetworks: [\n"), ["YAML_SYNTAX 3:1 "]);
+    assert.deepEqual(
+      codes("name: x\nnetworks:\n  - name: lan\n    subnet: 10.1.2.0/24\n    mtu: 9000\n"),
+      ["UNKNOWN_FIELD 5:5 networks[0].mtu"],
+    );
+    assert.deepEqual(
+      codes(
+        "name: x\nnetworks:\n  - { name: lan, subnet: 10.1.2.0/24 }\nnodes:\n  - { name: a, network: lna }\n",
+      ),
+      ["UNKNOWN_REFERENCE 5:25 nodes[0].network"],
+    );
+  });
 });
 
 describe("formatLabError", () => {
@@ -101,18 +122,19 @@ describe("formatLabError", () => {
   });
 });
 
-describe("loadLab", () => {
+describe("readLab", () => {
   it("reads a file", async () => {
-    const r = await loadLab(new URL("good/minimal.yaml", LABS).pathname);
+    const r = await readLab(new URL("good/minimal.yaml", LABS).pathname);
     assert.ok(r.ok);
   });
 
   it("reports an unreadable file without a stack trace", async () => {
-    const r = await loadLab("/nonexistent/lab.yaml");
+    const r = await readLab("/nonexistent/lab.yaml");
     assert.ok(!r.ok);
     assert.equal(
       formatLabError(r.errors[0] ?? assert.fail()),
       "/nonexistent/lab.yaml:1:1: cannot read the lab file (ENOENT)",
     );
+    assert.equal(r.errors[0]?.code, "UNREADABLE");
   });
 });

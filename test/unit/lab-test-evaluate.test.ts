@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import type { LabExpectation } from "../../src/lab/lab-types.js";
 import {
   evaluate,
@@ -9,17 +8,15 @@ import {
   type RecordedLine,
   type Recording,
 } from "../../src/lab-test/evaluate.js";
+import { event, stats } from "../helpers/agent-lines.js";
 
 /** A client event or stats line of `node`'s connection `id`, at `s` seconds. */
 function at(s: number, node: string, fields: Record<string, unknown>, id = "c1"): RecordedLine {
-  const line: AgentLine = {
-    type: "event",
-    side: "client",
-    proto: "tcp",
-    conn_id: id,
-    target: "tcp://10.0.0.2:1234",
-    ...fields,
-  } as AgentLine;
+  const common = { side: "client", proto: "tcp", conn_id: id, target: "tcp://10.0.0.2:1234" };
+  const line =
+    fields.type === "stats"
+      ? stats({ peer_name: null, ...common, ...fields })
+      : event({ ...common, ...fields });
   return { node, atMs: s * 1000, line };
 }
 
@@ -259,7 +256,7 @@ describe("evaluate", () => {
     const started = (s: number, n: string) => ({
       node: n,
       atMs: s * 1000,
-      line: { type: "event", event: "started" } as AgentLine,
+      line: event({ event: "started" }),
     });
     const steps = [
       { name: "kill", atMs: 5000, action: "kill", target: "server", ok: true },
@@ -508,7 +505,7 @@ describe("evaluate with many connections: failing ones first", () => {
     const started = (n: string) => ({
       node: n,
       atMs: 0,
-      line: { type: "event", event: "started" } as AgentLine,
+      line: event({ event: "started" }),
     });
     const r = one(
       { no_crash: true },

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { evaluate, type RecordedLine } from "../../src/lab-test/evaluate.js";
 import {
   type ExpectationResult,
@@ -9,6 +8,7 @@ import {
   type LabTestResult,
   summaryText,
 } from "../../src/lab-test/report.js";
+import { event } from "../helpers/agent-lines.js";
 
 function expectation(over: Partial<ExpectationResult> & { name: string }): ExpectationResult {
   return {
@@ -307,8 +307,7 @@ describe("lab test reports of many connections", () => {
   const line = (i: number): RecordedLine => ({
     node: `client-${i}`,
     atMs: i === 17 ? 1000 : 500,
-    line: {
-      type: "event",
+    line: event({
       side: "client",
       proto: "tcp",
       conn_id: `c${i}`,
@@ -316,7 +315,7 @@ describe("lab test reports of many connections", () => {
       ...(i === 17
         ? { event: "reconnecting", reason: "connect timeout" }
         : { event: "connected", peer_name: "server" }),
-    } as AgentLine,
+    }),
   });
   const expectations = evaluate([{ from: "client-*", to: "server", connected_within: "5s" }], {
     lines: Array.from({ length: 40 }, (_, k) => line(((k * 7) % 40) + 1)),

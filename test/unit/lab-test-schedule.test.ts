@@ -116,7 +116,7 @@ describe("validateScenario", () => {
         'scenario.3.disconnect.network: "client-1" has no interface on network "wan"',
         "scenario.4.impair: an impairment that sets nothing",
         'scenario.5.impair.loss: "200%" is not a percentage',
-        "scenario.5.impair: jitter and reorder need a delay",
+        "scenario.5.impair.jitter: jitter without delay",
         'scenario.7.name: step name "x" is used twice',
         'scenario.7.at: "later" is not a duration',
         "expect.0: an expectation that checks nothing",

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { z } from "zod";
+import { AGENT_EVENT_KINDS, eventLineSchema, statsLineSchema } from "../../src/stats/agent-line.js";
 import { ConnectionStats } from "../../src/stats/connection-stats.js";
 import { SequenceTracker } from "../../src/stats/sequence-tracker.js";
 import type { AgentEvent, RoundResult } from "../../src/stats/snapshot.js";
@@ -67,18 +69,26 @@ test("every key of an event line is in docs/output.md", () => {
   const line = { type: "event", time: "t", ...event };
   const missing = keyPaths(line).filter((p) => !doc.includes(`\`${p}\``));
   assert.deepEqual(missing, []);
-  for (const kind of [
-    "started",
-    "listening",
-    "connecting",
-    "connected",
-    "disconnected",
-    "reconnecting",
-    "round",
-    "error",
-    "stopped",
-    "suppressed",
-  ]) {
+  for (const kind of AGENT_EVENT_KINDS)
     assert.ok(doc.includes(`\`${kind}\``), `event kind ${kind}`);
-  }
+});
+
+/** Key paths of an object schema, into nested objects (through nullable and optional). */
+function schemaPaths(schema: z.ZodType, prefix = ""): string[] {
+  if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional)
+    return schemaPaths(schema.unwrap() as z.ZodType, prefix);
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([k, v]) => {
+    const path = prefix ? `${prefix}.${k}` : k;
+    return [path, ...schemaPaths(v, path)];
+  });
+}
+
+test("every key the lines' schema (what the lab reads) knows is in docs/output.md", () => {
+  const paths = [...schemaPaths(statsLineSchema), ...schemaPaths(eventLineSchema)];
+  assert.ok(paths.includes("rtt.p99_ms") && paths.includes("result.loss_pct"));
+  assert.deepEqual(
+    paths.filter((p) => !doc.includes(`\`${p}\``)),
+    [],
+  );
 });

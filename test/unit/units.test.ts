@@ -5,6 +5,7 @@ import {
   formatBytes,
   formatDuration,
   formatMs,
+  formatPct,
   parseRate,
   parseSeconds,
   parseSize,
@@ -139,5 +140,16 @@ describe("formatMs", () => {
     assert.equal(formatMs(999.7), "1.00 s");
     assert.equal(formatMs(0), "0 ms");
     assert.equal(formatMs(5_000_000), "5000 s");
+  });
+});
+
+describe("formatPct", () => {
+  it("has at most two decimals and no trailing zeros", () => {
+    assert.deepEqual([1.955, 0, 12.5, 2.015677491601344].map(formatPct), [
+      "1.96%",
+      "0%",
+      "12.5%",
+      "2.02%",
+    ]);
   });
 });

@@ -1,13 +1,32 @@
-/** Plain-text tables: cells padded to columns that fit a width. Pure. */
+/**
+ * Plain-text tables: cells padded to columns that fit a width, and the part
+ * of a wide table a narrow box shows. One formatter for every table: the
+ * agent's terminal table (connection-rows.ts), the lab's dashboard, `ps`
+ * and the test report. Pure.
+ */
 
-/** Cells padded (or cut, with …) to their widths, two spaces apart. */
-export function padCells(cells: readonly string[], widths: readonly number[]): string {
+/** What stands between two columns. */
+export const GAP = "  ";
+
+/** Left for text, right for numbers, so their magnitudes line up. */
+export type Align = "left" | "right";
+
+/**
+ * Cells padded (or cut, with …) to their widths, two spaces apart; a
+ * column aligned right is padded on the left.
+ */
+export function padCells(
+  cells: readonly string[],
+  widths: readonly number[],
+  align: readonly Align[] = [],
+): string {
   return cells
     .map((c, i) => {
       const w = widths[i] ?? 0;
-      return c.length > w ? `${c.slice(0, Math.max(0, w - 1))}…` : c.padEnd(w);
+      if (c.length > w) return `${c.slice(0, Math.max(0, w - 1))}…`;
+      return align[i] === "right" ? c.padStart(w) : c.padEnd(w);
     })
-    .join("  ");
+    .join(GAP);
 }
 
 /**
@@ -16,7 +35,7 @@ export function padCells(cells: readonly string[], widths: readonly number[]): s
  * down to 6.
  */
 export function fitWidths(
-  rows: readonly string[][],
+  rows: readonly (readonly string[])[],
   titles: readonly string[],
   available = Number.POSITIVE_INFINITY,
 ): number[] {
@@ -64,4 +83,15 @@ export function columnWindow(
     columns.push(i);
   }
   return { columns, offset: from, hidden: columns.length < widths.length };
+}
+
+/**
+ * The part of a line a box `width` wide shows when scrolled `offset` columns
+ * right, with its first `frozen` columns always shown (so a row keeps its peer).
+ */
+export function clipLine(line: string, offset: number, width: number, frozen = 0): string {
+  const w = Math.max(0, width);
+  if (offset <= 0 || frozen <= 0) return line.slice(offset, offset + w);
+  const head = line.slice(0, Math.min(frozen, w));
+  return head + line.slice(frozen + offset, frozen + offset + w - head.length);
 }

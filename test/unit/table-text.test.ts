@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { columnWindow, fitWidths, padCells, tableText } from "../../src/dashboard/table-text.js";
+import { columnWindow, fitWidths, padCells, tableText } from "../../src/output/table-text.js";
 
 describe("table text", () => {
   it("pads cells to the widest of each column", () => {
@@ -13,6 +13,10 @@ describe("table text", () => {
     assert.deepEqual(fitWidths(rows, titles, 30), [8, 9, 9]);
     assert.deepEqual(fitWidths(rows, titles, 5), [6, 6, 9]);
     assert.equal(padCells(["a-long-node-name", "x"], [6, 2]), "a-lon…  x ");
+  });
+
+  it("pads a right-aligned column on the left, so numbers line up", () => {
+    assert.equal(padCells(["a", "7", "x"], [3, 4, 2], ["left", "right"]), "a       7  x ");
   });
 });
 
