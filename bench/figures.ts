@@ -3,7 +3,7 @@
  * the agent's round and RTT figures read from its NDJSON, and targets
  * judged. Unit-tested; the Docker work is in run.ts.
  */
-import { type AgentLine, parseAgentLines } from "../src/docker/agent-logs.js";
+import { type AgentLine, parseAgentLines } from "../src/stats/agent-line.js";
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

@@ -5,13 +5,13 @@
  * removes what it created; removal cannot be interrupted. It speaks to a LabRuntime only.
  */
 import { randomBytes } from "node:crypto";
-import { parseAgentLines } from "../docker/agent-logs.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
 import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
 import { readLab, readLabSource } from "../lab/load-lab.js";
 import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
+import { type Plan, routerReadyLine } from "../lab/plan.js";
 import {
   ApplyRefused,
   Cancelled,
@@ -27,8 +27,8 @@ import {
   isComplete,
 } from "../runtime/lab-completion.js";
 import type { LabRuntime, Removed } from "../runtime/lab-runtime.js";
-import { type Plan, routerReadyLine } from "../runtime/plan.js";
 import { connectRuntime } from "../runtimes/connect.js";
+import { parseAgentLines } from "../stats/agent-line.js";
 import { onInterrupt } from "./interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "./lab-io.js";
 

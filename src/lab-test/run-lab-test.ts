@@ -7,12 +7,12 @@
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
+import type { Plan } from "../lab/plan.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import { checkedLab, dockerPlanOf, isUp, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
-import type { Plan } from "../runtime/plan.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
 import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";

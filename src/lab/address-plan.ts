@@ -4,8 +4,8 @@
  */
 
 import ipaddr from "ipaddr.js";
-import type { PlannedNetwork } from "../runtime/plan.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
+import type { PlannedNetwork } from "./plan.js";
 
 /** A network of the plan: one type from the address plan to the engine (docker/plan.ts). */
 export type { PlannedNetwork };

@@ -5,7 +5,6 @@
  * Routing and what NAT hides are decided in routing.ts; this file turns them into rules.
  */
 
-import type { Plan, PlannedAttachment, PlannedContainer } from "../runtime/plan.js";
 import type {
   LabPlan,
   PlannedNode as LabPlannedNode,
@@ -14,6 +13,7 @@ import type {
 import { impairmentState } from "./impairment-state.js";
 import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
 import type { NetRule } from "./net-script.js";
+import type { Plan, PlannedAttachment, PlannedContainer } from "./plan.js";
 import {
   isPrivate,
   natView,

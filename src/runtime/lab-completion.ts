@@ -4,7 +4,7 @@
  * what the engine listed in, the steps (or why the lab cannot be completed) out.
  */
 import { createHash } from "node:crypto";
-import { engineName, type Plan, type PlannedContainer, type PlannedNetwork } from "./plan.js";
+import { engineName, type Plan, type PlannedContainer, type PlannedNetwork } from "../lab/plan.js";
 
 /** A lab container as the engine lists it. */
 export interface FoundContainer {

@@ -3,11 +3,12 @@
  * (src/lab-session.ts, the commands, the views) and an engine. Docker's implementation is
  * src/runtimes/docker/; nothing above this file knows which engine runs the lab.
  */
-import type { AgentLine } from "../docker/agent-logs.js";
+
 import type { ImpairmentSpec } from "../lab/impairment-state.js";
+import type { Plan } from "../lab/plan.js";
 import type { ExistingSubnet } from "../lab/validate-lab.js";
+import type { AgentLine } from "../stats/agent-line.js";
 import type { Completion, FoundContainer, FoundNetwork } from "./lab-completion.js";
-import type { Plan } from "./plan.js";
 
 export type Progress = (line: string) => void;
 

@@ -199,3 +199,14 @@ export type SchemasMatchTypes = [
   Check<Same<z.infer<typeof agentEventSchema>, AgentEvent>>,
   Check<Same<z.infer<typeof agentLineSchema>, AgentLine>>,
 ];
+
+/** The agent's lines in `text`, each checked against its schema; anything else is skipped. */
+export function parseAgentLines(text: string): AgentLine[] {
+  const lines: AgentLine[] = [];
+  for (const raw of text.split("\n")) {
+    // not JSON, a line cut by a restart, a shape this version does not know: skip it
+    const line = parseAgentLine(raw);
+    if (line !== null) lines.push(line);
+  }
+  return lines;
+}

@@ -1,7 +1,7 @@
 /** Waiting on what a lab container's agent printed, read through the Docker API like the controller does. */
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { pollUntil } from "./poll-until.js";
 
 /** Polls the container's lines until `pick` finds what it needs; fails naming what was awaited. */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import type { Plan } from "../../src/runtime/plan.js";
+import type { Plan } from "../../src/lab/plan.js";
 import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
 import { applyPlan, removeLab } from "../../src/runtimes/docker/apply.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 import { pollUntil } from "../helpers/poll-until.js";

@@ -9,12 +9,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import type { AgentLine } from "../../src/docker/agent-logs.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
 import { removeLab } from "../../src/runtimes/docker/apply.js";
 import { impairAction } from "../../src/runtimes/docker/chaos.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
+import type { AgentLine } from "../../src/stats/agent-line.js";
 import { waitForLine } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";

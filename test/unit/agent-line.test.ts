@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseAgentLines } from "../../src/docker/agent-logs.js";
 import { createLogReporter } from "../../src/output/log-reporter.js";
-import { peerOf } from "../../src/stats/agent-line.js";
+import { parseAgentLines, peerOf } from "../../src/stats/agent-line.js";
 import type { AgentEvent, ConnectionSnapshot } from "../../src/stats/snapshot.js";
 import { event, stats } from "../helpers/agent-lines.js";
 

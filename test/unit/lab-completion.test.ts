@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Plan, PlannedContainer } from "../../src/lab/plan.js";
 import {
   completionOf,
   completionText,
@@ -7,7 +8,6 @@ import {
   type FoundContainer,
   isComplete,
 } from "../../src/runtime/lab-completion.js";
-import type { Plan, PlannedContainer } from "../../src/runtime/plan.js";
 
 function container(name: string, role: "node" | "router" = "node"): PlannedContainer {
   return {

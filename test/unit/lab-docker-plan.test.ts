@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type DockerPlanOptions, tbfBurst, toDockerPlan } from "../../src/lab/docker-plan.js";
 import { formatLabError, parseLab } from "../../src/lab/parse-lab.js";
-import type { Plan, PlannedContainer } from "../../src/runtime/plan.js";
+import type { Plan, PlannedContainer } from "../../src/lab/plan.js";
 
 const OPTS: DockerPlanOptions = {
   image: "conntest:test",

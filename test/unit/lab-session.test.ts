@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Plan } from "../../src/lab/plan.js";
 import { onInterrupt } from "../../src/lab-session/interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../../src/lab-session/lab-io.js";
 import { bringUp } from "../../src/lab-session/session.js";
 import { NotReady } from "../../src/runtime/errors.js";
 import type { LabRuntime } from "../../src/runtime/lab-runtime.js";
-import type { Plan } from "../../src/runtime/plan.js";
 
 const plan: Plan = {
   lab: "demo",

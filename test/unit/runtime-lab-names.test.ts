@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { engineName, nameInLab } from "../../src/runtime/plan.js";
+import { engineName, nameInLab } from "../../src/lab/plan.js";
 import { isLabEvent } from "../../src/runtimes/docker/lab-feed.js";
 import { LABEL } from "../../src/runtimes/docker/labels.js";
 import { nodeInfoOf } from "../../src/runtimes/docker/node-info-of.js";

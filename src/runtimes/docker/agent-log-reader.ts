@@ -1,6 +1,7 @@
 /** An agent's recent output, read once (no following) from its container's log. */
 import type Docker from "dockerode";
-import { type AgentLine, demuxLogBuffer, parseAgentLines } from "../../docker/agent-logs.js";
+import { type AgentLine, parseAgentLines } from "../../stats/agent-line.js";
+import { demuxLogBuffer } from "./log-frames.js";
 
 /** The last `tail` lines a container's agent printed: parsed, and stdout and stderr as text. */
 export async function readAgentLines(

@@ -5,14 +5,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../../lab/net-script.js";
+import { engineName, type Plan, type PlannedContainer, routerReadyLine } from "../../lab/plan.js";
 import { ApplyRefused, Cancelled } from "../../runtime/errors.js";
 import { type Completion, containerSpec, everythingOf } from "../../runtime/lab-completion.js";
-import {
-  engineName,
-  type Plan,
-  type PlannedContainer,
-  routerReadyLine,
-} from "../../runtime/plan.js";
 import type { Progress } from "./agent-image.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 

@@ -6,10 +6,10 @@
 import type Docker from "dockerode";
 import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../../lab/impairment-state.js";
 import { impairmentStateLine, NET_SCRIPT } from "../../lab/net-script.js";
+import { engineName } from "../../lab/plan.js";
 import { naturalSort } from "../../output/natural-compare.js";
 import { ChaosError } from "../../runtime/errors.js";
 import type { ContainerAction } from "../../runtime/lab-runtime.js";
-import { engineName } from "../../runtime/plan.js";
 import { execIn } from "./exec.js";
 import { LABEL, labelFilter, plannedAddresses } from "./labels.js";
 

@@ -3,8 +3,8 @@
  * LabRuntime seam. The files beside this one do the work; this one holds the connection.
  */
 import type Docker from "dockerode";
-import type { AgentLine } from "../../docker/agent-logs.js";
 import type { ImpairmentSpec } from "../../lab/impairment-state.js";
+import { engineName, type Plan } from "../../lab/plan.js";
 import type { ExistingSubnet } from "../../lab/validate-lab.js";
 import type { Completion, FoundContainer, FoundNetwork } from "../../runtime/lab-completion.js";
 import type {
@@ -22,7 +22,7 @@ import type {
   ReadyTarget,
   Removed,
 } from "../../runtime/lab-runtime.js";
-import { engineName, type Plan } from "../../runtime/plan.js";
+import type { AgentLine } from "../../stats/agent-line.js";
 import { ensureAgentImage } from "./agent-image.js";
 import { readAgentLines } from "./agent-log-reader.js";
 import { applyPlan, removeIds, removeLab } from "./apply.js";

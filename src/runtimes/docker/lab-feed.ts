@@ -7,8 +7,8 @@
  */
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
-import { parseAgentLines } from "../../docker/agent-logs.js";
 import type { FeedOptions, FeedSink, LabFollower, NodeInfo } from "../../runtime/lab-runtime.js";
+import { parseAgentLines } from "../../stats/agent-line.js";
 import { LABEL, labelFilter } from "./labels.js";
 import { onLines } from "./log-lines.js";
 import { type ContainerListEntry, nodeInfoOf } from "./node-info-of.js";

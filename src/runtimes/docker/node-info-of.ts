@@ -2,9 +2,10 @@
  * A lab's containers as the engine lists them, read into the runtime's NodeInfo. Pure: the
  * list entry in, the node out.
  */
+
+import { nameInLab } from "../../lab/plan.js";
 import { naturalCompare } from "../../output/natural-compare.js";
 import type { NodeInfo } from "../../runtime/lab-runtime.js";
-import { nameInLab } from "../../runtime/plan.js";
 import { LABEL, plannedAddresses } from "./labels.js";
 
 /** The subset of the engine's container list entry read here. */

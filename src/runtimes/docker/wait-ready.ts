@@ -9,8 +9,8 @@ import type { Readable } from "node:stream";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import { demuxLogBuffer } from "../../docker/agent-logs.js";
 import { Cancelled, NotReady } from "../../runtime/errors.js";
+import { demuxLogBuffer } from "./log-frames.js";
 import { onLines } from "./log-lines.js";
 
 export interface ReadyTarget {

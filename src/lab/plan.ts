@@ -3,8 +3,8 @@
  * containers with their addresses and network scripts. A planner turns a
  * checked lab file into this (pure); apply.ts makes it real.
  */
-import type { ImpairmentState } from "../lab/impairment-state.js";
-import type { NetScriptSpec } from "../lab/net-script.js";
+import type { ImpairmentState } from "./impairment-state.js";
+import type { NetScriptSpec } from "./net-script.js";
 
 export interface PlannedNetwork {
   /** Name in the lab file; the engine name is engineName(lab, name). */
