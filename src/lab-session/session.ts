@@ -280,6 +280,8 @@ export async function bringUpOwn(
   plan: Plan,
   file: string,
   io: LabIo,
+  /** Called once the lab is found absent under the lock: from here on it is the caller's. */
+  claimed: () => void = () => {},
 ): Promise<void> {
   const refuse = () =>
     new LabFailure(
@@ -296,6 +298,7 @@ export async function bringUpOwn(
       (holder) => io.out(`  waiting for another up of lab ${plan.lab} (${holder})\n`),
       async () => {
         if (await isUp(runtime, plan.lab)) throw refuse();
+        claimed();
         await bringUp(runtime, plan, io);
       },
     )
@@ -307,7 +310,8 @@ export async function bringUpOwn(
 
 /**
  * A lab of its own for one run (`test`): brought up (refused when it is up already), `run`,
- * then removed whatever happened: passed, failed, interrupted or crashed.
+ * then removed whatever happened: passed, failed, interrupted or crashed. A lab someone
+ * else brought up meanwhile is refused and left alone: only a lab this run claimed goes.
  */
 export async function withOwnLab<T>(
   runtime: LabRuntime,
@@ -316,14 +320,21 @@ export async function withOwnLab<T>(
   io: LabIo,
   run: () => Promise<T>,
 ): Promise<T> {
+  let ours = false;
   try {
-    await bringUpOwn(runtime, plan, file, io);
+    await bringUpOwn(runtime, plan, file, io, () => {
+      ours = true;
+    });
     return await run();
   } finally {
-    const removed = await removeUninterrupted(runtime, plan.lab, io, () => {});
-    if (removed.containers + removed.networks > 0)
-      io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
+    if (ours) await removeOwn(runtime, plan.lab, io);
   }
+}
+
+async function removeOwn(runtime: LabRuntime, lab: string, io: LabIo): Promise<void> {
+  const removed = await removeUninterrupted(runtime, lab, io, () => {});
+  if (removed.containers + removed.networks > 0)
+    io.out(`  removed ${removed.containers} containers and ${removed.networks} networks\n`);
 }
 
 /** Removes a lab (or every lab); a Ctrl-C meanwhile would leave half a lab, so it is only acknowledged. */

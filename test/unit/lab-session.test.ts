@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Plan } from "../../src/lab/plan.js";
 import { onInterrupt } from "../../src/lab-session/interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../../src/lab-session/lab-io.js";
-import { bringUp } from "../../src/lab-session/session.js";
+import { bringUp, withOwnLab } from "../../src/lab-session/session.js";
 import { NotReady } from "../../src/runtime/errors.js";
 import type { LabRuntime } from "../../src/runtime/lab-runtime.js";
 
@@ -116,6 +116,36 @@ describe("the lab session's bring-up", () => {
     );
     assert.deepEqual(runtime.calls, ["apply demo", "removeLab demo"]);
     assert.equal(process.listenerCount("SIGINT"), 0, "no signal listener is left behind");
+  });
+});
+
+describe("a lab of its own (test)", () => {
+  const node = {
+    name: "client",
+    role: "node",
+    state: "running",
+    exitCode: null,
+    networks: [],
+    planned: [],
+    created: 0,
+  };
+
+  it("is removed after its run", async () => {
+    const runtime = fakeRuntime(async () => {});
+    assert.equal(await withOwnLab(runtime, plan, "demo.yaml", io(), async () => 42), 42);
+    assert.deepEqual(runtime.calls, ["apply demo", "removeLab demo"]);
+  });
+
+  it("leaves alone a lab someone brought up while it waited for the lock", async () => {
+    const runtime = fakeRuntime(async () => {});
+    let asked = 0;
+    // absent at the first look, up by the time the lock is held
+    runtime.nodes = async () => (asked++ === 0 ? [] : [node]);
+    await assert.rejects(
+      withOwnLab(runtime, plan, "demo.yaml", io(), async () => 42),
+      (err: unknown) => err instanceof LabFailure && /already up/.test(err.message),
+    );
+    assert.deepEqual(runtime.calls, [], "nothing created, nothing removed");
   });
 });
 
