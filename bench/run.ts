@@ -10,10 +10,10 @@ import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { formatBits } from "../src/agent/units.js";
 import { onInterrupt } from "../src/lab-session/interrupts.js";
 import type { LabIo } from "../src/lab-session/lab-io.js";
 import { bringUp, checkedLab, dockerPlanOf } from "../src/lab-session/session.js";
+import { formatBits } from "../src/output/format-units.js";
 import {
   ensureAgentImage,
   followBuild,

@@ -1,6 +1,9 @@
 /** What the agent was asked to do, after the command line has been parsed and checked. */
 
-export type Protocol = "tcp" | "udp";
+import type { Protocol } from "../stats/snapshot.js";
+
+// the transport names belong to the stats (every line carries one); the agent uses them
+export type { Protocol };
 
 /** `--listen tcp:1234` */
 export interface ListenSpec {

@@ -3,7 +3,7 @@
  * an error), what happens to the containers and what the user does, each as
  * a LabEvent with fields for machines (`--json`) and a text for people. Pure.
  */
-import { formatBits, formatMs, formatPct } from "../agent/units.js";
+import { formatBits, formatMs, formatPct } from "../output/format-units.js";
 import { type AgentLine, type EventLine, nonEmpty, peerOf } from "../stats/agent-line.js";
 import type { RoundResult } from "../stats/snapshot.js";
 

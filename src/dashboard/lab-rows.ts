@@ -2,7 +2,7 @@
  * The dashboard's connection table, from the agents' last stats lines. Pure:
  * rows, sorting, totals and cell text are tested without a terminal.
  */
-import { formatBits, formatDuration, formatMs, formatPct } from "../agent/units.js";
+import { formatBits, formatDuration, formatMs, formatPct } from "../output/format-units.js";
 import { naturalCompare } from "../output/natural-compare.js";
 import { type AgentLine, nonEmpty, peerOf, type StatsLine } from "../stats/agent-line.js";
 

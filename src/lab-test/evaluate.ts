@@ -6,12 +6,12 @@
  */
 import picomatch from "picomatch";
 import { parseConnect } from "../agent/endpoint-uri.js";
-import { formatBits } from "../agent/units.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { stateText } from "../dashboard/node-info.js";
 import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
+import { formatBits } from "../output/format-units.js";
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
 import { type AgentLine, type EventLine, nonEmpty, type StatsLine } from "../stats/agent-line.js";
 import type { AgentEventKind, RoundResult } from "../stats/snapshot.js";

@@ -3,8 +3,9 @@
  * events become log lines. No I/O here, so the layout is unit-tested without
  * a terminal; tui-reporter.ts only clips, styles and draws these lines.
  */
-import { formatBits, formatBytes, formatDuration, formatMs } from "../agent/units.js";
+
 import type { AgentEvent, ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
+import { formatBits, formatBytes, formatDuration, formatMs } from "./format-units.js";
 import { naturalCompare } from "./natural-compare.js";
 import { type Align, fitWidths, GAP, padCells } from "./table-text.js";
 

@@ -3,13 +3,14 @@
  * (same conn_id). Pure bookkeeping: time comes in as arguments (ms on a
  * monotonic clock), so it is tested without sockets or timers.
  */
-import type { Protocol } from "../agent/config.js";
+
 import { micro, microSeconds, RttStats } from "./rtt-stats.js";
 import type { SequenceTracker } from "./sequence-tracker.js";
 import type {
   ConnectionSnapshot,
   ConnectionState,
   Direction,
+  Protocol,
   RoundResult,
   Side,
   UdpReceiveSummary,

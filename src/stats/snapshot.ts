@@ -3,7 +3,8 @@
  * (docs/output.md), the terminal table and /metrics are all views of these
  * types, so a field added here is documented there too.
  */
-import type { Protocol } from "../agent/config.js";
+/** The transports a connection runs over. */
+export type Protocol = "tcp" | "udp";
 
 export type Side = "client" | "server";
 

@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { parseRate, parseSeconds, parseSize } from "../../src/agent/units.js";
 import {
   formatBits,
   formatBytes,
   formatDuration,
   formatMs,
   formatPct,
-  parseRate,
-  parseSeconds,
-  parseSize,
-} from "../../src/agent/units.js";
+} from "../../src/output/format-units.js";
 import { throwsUsage } from "../helpers/throws-usage.js";
 
 describe("parseSize", () => {

@@ -1,6 +1,6 @@
 /** The dashboard's two header lines: the lab, its uptime and totals, then the keys. */
 import blessed, { type Widgets } from "blessed";
-import { formatBits, formatDuration } from "../../agent/units.js";
+import { formatBits, formatDuration } from "../../output/format-units.js";
 import type { LabView } from "../lab-view.js";
 import { KEY_LINE, NARROW_KEY_LINE } from "./keys.js";
 
