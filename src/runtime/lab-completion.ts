@@ -22,7 +22,7 @@ export interface FoundContainer {
 export interface FoundNetwork {
   id: string;
   /** Docker's name, `${lab}-${network}`. */
-  dockerName: string;
+  engineName: string;
   subnets: string[];
 }
 
@@ -72,7 +72,7 @@ export function completionOf(
   for (const c of containers) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
 
   for (const n of plan.networks) {
-    const found = networks.filter((f) => f.dockerName === engineName(plan.lab, n.name));
+    const found = networks.filter((f) => f.engineName === engineName(plan.lab, n.name));
     if (found.length === 0) out.createNetworks.push(n);
     else if (found.length > 1)
       out.conflicts.push(`network ${n.name} exists ${found.length} times on the engine`);
@@ -83,8 +83,8 @@ export function completionOf(
   }
   const plannedNetworks = new Set(plan.networks.map((n) => engineName(plan.lab, n.name)));
   for (const f of networks)
-    if (!plannedNetworks.has(f.dockerName))
-      out.conflicts.push(`network ${f.dockerName} is not in the file`);
+    if (!plannedNetworks.has(f.engineName))
+      out.conflicts.push(`network ${f.engineName} is not in the file`);
 
   for (const [name, found] of byName) {
     if (!planned.has(name)) out.conflicts.push(`${name} is not in the file`);

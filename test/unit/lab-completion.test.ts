@@ -30,7 +30,7 @@ const plan: Plan = {
   networks: [{ name: "lan", subnet: "10.9.0.0/24" }],
   containers: [container("a"), container("b"), container("r", "router")],
 };
-const lan = { id: "n1", dockerName: "demo-lan", subnets: ["10.9.0.0/24"] };
+const lan = { id: "n1", engineName: "demo-lan", subnets: ["10.9.0.0/24"] };
 
 function found(name: string, state: string, over: Partial<FoundContainer> = {}): FoundContainer {
   const planned = plan.containers.find((c) => c.name === name) ?? container(name);

@@ -128,7 +128,7 @@ export class DockerRuntime implements LabRuntime {
       }));
     const networks = (await this.docker.listNetworks({ filters: labelFilter(lab) })).map((n) => ({
       id: n.Id,
-      dockerName: n.Name,
+      engineName: n.Name,
       subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""),
     }));
     return { containers, networks };
