@@ -111,7 +111,7 @@ async function up(docker: Docker, name: string, yaml: string, image: string): Pr
   writeFileSync(file, yaml);
   const runtime = new DockerRuntime(docker);
   const { lab, plan } = await checkedLab(runtime, file, quiet);
-  await bringUp(runtime, dockerPlanOf(lab, plan, file, quiet, image, false), quiet);
+  await bringUp(runtime, dockerPlanOf(lab, plan, quiet, image), quiet);
 }
 
 async function sh(docker: Docker, lab: string, node: string, script: string): Promise<string> {

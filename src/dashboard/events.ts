@@ -79,9 +79,10 @@ export function labEvent(
   };
 }
 
-/** ", loss 2.02%" of a UDP round, "" otherwise. */
-function lossText(line: EventLine, r: RoundResult): string {
-  return line.proto === "udp" ? `, loss ${formatPct(r.loss_pct)}` : "";
+/** "9.99 Mbit/s, loss 0%": a round's rate, and its loss over UDP. */
+function roundResult(line: EventLine, r: RoundResult): string {
+  const loss = line.proto === "udp" ? `, loss ${formatPct(r.loss_pct)}` : "";
+  return `${formatBits(r.bps)}${loss}`;
 }
 
 /** What happened on a connection, after "tcp a → b". */
@@ -95,7 +96,7 @@ function connectionText(line: EventLine, reason: string | null): string {
     case "round": {
       const r = line.result;
       if (r === undefined) return "round ? ?: ?";
-      return `round ${r.round} ${r.direction}: ${formatBits(r.bps)}${lossText(line, r)}`;
+      return `round ${r.round} ${r.direction}: ${roundResult(line, r)}`;
     }
     default:
       return withReason(line.event, reason);
@@ -157,8 +158,7 @@ export function agentEvent(
     from,
     to,
     conn_id: nonEmpty(line.conn_id),
-    outcome:
-      round && line.result ? `${formatBits(line.result.bps)}${lossText(line, line.result)}` : null,
+    outcome: round && line.result ? roundResult(line, line.result) : null,
   });
 }
 

@@ -13,7 +13,6 @@ import {
   rowCells,
 } from "../dashboard/lab-rows.js";
 import { type NodeInfo, networksText, stateText } from "../dashboard/node-info.js";
-import type { LabError } from "../lab/lab-types.js";
 import { readLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
@@ -23,6 +22,7 @@ import {
   ensureLab,
   imageAndNetem,
   labNameOf,
+  nameInFile,
   netemUses,
   openRuntime,
   removeUninterrupted,
@@ -81,7 +81,7 @@ export async function up(
   const started = Date.now();
   const { image, netem } = await imageAndNetem(runtime, io, netemUses(lab).length > 0);
   requireNetem(source, netem, file, io);
-  const plan = dockerPlanOf(lab, addressPlan, file, io, image, netem);
+  const plan = dockerPlanOf(lab, addressPlan, io, image);
   const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -154,11 +154,10 @@ async function chosenLabName(
 ): Promise<string> {
   if (choice.lab !== undefined) return choice.lab;
   if (choice.file === undefined) throw new Error("no lab chosen");
-  const parsed = await readLab(choice.file);
-  if (parsed.ok) return parsed.lab.name;
-  const why = formatLabError(parsed.errors[0] as LabError).split("\n")[0];
+  const found = await nameInFile(choice.file);
+  if ("name" in found) return found.name;
   throw new LabFailure(
-    `cannot read the lab's name from ${choice.file} (${why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await runtime.labs())})`,
+    `cannot read the lab's name from ${choice.file} (${found.why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await runtime.labs())})`,
     LAB_EXIT.badInput,
   );
 }

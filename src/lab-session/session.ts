@@ -42,14 +42,22 @@ export async function openRuntime(io: LabIo): Promise<LabRuntime> {
   }
 }
 
-export async function labNameOf(file: string): Promise<string> {
+/** The lab's name from its file, or why it cannot be read (the first error's first line). */
+export async function nameInFile(file: string): Promise<{ name: string } | { why: string }> {
   const parsed = await readLab(file);
-  if (!parsed.ok)
+  return parsed.ok
+    ? { name: parsed.lab.name }
+    : { why: formatLabError(parsed.errors[0] as LabError).split("\n")[0] as string };
+}
+
+export async function labNameOf(file: string): Promise<string> {
+  const found = await nameInFile(file);
+  if ("why" in found)
     throw new LabFailure(
-      `cannot read the lab's name from ${file}: ${formatLabError(parsed.errors[0] as LabError).split("\n")[0]}`,
+      `cannot read the lab's name from ${file}: ${found.why}`,
       LAB_EXIT.badInput,
     );
-  return parsed.lab.name;
+  return found.name;
 }
 
 /**
@@ -104,18 +112,8 @@ export async function imageAndNetem(
   return { image, netem: needNetem ? await runtime.hasNetem(image) : false };
 }
 
-/**
- * The engine-level plan of a lab that passed checkedLab (netem: checked there or with
- * checkNetem). `_file`, `_netem`: unused since the planner checks nothing; kept for callers.
- */
-export function dockerPlanOf(
-  lab: Lab,
-  addressPlan: LabPlan,
-  _file: string,
-  io: LabIo,
-  image: string,
-  _netem: boolean,
-): Plan {
+/** The engine-level plan of a lab that passed checkedLab (and requireNetem where it asks for netem). */
+export function dockerPlanOf(lab: Lab, addressPlan: LabPlan, io: LabIo, image: string): Plan {
   return toDockerPlan(lab, addressPlan, {
     image,
     run: randomBytes(4).toString("hex"),

@@ -152,7 +152,7 @@ export async function runLabTest(
 
   let plan: Plan;
   try {
-    plan = dockerPlanOf(lab, addressPlan, file, io, options.image, options.netemAvailable);
+    plan = dockerPlanOf(lab, addressPlan, io, options.image);
   } catch (err) {
     if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
     throw err;

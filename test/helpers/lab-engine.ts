@@ -8,8 +8,8 @@
 import type Docker from "dockerode";
 import { removeLab } from "../../src/runtimes/docker/apply.js";
 import { connectEngine, EngineUnavailable } from "../../src/runtimes/docker/engine.js";
+import { AGENT_ONLY } from "./test-mode.js";
 
-const AGENT_ONLY = process.env.CONNTEST_TESTS === "agent";
 export const SKIP_AGENT_ONLY = "agent-only run (npm run test:agent): needs a Docker engine";
 
 export async function removeLabs(docker: Docker, labs: readonly string[]): Promise<void> {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pollUntil } from "./poll-until.js";
+import { AGENT_ONLY } from "./test-mode.js";
 
 export const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 
@@ -16,7 +17,7 @@ export const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
  * finds none anyway fails in TmuxSession with the line to fix it.
  */
 export const tmuxSkip: string | false =
-  !hasTmux && process.env.CONNTEST_TESTS === "agent" && "tmux is not installed (agent-only run)";
+  !hasTmux && AGENT_ONLY && "tmux is not installed (agent-only run)";
 
 export class TmuxSession {
   private readonly dir = mkdtempSync(join(tmpdir(), "conntest-tmux-"));

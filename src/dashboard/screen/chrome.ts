@@ -17,12 +17,12 @@ export function place(el: Widgets.BlessedElement, r: Rect): void {
 export function setTitle(el: Widgets.BlessedElement, text: string, legend = ""): void {
   // the label starts two columns in and must end before the corner
   const room = Math.max(4, (el.width as number) - 6);
-  const legendText = legend.replace(/\{[^}]*\}/g, "");
+  const legendWidth = visibleLength(legend);
   let title = text;
   let tail = legend;
-  if (title.length + 2 + legendText.length > room) {
+  if (title.length + 2 + legendWidth > room) {
     // the legend is what tells the lines apart: it stays, the title gives way
-    const titleRoom = room - 2 - legendText.length;
+    const titleRoom = room - 2 - legendWidth;
     if (titleRoom >= 8) title = `${title.slice(0, titleRoom - 1)}…`;
     else tail = "";
   }
