@@ -227,41 +227,36 @@ export async function ensureLab(
   file: string,
   io: LabIo,
 ): Promise<"created" | "completed" | "complete"> {
-  return runtime
-    .withLock(
-      plan.lab,
-      plan.image,
-      plan.version,
-      (holder) => io.out(`waiting for another up of lab ${plan.lab} (${holder}) to finish\n`),
-      async () => {
-        const found = await runtime.found(plan.lab);
-        if (found.containers.length === 0 && found.networks.length === 0) {
-          await bringUp(runtime, plan, io);
-          return "created" as const;
-        }
-        const todo = completionOf(plan, found.containers, found.networks);
-        if (todo.conflicts.length > 0)
-          throw new LabFailure(
-            `lab ${plan.lab} is up, but not as ${file} plans it: ${todo.conflicts.slice(0, 5).join("; ")}${todo.conflicts.length > 5 ? ` (and ${todo.conflicts.length - 5} more)` : ""}; remove it first with: conntest-lab down ${file}`,
-            LAB_EXIT.badInput,
-          );
-        if (isComplete(todo)) {
-          const paused = todo.paused.length > 0 ? ` (${todo.paused.join(", ")} paused)` : "";
-          io.out(
-            `lab ${plan.lab} is already up (${found.containers.length} containers${paused}); nothing to do\n`,
-          );
-          return "complete" as const;
-        }
-        io.out(`lab ${plan.lab} is incomplete; completing it\n`);
-        await bringUp(runtime, { ...plan, run: todo.run ?? plan.run }, io, todo);
-        io.out(`completed lab ${plan.lab}: ${completionText(todo)}\n`);
-        return "completed" as const;
-      },
-    )
-    .catch((err) => {
-      if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
-      throw err;
-    });
+  return underLock(
+    runtime,
+    plan,
+    (holder) => `waiting for another up of lab ${plan.lab} (${holder}) to finish\n`,
+    io,
+    async () => {
+      const found = await runtime.found(plan.lab);
+      if (found.containers.length === 0 && found.networks.length === 0) {
+        await bringUp(runtime, plan, io);
+        return "created" as const;
+      }
+      const todo = completionOf(plan, found.containers, found.networks);
+      if (todo.conflicts.length > 0)
+        throw new LabFailure(
+          `lab ${plan.lab} is up, but not as ${file} plans it: ${todo.conflicts.slice(0, 5).join("; ")}${todo.conflicts.length > 5 ? ` (and ${todo.conflicts.length - 5} more)` : ""}; remove it first with: conntest-lab down ${file}`,
+          LAB_EXIT.badInput,
+        );
+      if (isComplete(todo)) {
+        const paused = todo.paused.length > 0 ? ` (${todo.paused.join(", ")} paused)` : "";
+        io.out(
+          `lab ${plan.lab} is already up (${found.containers.length} containers${paused}); nothing to do\n`,
+        );
+        return "complete" as const;
+      }
+      io.out(`lab ${plan.lab} is incomplete; completing it\n`);
+      await bringUp(runtime, { ...plan, run: todo.run ?? plan.run }, io, todo);
+      io.out(`completed lab ${plan.lab}: ${completionText(todo)}\n`);
+      return "completed" as const;
+    },
+  );
 }
 
 /** Whether the lab has nodes or routers on the engine now (its lock is not one). */
@@ -281,25 +276,39 @@ export async function bringUpOwn(
   /** Called once the lab is found absent under the lock: from here on it is the caller's. */
   claimed: () => void = () => {},
 ): Promise<void> {
-  const refuse = () =>
-    new LabFailure(
-      `lab ${plan.lab} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
-      LAB_EXIT.badInput,
-    );
-  if (await isUp(runtime, plan.lab)) throw refuse();
+  if (await isUp(runtime, plan.lab)) throw alreadyUp(plan.lab, file);
   // under the lab's lock: an `up` or another test of the same lab started meanwhile
-  await runtime
-    .withLock(
-      plan.lab,
-      plan.image,
-      plan.version,
-      (holder) => io.out(`  waiting for another up of lab ${plan.lab} (${holder})\n`),
-      async () => {
-        if (await isUp(runtime, plan.lab)) throw refuse();
-        claimed();
-        await bringUp(runtime, plan, io);
-      },
-    )
+  await underLock(
+    runtime,
+    plan,
+    (holder) => `  waiting for another up of lab ${plan.lab} (${holder})\n`,
+    io,
+    async () => {
+      if (await isUp(runtime, plan.lab)) throw alreadyUp(plan.lab, file);
+      claimed();
+      await bringUp(runtime, plan, io);
+    },
+  );
+}
+
+/** The refusal of a run that needs a lab of its own (`test`) when the lab is up already. */
+export function alreadyUp(lab: string, file: string): LabFailure {
+  return new LabFailure(
+    `lab ${lab} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
+    LAB_EXIT.badInput,
+  );
+}
+
+/** Runs `fn` holding the lab's lock (saying whom it waits for); a lock held too long fails with exit 1. */
+function underLock<T>(
+  runtime: LabRuntime,
+  plan: Plan,
+  waiting: (holder: string) => string,
+  io: LabIo,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return runtime
+    .withLock(plan.lab, plan.image, plan.version, (holder) => io.out(waiting(holder)), fn)
     .catch((err) => {
       if (err instanceof LockBusy) throw new LabFailure(err.message, LAB_EXIT.failed);
       throw err;

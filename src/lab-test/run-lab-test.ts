@@ -10,7 +10,7 @@ import type { Lab, LabStep } from "../lab/lab-types.js";
 import type { Plan } from "../lab/plan.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { checkedLab, dockerPlanOf, isUp, withOwnLab } from "../lab-session/session.js";
+import { alreadyUp, checkedLab, dockerPlanOf, isUp, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
@@ -129,11 +129,7 @@ export async function runLabTest(
   try {
     ({ lab, plan: addressPlan } =
       options.checked ?? (await checkedLab(runtime, file, io, options.netemAvailable)));
-    if (await isUp(runtime, lab.name))
-      throw new LabFailure(
-        `lab ${lab.name} is already up; a test needs its own: remove it with conntest-lab down ${file}`,
-        LAB_EXIT.badInput,
-      );
+    if (await isUp(runtime, lab.name)) throw alreadyUp(lab.name, file);
   } catch (err) {
     if (err instanceof LabFailure) return result("error", { error: err.message });
     throw err;
