@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { onInterrupt } from "../src/lab-session/interrupts.js";
 import type { LabIo } from "../src/lab-session/lab-io.js";
-import { bringUp, checkedLab, dockerPlanOf } from "../src/lab-session/session.js";
+import { bringUp, plannedLab } from "../src/lab-session/session.js";
 import { formatBits } from "../src/output/format-units.js";
 import {
   ensureAgentImage,
@@ -110,8 +110,8 @@ async function up(docker: Docker, name: string, yaml: string, image: string): Pr
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
   const runtime = new DockerRuntime(docker);
-  const { lab, plan } = await checkedLab(runtime, file, quiet);
-  await bringUp(runtime, dockerPlanOf(lab, plan, quiet, image), quiet);
+  const { plan } = await plannedLab(runtime, file, quiet, { image, netem: false });
+  await bringUp(runtime, plan, quiet);
 }
 
 async function sh(docker: Docker, lab: string, node: string, script: string): Promise<string> {

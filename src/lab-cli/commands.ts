@@ -17,16 +17,12 @@ import { readLab } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import {
-  checkedLab,
-  dockerPlanOf,
   ensureLab,
-  imageAndNetem,
   labNameOf,
   nameInFile,
-  netemUses,
   openRuntime,
+  plannedLab,
   removeUninterrupted,
-  requireNetem,
 } from "../lab-session/session.js";
 import { naturalCompare } from "../output/natural-compare.js";
 import { tableText } from "../output/table-text.js";
@@ -77,11 +73,8 @@ export async function up(
   io: LabIo,
 ): Promise<number> {
   const runtime = await openRuntime(io);
-  const { lab, plan: addressPlan, source } = await checkedLab(runtime, file, io);
   const started = Date.now();
-  const { image, netem } = await imageAndNetem(runtime, io, netemUses(lab).length > 0);
-  requireNetem(source, netem, file, io);
-  const plan = dockerPlanOf(lab, addressPlan, io, image);
+  const { lab, plan } = await plannedLab(runtime, file, io);
   const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -64,7 +64,7 @@ export async function labNameOf(file: string): Promise<string> {
  * Reads the file (unless given it read) and checks it once, with the engine's subnets (and,
  * when known, whether the kernel has netem); prints every error and fails with exit 2.
  */
-export async function checkedLab(
+async function checkedLab(
   runtime: LabRuntime,
   file: string | LabSource,
   io: LabIo,
@@ -92,9 +92,9 @@ export function labErrors(errors: readonly LabError[], file: string, io: LabIo):
 }
 
 /** Fails (exit 2, every error printed) when the lab asks for netem and the kernel lacks it. */
-export function requireNetem(source: LabSource, netem: boolean, file: string, io: LabIo): void {
+function requireNetem(source: LabSource, netem: boolean, io: LabIo): void {
   const noNetem = checkNetem(source, netem);
-  if (noNetem.length > 0) throw labErrors(noNetem, file, io);
+  if (noNetem.length > 0) throw labErrors(noNetem, source.file, io);
 }
 
 /** Netem fields the lab asks for: in router impairments and in scenario impair steps. */
@@ -107,18 +107,49 @@ export async function imageAndNetem(
   runtime: LabRuntime,
   io: LabIo,
   needNetem: boolean,
-): Promise<{ image: string; netem: boolean }> {
+): Promise<Prepared> {
   const image = await runtime.prepareImage(io.root, io.version, (l) => io.out(`image: ${l}\n`));
   return { image, netem: needNetem ? await runtime.hasNetem(image) : false };
 }
 
-/** The engine-level plan of a lab that passed checkedLab (and requireNetem where it asks for netem). */
-export function dockerPlanOf(lab: Lab, addressPlan: LabPlan, io: LabIo, image: string): Plan {
-  return toDockerPlan(lab, addressPlan, {
+/** What preparing the runtime gave: the agent image, and whether the kernel has netem. */
+export interface Prepared {
+  image: string;
+  netem: boolean;
+}
+
+/** A lab file read and checked once, and the plan a runtime applies. */
+export interface PlannedLab {
+  lab: Lab;
+  source: LabSource;
+  /** Networks, subnets and addresses: what the checks and the verdicts speak of. */
+  addressPlan: LabPlan;
+  /** Containers and networks as a runtime creates them, for one run. */
+  plan: Plan;
+}
+
+/**
+ * check → prepare → plan, once per file and for every command that brings a lab up: the file
+ * checked with the engine's subnets, the image ready (built when missing; `test` prepares it
+ * once for all its files and passes it in), netem required where the lab asks for it, and
+ * the runtime's plan. Every error is printed; the failure exits 2 and nothing is created.
+ */
+export async function plannedLab(
+  runtime: LabRuntime,
+  file: string | LabSource,
+  io: LabIo,
+  prepared?: Prepared,
+): Promise<PlannedLab> {
+  const { lab, plan: addressPlan, source } = await checkedLab(runtime, file, io, prepared?.netem);
+  const { image, netem } =
+    prepared ?? (await imageAndNetem(runtime, io, netemUses(lab).length > 0));
+  requireNetem(source, netem, io);
+  const plan = toDockerPlan(lab, addressPlan, {
     image,
     run: randomBytes(4).toString("hex"),
     version: io.version,
   });
+  return { lab, source, addressPlan, plan };
 }
 
 /**

@@ -6,11 +6,11 @@
  */
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
+import type { LabPlan } from "../lab/address-plan.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
-import type { Plan } from "../lab/plan.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { alreadyUp, checkedLab, dockerPlanOf, isUp, withOwnLab } from "../lab-session/session.js";
+import { alreadyUp, isUp, type PlannedLab, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
@@ -26,10 +26,7 @@ async function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Addresses and names a connect URI may use for a node → that node (for connections that never connected). */
-function hostNamesOf(
-  lab: Lab,
-  plan: import("../lab/address-plan.js").LabPlan,
-): Map<string, string> {
+function hostNamesOf(lab: Lab, plan: LabPlan): Map<string, string> {
   const names = new Map<string, string>();
   for (const n of plan.nodes) {
     names.set(n.name, n.name);
@@ -103,16 +100,13 @@ export function labTestResult(
 
 export interface RunOptions {
   signal: AbortSignal;
-  /** Whether this kernel has netem (probed once for all files). */
-  netemAvailable: boolean;
-  image: string;
-  /** The file as testCommand read and checked it (else it is read and checked here). */
-  checked?: { lab: Lab; plan: import("../lab/address-plan.js").LabPlan } | undefined;
+  /** The file as testCommand read, checked and planned it (before any lab was created). */
+  planned: PlannedLab;
 }
 
 /**
- * One file. A bad file or environment comes back as outcome "error" (the
- * lab is not created); Ctrl-C throws Interrupted after the teardown.
+ * One file. A lab that is up already or has nothing to test comes back as
+ * outcome "error" (nothing is created); Ctrl-C throws Interrupted after the teardown.
  */
 export async function runLabTest(
   runtime: LabRuntime,
@@ -123,17 +117,9 @@ export async function runLabTest(
   const startedAt = new Date();
   const result = (outcome: LabTestResult["outcome"], fields: Partial<LabTestResult> = {}) =>
     labTestResult(file, startedAt, outcome, fields);
-
-  let lab: Lab;
-  let addressPlan: import("../lab/address-plan.js").LabPlan;
-  try {
-    ({ lab, plan: addressPlan } =
-      options.checked ?? (await checkedLab(runtime, file, io, options.netemAvailable)));
-    if (await isUp(runtime, lab.name)) throw alreadyUp(lab.name, file);
-  } catch (err) {
-    if (err instanceof LabFailure) return result("error", { error: err.message });
-    throw err;
-  }
+  const { lab, addressPlan, plan } = options.planned;
+  if (await isUp(runtime, lab.name))
+    return result("error", { lab: lab.name, error: alreadyUp(lab.name, file).message });
   if ((lab.expect ?? []).length === 0)
     return result("error", {
       lab: lab.name,
@@ -145,14 +131,6 @@ export async function runLabTest(
   io.out(
     `test ${file}: lab ${lab.name}, ${planned.length} steps, ${lab.expect?.length} expectations, run of ${(lengthMs / 1000).toFixed(0)} s\n`,
   );
-
-  let plan: Plan;
-  try {
-    plan = dockerPlanOf(lab, addressPlan, io, options.image);
-  } catch (err) {
-    if (err instanceof LabFailure) return result("error", { lab: lab.name, error: err.message });
-    throw err;
-  }
   try {
     return await withOwnLab(runtime, plan, file, io, async () => {
       const lines: RecordedLine[] = [];

@@ -12,7 +12,13 @@ import { readLabSource } from "../lab/load-lab.js";
 import { formatLabError } from "../lab/parse-lab.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { checkedLab, imageAndNetem, netemUses, openRuntime } from "../lab-session/session.js";
+import {
+  imageAndNetem,
+  netemUses,
+  openRuntime,
+  type PlannedLab,
+  plannedLab,
+} from "../lab-session/session.js";
 import { jsonReport, junitXml, type LabTestResult, summaryText } from "./report.js";
 import { Interrupted, labTestResult, runLabTest } from "./run-lab-test.js";
 
@@ -75,13 +81,13 @@ export async function testCommand(
   const needNetem = labs.some((l) => l.lab !== undefined && netemUses(l.lab).length > 0);
   const { image, netem } = await imageAndNetem(runtime, io, needNetem);
   const checked: LabTestResult[] = [];
-  const ready = new Map<string, Awaited<ReturnType<typeof checkedLab>>>();
+  const ready = new Map<string, PlannedLab>();
   for (const l of labs) {
     let error = l.error ?? null;
     if (error === null && l.source !== undefined) {
       try {
         // with the engine's subnets and what this kernel can do
-        ready.set(l.file, await checkedLab(runtime, l.source, io, netem));
+        ready.set(l.file, await plannedLab(runtime, l.source, io, { image, netem }));
       } catch (err) {
         if (!(err instanceof LabFailure)) throw err;
         error = err.message;
@@ -110,9 +116,7 @@ export async function testCommand(
       results.push(
         await runLabTest(runtime, file, io, {
           signal: interrupted.signal,
-          netemAvailable: netem,
-          image,
-          checked: ready.get(file),
+          planned: ready.get(file) as PlannedLab,
         }),
       );
     }
