@@ -2,7 +2,7 @@
  * The event log panel's text: events filtered, wrapped to the panel's width
  * and windowed for scrolling back. Pure.
  */
-import { concernsNode, eventText, isStateOrError, type LabEvent } from "./events.js";
+import { concernsNode, isStateOrError, type LabEvent, logLineOf } from "./events.js";
 
 /** What the log shows: everything, what concerns the selected node, or errors and state changes. */
 export type EventFilter = "all" | "node" | "state";
@@ -54,7 +54,7 @@ export function wrapText(text: string, width: number, indent = 9): string[] {
 
 /** Every event as wrapped lines, oldest first. */
 export function eventLogLines(events: readonly LabEvent[], width: number): string[] {
-  return events.flatMap((e) => wrapText(eventText(e), width));
+  return events.flatMap((e) => wrapText(logLineOf(e), width));
 }
 
 /**

@@ -3,9 +3,8 @@
  * an error), what happens to the containers and what the user does, each as
  * a LabEvent with fields for machines (`--json`) and a text for people. Pure.
  */
-import { formatBits, formatMs, formatPct } from "../output/format-units.js";
-import { type AgentLine, type EventLine, nonEmpty, peerOf } from "../stats/agent-line.js";
-import type { RoundResult } from "../stats/snapshot.js";
+import { endsOf, eventText, roundFigures } from "../output/event-text.js";
+import { type AgentLine, nonEmpty, peerOf } from "../stats/agent-line.js";
 
 /**
  * The agent's event names (connected, round, error, ...) and the
@@ -50,10 +49,6 @@ export function clockOf(time: unknown): string {
 export const clock = (ms: number): string =>
   Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) : "--:--:--";
 
-function withReason(text: string, reason: string | null): string {
-  return reason === null ? text : `${text}: ${reason}`;
-}
-
 /** A LabEvent with every optional field null. */
 export function labEvent(
   timeMs: number,
@@ -79,52 +74,11 @@ export function labEvent(
   };
 }
 
-/** "9.99 Mbit/s, loss 0%": a round's rate, and its loss over UDP. */
-function roundResult(line: EventLine, r: RoundResult): string {
-  const loss = line.proto === "udp" ? `, loss ${formatPct(r.loss_pct)}` : "";
-  return `${formatBits(r.bps)}${loss}`;
-}
-
-/** What happened on a connection, after "tcp a → b". */
-function connectionText(line: EventLine, reason: string | null): string {
-  switch (line.event) {
-    case "reconnecting": {
-      const delay = line.delay_ms === undefined ? "" : ` in ${formatMs(line.delay_ms)}`;
-      const attempt = line.attempt === undefined ? "" : ` (attempt ${line.attempt})`;
-      return withReason(`reconnecting${delay}${attempt}`, reason);
-    }
-    case "round": {
-      const r = line.result;
-      if (r === undefined) return "round ? ?: ?";
-      return `round ${r.round} ${r.direction}: ${roundResult(line, r)}`;
-    }
-    default:
-      return withReason(line.event, reason);
-  }
-}
-
-/** Text of an agent event that names no connection. */
-function agentText(line: EventLine, reason: string | null): string {
-  switch (line.event) {
-    case "listening":
-      return `listening on ${nonEmpty(line.proto) ?? "?"} port ${String(line.port ?? "?")}`;
-    case "suppressed": {
-      // the agent's rate limit left lines out (a flood): say how many of each kind
-      const parts = Object.entries(line.counts ?? {}).map(([kind, n]) => `${n} ${kind}`);
-      return `left out ${parts.join(", ") || "some"} event lines (rate limit)`;
-    }
-    default:
-      return withReason(line.event, reason);
-  }
-}
-
 /**
- * The event of an agent's event line, reported by `node`, as the lab
- * words it: a connection between two nodes ("tcp a → b connected"); the
- * agent's own terminal words it from its side (eventText in
- * src/output/connection-rows.ts). Null for stats lines. A round is the
- * connection's, not one side's: its text leaves out which side reported it
- * (both do, see RoundDeduper).
+ * The event of an agent's event line, reported by `node`, worded as the
+ * agent's own terminal words it (src/output/event-text.ts); null for stats
+ * lines. A round is the connection's, not one side's: both sides report it
+ * (see RoundDeduper).
  */
 export function agentEvent(
   line: AgentLine,
@@ -134,36 +88,21 @@ export function agentEvent(
   if (line.type !== "event") return null;
   const parsed = Date.parse(line.time);
   const timeMs = Number.isFinite(parsed) ? parsed : fallbackMs;
-  const reason = nonEmpty(line.reason);
-  const proto = nonEmpty(line.proto);
-  if (line.side === undefined || line.event === "listening") {
-    return labEvent(timeMs, line.event, `${node}: ${agentText(line, reason)}`, {
-      node,
-      proto,
-      reason,
-    });
-  }
-  const client = line.side === "client";
-  const peer = peerOf(line);
-  const from = client ? node : peer;
-  const to = client ? peer : node;
-  const pair = `${proto === null ? "" : `${proto} `}${from} → ${to}`;
-  const what = connectionText(line, reason);
-  const round = line.event === "round";
-  return labEvent(timeMs, line.event, round ? `${pair} ${what}` : `${node}: ${pair} ${what}`, {
-    node,
-    peer,
-    proto,
-    reason,
-    from,
-    to,
+  const fields = { node, proto: nonEmpty(line.proto), reason: nonEmpty(line.reason) };
+  const text = eventText(line, node);
+  if (line.side === undefined || line.event === "listening")
+    return labEvent(timeMs, line.event, text, fields);
+  return labEvent(timeMs, line.event, text, {
+    ...fields,
+    peer: peerOf(line),
+    ...endsOf(line, node),
     conn_id: nonEmpty(line.conn_id),
-    outcome: round && line.result ? roundResult(line, line.result) : null,
+    outcome: line.event === "round" && line.result ? roundFigures(line, line.result) : null,
   });
 }
 
 /** "17:30:24 sender: tcp sender → receiver connected": the line a person reads. */
-export function eventText(e: LabEvent): string {
+export function logLineOf(e: LabEvent): string {
   return `${clock(e.timeMs)} ${e.text}`;
 }
 
@@ -173,7 +112,7 @@ export function eventText(e: LabEvent): string {
  */
 export function eventLine(line: AgentLine, node: string): string | null {
   const e = agentEvent(line, node);
-  return e === null ? null : eventText(e);
+  return e === null ? null : logLineOf(e);
 }
 
 /** Kinds that are neither an error nor a change of state: a round, a listen, an attempt. */

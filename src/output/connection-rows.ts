@@ -4,7 +4,7 @@
  * a terminal; tui-reporter.ts only clips, styles and draws these lines.
  */
 
-import type { AgentEvent, ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
+import type { ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
 import { formatBits, formatBytes, formatDuration, formatMs } from "./format-units.js";
 import { naturalCompare } from "./natural-compare.js";
 import { type Align, fitWidths, GAP, padCells } from "./table-text.js";
@@ -182,66 +182,4 @@ export function summaryLine(name: string, snaps: readonly ConnectionSnapshot[]):
     return `${of.filter((s) => s.state === "connected").length}/${of.length}`;
   };
   return `conntest ${name}   connected ${count()} (client ${count("client")}, server ${count("server")})`;
-}
-
-function who(e: AgentEvent): string {
-  const name = peerName(e);
-  const where = e.peer_address && e.peer_address !== name ? ` (${e.peer_address})` : "";
-  const proto = e.proto ? ` over ${e.proto.toUpperCase()}` : "";
-  return `${e.side === "server" ? "from" : "to"} ${name}${where}${proto}`;
-}
-
-/**
- * An event as the agent's own terminal shows it: one side's view, the peer
- * after the verb ("connected to b (10.0.0.2:1234) over TCP"). The lab's
- * event log words the same events as a connection between two nodes
- * ("tcp a → b connected"): agentEvent in src/dashboard/events.ts.
- */
-export function eventText(e: AgentEvent): string {
-  const reason = e.reason ? `: ${e.reason}` : "";
-  switch (e.event) {
-    case "started":
-      return `started ${e.local_name}`;
-    case "listening":
-      return `listening on ${e.proto?.toUpperCase() ?? "?"} port ${e.port ?? "?"}`;
-    case "connecting":
-      return `connecting ${who(e)}`;
-    case "connected":
-      return `connected ${who(e)}`;
-    case "disconnected":
-      return `disconnected ${who(e)}${reason}`;
-    case "reconnecting": {
-      const delay = e.delay_ms === undefined ? "" : ` in ${formatMs(e.delay_ms)}`;
-      const attempt = e.attempt === undefined ? "" : ` (try ${e.attempt})`;
-      return `reconnecting ${who(e)}${delay}${attempt}`;
-    }
-    case "round": {
-      const r = e.result;
-      if (!r) return `round ${who(e)}`;
-      let text = `round ${r.round} ${r.direction} ${who(e)}: ${formatBits(r.bps)}`;
-      if (e.proto === "udp") {
-        text += `, lost ${r.lost}/${r.sent_packets} (${r.loss_pct.toFixed(1)}%)`;
-        text += `, ooo ${r.out_of_order}, dup ${r.duplicates}, jitter ${formatMs(r.jitter_ms)}`;
-      }
-      return text;
-    }
-    case "error":
-      return `error${e.side ? ` ${who(e)}` : ""}${reason}`;
-    case "stopped":
-      return `stopped${reason}`;
-    case "suppressed": {
-      const counts = Object.entries(e.counts ?? {}).map(([kind, n]) => `${kind} ${n}`);
-      return `rate limit: left out ${counts.join(", ")}`;
-    }
-  }
-}
-
-function two(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
-/** `12:34:56 connected to b (10.0.0.2:1234) over TCP`, in local time. */
-export function eventLine(e: AgentEvent, at: Date): string {
-  const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
-  return `${time} ${eventText(e)}`;
 }

@@ -6,7 +6,8 @@
 
 import blessed from "blessed";
 import type { AgentEvent, ConnectionSnapshot, ConnectionState } from "../stats/snapshot.js";
-import { eventLine, summaryLine, type TableLine, tableLayout } from "./connection-rows.js";
+import { summaryLine, type TableLine, tableLayout } from "./connection-rows.js";
+import { eventLine } from "./event-text.js";
 import type { Reporter } from "./reporter.js";
 import { clipLine } from "./table-text.js";
 import { createScreen } from "./terminal-screen.js";

@@ -5,8 +5,6 @@ import {
   columnWidths,
   connectionRow,
   connectionSections,
-  eventLine,
-  eventText,
   formatRow,
   NONE,
   peerLabel,
@@ -246,71 +244,6 @@ describe("summaryLine", () => {
       snap({ conn_id: "s1", side: "server", state: "connected" }),
     ]);
     assert.equal(line, "conntest a   connected 2/3 (client 1/2, server 1/1)");
-  });
-});
-
-describe("eventLine", () => {
-  const at = new Date(2024, 0, 2, 3, 4, 5);
-
-  it("prefixes the local time", () => {
-    assert.equal(eventLine({ event: "started", local_name: "a" }, at), "03:04:05 started a");
-  });
-
-  it("describes connections from either side", () => {
-    assert.equal(
-      eventText({
-        event: "connected",
-        local_name: "a",
-        side: "client",
-        proto: "tcp",
-        peer_name: "b",
-        peer_address: "10.0.0.2:1234",
-      }),
-      "connected to b (10.0.0.2:1234) over TCP",
-    );
-    assert.equal(
-      eventText({
-        event: "disconnected",
-        local_name: "a",
-        side: "server",
-        proto: "udp",
-        peer_name: "c",
-        reason: "timeout",
-      }),
-      "disconnected from c over UDP: timeout",
-    );
-    assert.equal(
-      eventText({
-        event: "reconnecting",
-        local_name: "a",
-        side: "client",
-        proto: "tcp",
-        target: "tcp://b:1234?x",
-        delay_ms: 500,
-        attempt: 3,
-      }),
-      "reconnecting to tcp://b:1234 over TCP in 500 ms (try 3)",
-    );
-    assert.equal(
-      eventText({ event: "listening", local_name: "a", proto: "udp", port: 1235 }),
-      "listening on UDP port 1235",
-    );
-  });
-
-  it("summarises a round, with loss for UDP", () => {
-    const base = { event: "round", local_name: "a", side: "client", peer_name: "b" } as const;
-    assert.equal(
-      eventText({ ...base, proto: "tcp", result: round({ round: 4 }) }),
-      "round 4 up to b over TCP: 941 Mbit/s",
-    );
-    assert.equal(
-      eventText({
-        ...base,
-        proto: "udp",
-        result: round({ direction: "down", bps: 1e7, lost: 2, sent_packets: 100, loss_pct: 2 }),
-      }),
-      "round 1 down to b over UDP: 10.0 Mbit/s, lost 2/100 (2.0%), ooo 0, dup 0, jitter 0 ms",
-    );
   });
 });
 

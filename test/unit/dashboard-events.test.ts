@@ -116,11 +116,18 @@ describe("eventLine", () => {
           event: "round",
           side: "server",
           peer_name: "sender",
-          result: { round: 2, direction: "down", bps: 9_799_418, loss_pct: 2.015677491601344 },
+          result: {
+            round: 2,
+            direction: "down",
+            bps: 9_799_418,
+            lost: 20,
+            sent_packets: 992,
+            loss_pct: 2.015677491601344,
+          },
         }),
         "receiver",
       ),
-      "17:30:24 udp sender → receiver round 2 down: 9.80 Mbit/s, loss 2.02%",
+      "17:30:24 udp sender → receiver round 2 down: 9.80 Mbit/s, lost 20/992 (2.02%), ooo 0, dup 0, jitter 0 ms",
     );
   });
 

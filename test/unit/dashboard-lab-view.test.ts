@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { eventText } from "../../src/dashboard/events.js";
+import { logLineOf } from "../../src/dashboard/events.js";
 import { LabView } from "../../src/dashboard/lab-view.js";
 import type { NodeInfo } from "../../src/dashboard/node-info.js";
 import { event, stats } from "../helpers/agent-lines.js";
@@ -74,13 +74,13 @@ describe("LabView", () => {
   it("logs container state changes and network moves, not the first sight", () => {
     const v = new LabView("lab");
     v.setNodes([node("a"), node("b")], T0);
-    assert.deepEqual(v.events().map(eventText), []);
+    assert.deepEqual(v.events().map(logLineOf), []);
     v.setNodes(
       [node("a", { state: "exited", exitCode: 137 }), node("b", { networks: [] })],
       T0 + 1000,
     );
     v.setNodes([node("a", { state: "running" })], T0 + 2000);
-    assert.deepEqual(v.events().map(eventText), [
+    assert.deepEqual(v.events().map(logLineOf), [
       "17:30:01 a: running → killed",
       "17:30:01 b: left net",
       "17:30:02 a: killed → running",
@@ -103,12 +103,12 @@ describe("LabView", () => {
     v.note("you: kill receiver", T0 + 7000);
     assert.equal(v.eventCount(), 3);
     // the log keeps two, the counter knows there were three
-    assert.deepEqual(v.events().map(eventText), [
+    assert.deepEqual(v.events().map(logLineOf), [
       "17:30:06 sender: tcp sender → receiver disconnected",
       "17:30:07 you: kill receiver",
     ]);
-    assert.deepEqual(v.eventsAfter(2).map(eventText), ["17:30:07 you: kill receiver"]);
-    assert.deepEqual(v.eventsAfter(3).map(eventText), []);
+    assert.deepEqual(v.eventsAfter(2).map(logLineOf), ["17:30:07 you: kill receiver"]);
+    assert.deepEqual(v.eventsAfter(3).map(logLineOf), []);
   });
 
   it("shows a round once per connection, though both sides report it", () => {
@@ -122,21 +122,21 @@ describe("LabView", () => {
         proto: "udp",
         conn_id: "c1",
         peer_name: node === "tx" ? "rx" : "tx",
-        result: { round: n, direction, bps: 1e7, loss_pct: 0 },
+        result: { round: n, direction, bps: 1e7, lost: 0, sent_packets: 900, loss_pct: 0 },
       });
     v.ingest("tx", round("tx", "client", 1, "up"), T0);
     v.ingest("rx", round("rx", "server", 1, "up"), T0);
     v.ingest("rx", round("rx", "server", 2, "down"), T0);
     v.ingest("tx", round("tx", "client", 2, "down"), T0);
-    assert.deepEqual(v.events().map(eventText), [
-      "17:30:05 udp tx → rx round 1 up: 10.0 Mbit/s, loss 0%",
-      "17:30:05 udp tx → rx round 2 down: 10.0 Mbit/s, loss 0%",
+    assert.deepEqual(v.events().map(logLineOf), [
+      "17:30:05 udp tx → rx round 1 up: 10.0 Mbit/s, lost 0/900 (0%), ooo 0, dup 0, jitter 0 ms",
+      "17:30:05 udp tx → rx round 2 down: 10.0 Mbit/s, lost 0/900 (0%), ooo 0, dup 0, jitter 0 ms",
     ]);
     const [first] = v.events();
     assert.equal(first?.kind, "round");
     assert.equal(first?.from, "tx");
     assert.equal(first?.to, "rx");
-    assert.equal(first?.outcome, "10.0 Mbit/s, loss 0%");
+    assert.equal(first?.outcome, "10.0 Mbit/s, lost 0/900 (0%), ooo 0, dup 0, jitter 0 ms");
   });
 
   it("gives container changes, network moves and resets their fields", () => {
