@@ -307,8 +307,7 @@ export async function bringUpOwn(
   /** Called once the lab is found absent under the lock: from here on it is the caller's. */
   claimed: () => void = () => {},
 ): Promise<void> {
-  if (await isUp(runtime, plan.lab)) throw alreadyUp(plan.lab, file);
-  // under the lab's lock: an `up` or another test of the same lab started meanwhile
+  // under the lab's lock: an `up` or another test of the same lab may be under way
   await underLock(
     runtime,
     plan,

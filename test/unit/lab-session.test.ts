@@ -138,9 +138,8 @@ describe("a lab of its own (test)", () => {
 
   it("leaves alone a lab someone brought up while it waited for the lock", async () => {
     const runtime = fakeRuntime(async () => {});
-    let asked = 0;
-    // absent at the first look, up by the time the lock is held
-    runtime.nodes = async () => (asked++ === 0 ? [] : [node]);
+    // up by the time the lock is held (its caller looked before: it was absent then)
+    runtime.nodes = async () => [node];
     await assert.rejects(
       withOwnLab(runtime, plan, "demo.yaml", io(), async () => 42),
       (err: unknown) => err instanceof LabFailure && /already up/.test(err.message),
