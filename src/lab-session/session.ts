@@ -9,7 +9,7 @@ import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
 import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
 import type { Lab, LabError } from "../lab/lab-types.js";
-import { readLab, readLabSource } from "../lab/load-lab.js";
+import { readLabSource } from "../lab/load-lab.js";
 import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
 import { type Plan, routerReadyLine } from "../lab/plan.js";
 import {
@@ -42,11 +42,15 @@ export async function openRuntime(io: LabIo): Promise<LabRuntime> {
   }
 }
 
-/** The lab's name from its file, or why it cannot be read (the first error's first line). */
+/**
+ * The lab's name from its file, or why it cannot be read (the first error's first line). Only
+ * the file's shape is checked: a lab whose file was since edited into a wrong topology can
+ * still be seen and removed by it.
+ */
 export async function nameInFile(file: string): Promise<{ name: string } | { why: string }> {
-  const parsed = await readLab(file);
+  const parsed = await readLabSource(file);
   return parsed.ok
-    ? { name: parsed.lab.name }
+    ? { name: parsed.source.lab.name }
     : { why: formatLabError(parsed.errors[0] as LabError).split("\n")[0] as string };
 }
 
