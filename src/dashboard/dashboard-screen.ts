@@ -2,35 +2,24 @@
  * The lab dashboard in a terminal: the connections table, throughput and
  * latency charts, the nodes and the event log (one file each, in screen/),
  * laid out for the terminal's size, with chaos on the selected node at a key
- * press. This file holds what the user chose (selection, sort, filter,
- * focus) and the keys. It only draws a LabView and calls LabActions; where
- * the data comes from is the caller's business.
+ * press. This file puts the parts together: the user's choices
+ * (screen/choices.ts), the frame that draws them (screen/frame.ts), the keys'
+ * commands (bound in screen/key-bindings.ts) and the ending. It only draws a
+ * LabView and calls LabActions; where the data comes from is the caller's
+ * business.
  */
 
 import type { Widgets } from "blessed";
 import { createScreen } from "../output/terminal-screen.js";
-import { runtimeReason } from "../runtime/errors.js";
-import type { ContainerAction } from "../runtime/lab-runtime.js";
-import { EVENT_FILTERS, type EventFilter } from "./event-log.js";
-import { LAB_COLUMNS, type LabColumn, type LabRow, naturalOrder, sortRows } from "./lab-rows.js";
 import type { LabView } from "./lab-view.js";
-import { dashboardLayout } from "./layout.js";
-import type { NodeInfo } from "./node-info.js";
-import { type ChartMode, ChartsPanel } from "./screen/charts-panel.js";
-import { place, setFocused } from "./screen/chrome.js";
-import { ConnectionsPanel } from "./screen/connections-panel.js";
-import { EventsPanel } from "./screen/events-panel.js";
-import { HeaderPanel } from "./screen/header.js";
-import type { BoundKey } from "./screen/keys.js";
-import { NodesPanel, nodeLines, nodesTextWidth } from "./screen/nodes-panel.js";
+import { DashboardChoices, type Panel } from "./screen/choices.js";
+import { Frame } from "./screen/frame.js";
+import { type DashboardCommands, keyBindings, listenToKeys } from "./screen/key-bindings.js";
+import { type LabActions, NodeActions } from "./screen/node-actions.js";
 import { Popups } from "./screen/popups.js";
 
 export { BOUND_KEYS, type BoundKey, HELP, HELP_TEXT } from "./screen/keys.js";
-
-export interface LabActions {
-  container(action: ContainerAction, node: string): Promise<string>;
-  network(action: "connect" | "disconnect", node: string, network: string): Promise<string>;
-}
+export type { LabActions } from "./screen/node-actions.js";
 
 /** What the user chose on quitting: leave the lab running, or tear it down; or the lab was removed. */
 export type QuitChoice = "keep" | "down" | "removed";
@@ -53,267 +42,124 @@ export interface DashboardOptions {
   labGone?: AbortSignal;
 }
 
-type Panel = "table" | "nodes" | "events";
-const PANELS: readonly Panel[] = ["table", "nodes", "events"];
-
 export function runDashboard(opts: DashboardOptions): Promise<QuitChoice> {
-  const { view, actions } = opts;
   const now = opts.now ?? Date.now;
-  const frameMs = opts.frameMs ?? 500;
   const screen = createScreen({
-    title: `conntest-lab ${view.lab}`,
+    title: `conntest-lab ${opts.view.lab}`,
     input: opts.input,
     output: opts.output,
   }) as Widgets.Screen;
-
-  const header = new HeaderPanel(screen);
-  const table = new ConnectionsPanel(screen);
-  const charts = new ChartsPanel(screen);
-  const nodes = new NodesPanel(screen);
-  const events = new EventsPanel(screen);
+  const choices = new DashboardChoices();
+  const frame = new Frame(screen, opts.view, choices, now);
   const popups = new Popups(screen, () => draw());
-
-  let sort = { index: -1, descending: false }; // index -1: the natural order
-  let selectedKey: string | null = null;
-  let selectedNode: string | null = null;
-  let focus: Panel = "table";
-  let chartMode: ChartMode = "selected";
-  let eventFilter: EventFilter = "all";
-  let lastVersion = -1;
-  let lastDraw = 0;
-  let shownRows: LabRow[] = [];
-  let shownNodes: NodeInfo[] = [];
-
-  const sorted = (): LabRow[] => {
-    const natural = naturalOrder(view.rows());
-    const col = LAB_COLUMNS[sort.index];
-    return col === undefined
-      ? natural
-      : sortRows(natural, col.column as LabColumn, sort.descending);
+  // a popup covers the dashboard: it is drawn again when the popup closes
+  const draw = (): void => {
+    if (!popups.isOpen) frame.draw();
   };
-
-  /** The selected row's index; the first row when the selection is gone. */
-  function selectedRow(): number {
-    let index = shownRows.findIndex((r) => r.key === selectedKey);
-    if (index < 0 && shownRows.length > 0) {
-      index = 0;
-      selectedKey = shownRows[0]?.key ?? null;
-      if (focus === "table") selectedNode = shownRows[0]?.node ?? selectedNode;
-    }
-    return index;
-  }
-
-  function selectedNodeIndex(): number {
-    let index = shownNodes.findIndex((n) => n.name === selectedNode);
-    if (index < 0 && shownNodes.length > 0) {
-      index = 0;
-      selectedNode = shownNodes[0]?.name ?? null;
-    }
-    return index;
-  }
-
-  function draw(): void {
-    if (popups.isOpen) return;
-    const t = now();
-    lastVersion = view.version;
-    lastDraw = t;
-    shownRows = sorted();
-    shownNodes = view.nodes();
-    const lines = nodeLines(shownNodes);
-
-    const width = screen.width as number;
-    const layout = dashboardLayout(
-      width,
-      screen.height as number,
-      shownRows.length,
-      nodesTextWidth(lines),
-    );
-    place(table.el, layout.table);
-    place(nodes.el, layout.nodes);
-    place(events.el, layout.events);
-    charts.place(layout.charts);
-
-    header.draw(view, t, width);
-    const row = selectedRow();
-    table.draw(shownRows, sort, row);
-    nodes.draw(lines, selectedNodeIndex(), selectedNode);
-    events.draw(view.events(), eventFilter, selectedNode);
-    charts.draw(view, shownRows, shownRows[row], chartMode, t);
-    screen.render();
-  }
-
   const tick = setInterval(() => {
-    if (popups.isOpen) return;
-    if (view.version !== lastVersion || now() - lastDraw >= 1000) draw();
-  }, frameMs);
-
-  function focusPanel(which: Panel): void {
-    focus = which;
-    setFocused(table.el, which === "table");
-    setFocused(nodes.el, which === "nodes");
-    setFocused(events.el, which === "events");
-    draw();
-  }
-
-  /** Moves the selection (or scrolls the event log) by `delta`; ±1e6 is Home / End. */
-  function move(delta: number): void {
-    if (focus === "events") {
-      // up is back in time; Home the oldest, End follows the newest again
-      const back =
-        delta === -1e6 ? Number.MAX_SAFE_INTEGER : delta === 1e6 ? 0 : events.back - delta;
-      events.back = Math.max(0, back);
-    } else if (focus === "table") {
-      if (shownRows.length === 0) return;
-      const at = Math.max(
-        0,
-        shownRows.findIndex((r) => r.key === selectedKey),
-      );
-      const next = shownRows[Math.min(shownRows.length - 1, Math.max(0, at + delta))];
-      selectedKey = next?.key ?? null;
-      selectedNode = next?.node ?? selectedNode;
-    } else {
-      if (shownNodes.length === 0) return;
-      const at = Math.max(
-        0,
-        shownNodes.findIndex((n) => n.name === selectedNode),
-      );
-      selectedNode =
-        shownNodes[Math.min(shownNodes.length - 1, Math.max(0, at + delta))]?.name ?? null;
-    }
-    draw();
-  }
-
-  /** Rows a page key moves: the focused panel's height less its borders. */
-  const page = () =>
-    focus === "events"
-      ? events.page()
-      : Math.max(1, ((focus === "nodes" ? nodes.el : table.el).height as number) - 4);
-
-  /** Runs a user's action with its request and outcome in the event log. */
-  function act(
-    action: string,
-    node: string,
-    text: string,
-    run: () => Promise<string>,
-    network: string | null = null,
-  ): void {
-    const fields = { kind: "action", action, node, network };
-    view.note(`you: ${text}`, now(), { ...fields, outcome: "requested" });
-    run().then(
-      (result) => view.note(result, now(), { ...fields, outcome: "done" }),
-      (err: unknown) => {
-        const reason = runtimeReason(err);
-        view.note(`${text} failed: ${reason}`, now(), { ...fields, outcome: "failed", reason });
-      },
-    );
-    draw();
-  }
-
-  function containerKey(choose: (n: NodeInfo) => ContainerAction): void {
-    const node = selectedNode === null ? undefined : view.node(selectedNode);
-    if (node === undefined) return;
-    const action = choose(node);
-    act(action, node.name, `${action} ${node.name}`, () => actions.container(action, node.name));
-  }
-
-  /** d: disconnect from a network or connect again; a list when the node has several. */
-  function networkKey(): void {
-    const node = selectedNode === null ? undefined : view.node(selectedNode);
-    if (node === undefined) return;
-    const attached = new Set(node.networks.filter((n) => n.address !== "").map((n) => n.network));
-    const choices = node.planned.map((p) => {
-      const action = attached.has(p.network) ? ("disconnect" as const) : ("connect" as const);
-      return {
-        network: p.network,
-        action,
-        text: `${action} ${action === "connect" ? "to" : "from"} ${p.network}`,
-      };
-    });
-    const run = (c: (typeof choices)[number]) =>
-      act(
-        c.action,
-        node.name,
-        c.text.replace(/ (to|from) /, ` ${node.name} $1 `),
-        () => actions.network(c.action, node.name, c.network),
-        c.network,
-      );
-    if (choices.length === 1) run(choices[0] as (typeof choices)[number]);
-    else if (choices.length > 1) popups.pick(`${node.name}: networks`, choices, run);
-  }
+    if (!popups.isOpen && frame.isDue()) draw();
+  }, opts.frameMs ?? 500);
+  const parts: Parts = { opts, now, choices, frame, popups, draw };
 
   return new Promise<QuitChoice>((resolve) => {
-    let done = false;
-    const finish = (choice: QuitChoice) => {
-      if (done) return;
-      done = true;
+    const ending = endOnce(() => {
       clearInterval(tick);
       screen.destroy();
-      resolve(choice);
-    };
-    if (opts.interrupted?.aborted) finish(opts.onInterrupt);
-    opts.interrupted?.addEventListener("abort", () => finish(opts.onInterrupt));
-    if (opts.labGone?.aborted) finish("removed");
-    opts.labGone?.addEventListener("abort", () => finish("removed"));
-
-    const nextPanel = (step: number) =>
-      focusPanel(PANELS[(PANELS.indexOf(focus) + step + PANELS.length) % PANELS.length] as Panel);
-    const redraw = (change: () => void) => () => {
-      change();
-      draw();
-    };
-    const bindings: Record<BoundKey, () => void> = {
-      up: () => move(-1),
-      down: () => move(1),
-      pageup: () => move(-page()),
-      pagedown: () => move(page()),
-      home: () => move(-1e6),
-      end: () => move(1e6),
-      left: redraw(() => {
-        table.columnOffset = Math.max(0, table.columnOffset - 1);
-      }),
-      right: redraw(() => {
-        table.columnOffset++;
-      }),
-      tab: () => nextPanel(1),
-      "S-tab": () => nextPanel(-1),
-      o: redraw(() => {
-        sort = { ...sort, index: sort.index + 1 >= LAB_COLUMNS.length ? -1 : sort.index + 1 };
-      }),
-      "S-o": redraw(() => {
-        sort = { ...sort, descending: !sort.descending };
-      }),
-      t: redraw(() => {
-        chartMode = chartMode === "top" ? "selected" : "top";
-      }),
-      f: redraw(() => {
-        const next = (EVENT_FILTERS.indexOf(eventFilter) + 1) % EVENT_FILTERS.length;
-        eventFilter = EVENT_FILTERS[next] as EventFilter;
-        events.back = 0;
-      }),
-      k: () => containerKey(() => "kill"),
-      s: () =>
-        containerKey((n) => (n.state === "running" || n.state === "paused" ? "stop" : "start")),
-      r: () => containerKey(() => "restart"),
-      p: () => containerKey((n) => (n.state === "paused" ? "unpause" : "pause")),
-      d: () => networkKey(),
-      c: redraw(() => view.resetCounters(now())),
-      "?": () => popups.help(),
-      q: () => popups.quit(view.lab, opts.attached, finish),
-      "C-c": () => finish(opts.onInterrupt),
-    };
-    screen.on("keypress", (ch: string | undefined, key: { full?: string } | undefined) => {
-      if (done) return;
-      const name = key?.full ?? ch ?? "";
-      if (name === "C-c") {
-        finish(opts.onInterrupt);
-        return;
-      }
-      if (!popups.handle(name)) bindings[name as BoundKey]?.();
-    });
+    }, resolve);
+    endOnSignals(opts, ending.finish);
+    listenToKeys(screen, popups, keyBindings(commands(parts, ending.finish)), ending.ended);
     screen.on("resize", () => {
-      charts.resized();
+      frame.charts.resized();
       draw();
     });
-    focusPanel("table");
+    focusPanel(parts, "table");
   });
+}
+
+/** What the dashboard is made of, for the functions below. */
+interface Parts {
+  opts: DashboardOptions;
+  now: () => number;
+  choices: DashboardChoices;
+  frame: Frame;
+  popups: Popups;
+  /** Draws a frame, unless a popup is open. */
+  draw: () => void;
+}
+
+/** Ends the dashboard once: the first of a quit choice, an interrupt and the lab's removal wins. */
+function endOnce(close: () => void, resolve: (choice: QuitChoice) => void) {
+  let done = false;
+  return {
+    ended: () => done,
+    finish: (choice: QuitChoice): void => {
+      if (done) return;
+      done = true;
+      close();
+      resolve(choice);
+    },
+  };
+}
+
+/**
+ * SIGINT/SIGTERM end with onInterrupt, the lab's removal with "removed"; at
+ * once if either came before the dashboard started.
+ */
+function endOnSignals(opts: DashboardOptions, finish: (choice: QuitChoice) => void): void {
+  if (opts.interrupted?.aborted) finish(opts.onInterrupt);
+  opts.interrupted?.addEventListener("abort", () => finish(opts.onInterrupt));
+  if (opts.labGone?.aborted) finish("removed");
+  opts.labGone?.addEventListener("abort", () => finish("removed"));
+}
+
+function focusPanel({ choices, frame, draw }: Parts, panel: Panel): void {
+  choices.focus = panel;
+  frame.showFocus();
+  draw();
+}
+
+/** Moves the focused panel's selection, or scrolls the event log. */
+function move({ choices, frame, draw }: Parts, delta: number): void {
+  if (choices.focus === "events") {
+    frame.events.scroll(delta);
+  } else {
+    const moved =
+      choices.focus === "table"
+        ? choices.moveRow(frame.shownRows, delta)
+        : choices.moveNode(frame.shownNodes, delta);
+    if (!moved) return; // nothing to select: no frame
+  }
+  draw();
+}
+
+/** What the keys do: each changes a choice or acts on the lab, then draws. */
+function commands(parts: Parts, finish: (choice: QuitChoice) => void): DashboardCommands {
+  const { opts, now, choices, frame, popups, draw } = parts;
+  const nodeActions = new NodeActions(opts.view, opts.actions, popups, now, draw);
+  const redraw = (change: () => void) => () => {
+    change();
+    draw();
+  };
+  return {
+    move: (delta) => move(parts, delta),
+    page: () => frame.page(),
+    scrollColumns: (step) => {
+      frame.table.columnOffset = Math.max(0, frame.table.columnOffset + step);
+      draw();
+    },
+    nextPanel: (step) => focusPanel(parts, choices.panelAfter(step)),
+    nextSortColumn: redraw(() => choices.nextSortColumn()),
+    reverseSort: redraw(() => choices.reverseSort()),
+    toggleChartMode: redraw(() => choices.toggleChartMode()),
+    nextEventFilter: redraw(() => {
+      choices.nextEventFilter();
+      frame.events.back = 0; // a new filter starts at the newest
+    }),
+    onSelectedNode: (choose) => nodeActions.container(choices.selectedNode, choose),
+    toggleNetwork: () => nodeActions.network(choices.selectedNode),
+    resetCounters: redraw(() => opts.view.resetCounters(now())),
+    help: () => popups.help(),
+    quit: () => popups.quit(opts.view.lab, opts.attached, finish),
+    interrupt: () => finish(opts.onInterrupt),
+  };
 }

@@ -27,6 +27,15 @@ export class EventsPanel {
     });
   }
 
+  /**
+   * Scrolls by `delta` lines, up being back in time; -1e6 (Home) goes to the
+   * oldest, 1e6 (End) follows the newest again.
+   */
+  scroll(delta: number): void {
+    const back = delta === -1e6 ? Number.MAX_SAFE_INTEGER : delta === 1e6 ? 0 : this.back - delta;
+    this.back = Math.max(0, back);
+  }
+
   /** Rows a page key scrolls. */
   page(): number {
     return Math.max(1, (this.el.height as number) - 3);
