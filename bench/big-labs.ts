@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
+// the log volume is Docker's own json-file logs: counted per container found by label on the engine
 import { LABEL, labelFilter } from "../src/runtimes/docker/labels.js";
 import { type Figure, judge, median } from "./figures.js";
 

@@ -6,9 +6,8 @@
  * each dropped connection takes to come back once its server can be reached
  * again: the figure a reconnect back-off promises.
  */
-import type Docker from "dockerode";
-import { readAgentLines } from "../src/runtimes/docker/agent-log-reader.js";
-import { containerAction, findNode, networkAction } from "../src/runtimes/docker/chaos.js";
+import type { LabRuntime } from "../src/runtime/lab-runtime.js";
+import type { AgentLine } from "../src/stats/agent-line.js";
 import { mulberry32 } from "../test/helpers/seeded-random.js";
 import type { Figure } from "./figures.js";
 import { judge } from "./figures.js";
@@ -88,15 +87,17 @@ interface Group {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every line an agent printed since the lab came up: a storm's worth fits far below this tail. */
+const WHOLE_LOG = 100_000;
+
 /** First `listening` event per protocol the server logged at or after `sinceMs`. */
 async function listeningAgain(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
   server: string,
   sinceMs: number,
 ): Promise<ServerOutage["availableMs"]> {
-  const info = await findNode(docker, server, lab);
-  const { lines } = await readAgentLines(docker, info.Id, 100_000);
+  const lines = await runtime.recentLines(lab, server, WHOLE_LOG);
   const at: ServerOutage["availableMs"] = {};
   for (const l of lines) {
     if (l.type !== "event" || l.event !== "listening") continue;
@@ -112,7 +113,7 @@ async function listeningAgain(
  * was reachable again (after a kill or restart that is when it listens: read from its log later).
  */
 async function act(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
   action: Action,
   node: string,
@@ -123,25 +124,25 @@ async function act(
   const hold = (lo: number, hi: number) => sleep(lo + random() * (hi - lo));
   switch (action) {
     case "kill":
-      await containerAction(docker, "kill", node, lab);
+      await runtime.containerAction("kill", node, lab);
       await hold(1000, 3000);
-      await containerAction(docker, "start", node, lab);
+      await runtime.containerAction("start", node, lab);
       return { startedMs, availableMs: {} };
     case "restart":
-      await containerAction(docker, "restart", node, lab);
+      await runtime.containerAction("restart", node, lab);
       return { startedMs, availableMs: {} };
     case "pause": {
-      await containerAction(docker, "pause", node, lab);
+      await runtime.containerAction("pause", node, lab);
       // longer than the agents' 5 s timeout, so connections do drop
       await hold(6000, 8000);
-      await containerAction(docker, "unpause", node, lab);
+      await runtime.containerAction("unpause", node, lab);
       const t = Date.now();
       return { startedMs, availableMs: { tcp: t, udp: t } };
     }
     case "disconnect": {
-      await networkAction(docker, "disconnect", node, network, lab);
+      await runtime.networkAction("disconnect", node, network, lab);
       await hold(6000, 8000);
-      await networkAction(docker, "connect", node, network, lab);
+      await runtime.networkAction("connect", node, network, lab);
       const t = Date.now();
       return { startedMs, availableMs: { tcp: t, udp: t } };
     }
@@ -160,7 +161,7 @@ export interface StormResult {
 
 /** The storm on a lab that is up; `progress` gets a line per action. */
 export async function runStorm(
-  docker: Docker,
+  runtime: LabRuntime,
   progress: (line: string) => void,
   seed = 11,
   shape: StormShape = BENCH_STORM,
@@ -198,7 +199,7 @@ export async function runStorm(
       log.push({ action, node });
       progress(`  storm: ${action} ${node}`);
       running.push(
-        act(docker, shape.lab, action, node, network, random)
+        act(runtime, shape.lab, action, node, network, random)
           .then(({ startedMs, availableMs }) => {
             if (node === group.server) {
               const hosts = [node, serverAddress(shape, Number(node.slice(3)))];
@@ -221,14 +222,12 @@ export async function runStorm(
   // kill/restart outages: read once the storm is over, the server may listen after the action returned
   for (const o of outages) {
     if (o.action === "kill" || o.action === "restart")
-      o.availableMs = await listeningAgain(docker, shape.lab, o.server, o.startedMs);
+      o.availableMs = await listeningAgain(runtime, shape.lab, o.server, o.startedMs);
   }
-  const clients = new Map<string, Awaited<ReturnType<typeof readAgentLines>>["lines"]>();
+  const clients = new Map<string, AgentLine[]>();
   for (const g of groups)
-    for (const c of g.members.slice(1)) {
-      const info = await findNode(docker, c, shape.lab);
-      clients.set(c, (await readAgentLines(docker, info.Id, 100_000)).lines);
-    }
+    for (const c of g.members.slice(1))
+      clients.set(c, await runtime.recentLines(shape.lab, c, WHOLE_LOG));
   const outcome = reconnectSamples(outages, clients, 8_000);
   return {
     samples: outcome.samples,

@@ -12,19 +12,18 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { onInterrupt } from "../src/lab-session/interrupts.js";
 import type { LabIo } from "../src/lab-session/lab-io.js";
-import { bringUp, plannedLab } from "../src/lab-session/session.js";
+import { plannedLab, withOwnLab } from "../src/lab-session/session.js";
 import { formatBits } from "../src/output/format-units.js";
+import type { LabRuntime } from "../src/runtime/lab-runtime.js";
+// the tools image, and the idle agents' stats per container found by label, measure Docker itself
 import {
   ensureAgentImage,
   followBuild,
   imageExists,
   removeOlderImages,
 } from "../src/runtimes/docker/agent-image.js";
-import { removeLab } from "../src/runtimes/docker/apply.js";
-import { findNode, impairAction } from "../src/runtimes/docker/chaos.js";
 import { DockerRuntime } from "../src/runtimes/docker/docker-runtime.js";
 import { connectEngine } from "../src/runtimes/docker/engine.js";
-import { execIn } from "../src/runtimes/docker/exec.js";
 import { LABEL, labelFilter, TOOL } from "../src/runtimes/docker/labels.js";
 import { bigLabs, HUB_LAB } from "./big-labs.js";
 import {
@@ -105,18 +104,25 @@ async function toolsImage(docker: Docker): Promise<{ agent: string; tools: strin
   return { agent, tools };
 }
 
-/** Writes a lab file and brings it up on `image`, as the lab session does for `up`. */
-async function up(docker: Docker, name: string, yaml: string, image: string): Promise<void> {
+/**
+ * Writes a lab file and runs `run` on its lab, brought up on `image` as the lab session does
+ * for `test`: a lab of its own, removed after whatever happened, so a failing step leaves none.
+ */
+async function withBenchLab<T>(
+  runtime: LabRuntime,
+  name: string,
+  yaml: string,
+  image: string,
+  run: () => Promise<T>,
+): Promise<T> {
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const runtime = new DockerRuntime(docker);
   const { plan } = await plannedLab(runtime, file, quiet, { image, netem: false });
-  await bringUp(runtime, plan, quiet);
+  return withOwnLab(runtime, plan, file, quiet, run);
 }
 
-async function sh(docker: Docker, lab: string, node: string, script: string): Promise<string> {
-  const info = await findNode(docker, node, lab);
-  const r = await execIn(docker, info.Id, script);
+async function sh(runtime: LabRuntime, lab: string, node: string, script: string): Promise<string> {
+  const r = await runtime.exec(lab, node, script);
   if (r.code !== 0 && r.code !== 124)
     throw new Error(
       `${node}: exit ${r.code}: ${r.output.trim().split("\n").slice(-3).join(" | ")}`,
@@ -142,14 +148,14 @@ const UDP_SENDER = `const s = require("dgram").createSocket("udp4"); s.on("error
 
 /** A conntest client inside `node` for `seconds`, its NDJSON lines. */
 async function conntest(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
   node: string,
   uri: string,
   args: string,
   seconds: number,
 ) {
-  return agentLines(await sh(docker, lab, node, conntestCommand(uri, args, seconds)));
+  return agentLines(await sh(runtime, lab, node, conntestCommand(uri, args, seconds)));
 }
 
 const SENT_MARK = "eth0-tx-until-up-round=";
@@ -166,7 +172,7 @@ const TCP_MSS = 1448;
  * bytes less one set of headers per frame and less the retransmitted segments.
  */
 async function conntestWithSentPayload(
-  docker: Docker,
+  runtime: LabRuntime,
   lab: string,
   node: string,
   uri: string,
@@ -177,7 +183,7 @@ async function conntestWithSentPayload(
   const retransmitted = `$(awk '/^Tcp:/ { n++; if (n == 2) print $13 }' /proc/net/snmp)`;
   const read = `$(cat ${stats}/tx_bytes) $(cat ${stats}/tx_packets) ${retransmitted}`;
   const out = await sh(
-    docker,
+    runtime,
     lab,
     node,
     `before="${read}"; { ${conntestCommand(uri, args, seconds)}; } | while IFS= read -r l; do printf '%s\\n' "$l"; case "$l" in *'"event":"round"'*'"direction":"up"'*) echo "${SENT_MARK}$before ${read}";; esac; done`,
@@ -230,13 +236,17 @@ function sizedLab(n: number): string {
 }
 
 async function throughputAndLatency(
-  docker: Docker,
+  runtime: LabRuntime,
   tools: string,
   figures: Figure[],
 ): Promise<void> {
   progress("pair lab: two containers on one bridge (conntest, iperf3 and ping in the same image)");
-  await up(docker, "bench-pair", PAIR, tools);
-  await sh(docker, "bench-pair", "rx", "iperf3 -s -D -p 5201 && sleep 0.5");
+  await withBenchLab(runtime, "bench-pair", PAIR, tools, () => pairFigures(runtime, figures));
+}
+
+/** The pair lab's figures: TCP and UDP against iperf3 and bare Node.js, RTT against ping. */
+async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void> {
+  await sh(runtime, "bench-pair", "rx", "iperf3 -s -D -p 5201 && sleep 0.5");
 
   const tcp = { conntest: [] as number[], iperf: [] as number[] };
   const udp = {
@@ -250,7 +260,7 @@ async function throughputAndLatency(
   for (let run = 1; run <= RUNS; run++) {
     progress(`TCP run ${run}/${RUNS}: conntest 3 s up round, then iperf3 -t 3`);
     const measured = await conntestWithSentPayload(
-      docker,
+      runtime,
       "bench-pair",
       "tx",
       "tcp://rx:1234?monitor-bandwidth",
@@ -264,7 +274,7 @@ async function throughputAndLatency(
       retransmits.push(measured.retransmitted);
     }
     tcp.iperf.push(
-      iperfTcpBps(await sh(docker, "bench-pair", "tx", "iperf3 -c rx -p 5201 -t 3 -J")),
+      iperfTcpBps(await sh(runtime, "bench-pair", "tx", "iperf3 -c rx -p 5201 -t 3 -J")),
     );
     progress(
       `  conntest ${formatBits(c[0]?.bps ?? Number.NaN)}, iperf3 ${formatBits(tcp.iperf.at(-1) ?? Number.NaN)}`,
@@ -273,7 +283,7 @@ async function throughputAndLatency(
     progress(`UDP run ${run}/${RUNS}: 1400-byte datagrams, no rate limit, 3 s each`);
     const u = rounds(
       await conntest(
-        docker,
+        runtime,
         "bench-pair",
         "tx",
         "udp://rx:1234?monitor-bandwidth&rate=0&packet-size=1400",
@@ -287,7 +297,7 @@ async function throughputAndLatency(
       udp.conntestLoss.push(u[0].sent > 0 ? (100 * u[0].lost) / u[0].sent : 0);
     }
     const i = iperfUdp(
-      await sh(docker, "bench-pair", "tx", "iperf3 -c rx -p 5201 -u -b 0 -l 1400 -t 3 -J"),
+      await sh(runtime, "bench-pair", "tx", "iperf3 -c rx -p 5201 -u -b 0 -l 1400 -t 3 -J"),
     );
     udp.iperf.push(i.receivedPps);
     udp.iperfLoss.push(i.lossPct);
@@ -334,14 +344,14 @@ async function throughputAndLatency(
   progress("UDP baseline: a bare Node.js dgram sender, 1400-byte datagrams, 3 s");
   // the sender starts once the sink is bound (a refused datagram would end it)
   await sh(
-    docker,
+    runtime,
     "bench-pair",
     "rx",
     `nohup node -e '${UDP_SINK}' >/dev/null 2>&1 &\nfor i in $(seq 100); do [ -e /tmp/udp-sink-ready ] && break; sleep 0.1; done`,
   );
-  await sh(docker, "bench-pair", "tx", `node -e '${UDP_SENDER}'`);
+  await sh(runtime, "bench-pair", "tx", `node -e '${UDP_SENDER}'`);
   await new Promise((r) => setTimeout(r, 500));
-  const bareUdp = Number(await sh(docker, "bench-pair", "rx", "cat /tmp/udp-sink"));
+  const bareUdp = Number(await sh(runtime, "bench-pair", "rx", "cat /tmp/udp-sink"));
   progress(`  bare Node.js sender: ${Math.round(bareUdp)} dgram/s received`);
   const udpRatio = median(udp.conntest) / median(udp.iperf);
   figures.push(
@@ -358,7 +368,7 @@ async function throughputAndLatency(
   progress("latency: conntest pings every 50 ms for 12 s, then ping -i 0.05 -c 200");
   const rtt = lastRtt(
     await conntest(
-      docker,
+      runtime,
       "bench-pair",
       "tx",
       "tcp://rx:1234",
@@ -368,7 +378,7 @@ async function throughputAndLatency(
   );
   const pings = pingTimesMs(
     await sh(
-      docker,
+      runtime,
       "bench-pair",
       "tx",
       "ping -c 200 -i 0.05 -q rx >/dev/null; ping -c 200 -i 0.05 rx",
@@ -377,13 +387,13 @@ async function throughputAndLatency(
   // what any user-space ping-pong pays here: a bare Node.js TCP echo between the same two containers
   progress("latency baseline: a bare Node.js TCP echo, 200 round trips every 50 ms");
   await sh(
-    docker,
+    runtime,
     "bench-pair",
     "rx",
     `nohup node -e '${ECHO_SERVER}' >/dev/null 2>&1 &\nsleep 0.5`,
   );
   const echo = Number(
-    /p50=([\d.]+)/.exec(await sh(docker, "bench-pair", "tx", `node -e '${ECHO_CLIENT}'`))?.[1],
+    /p50=([\d.]+)/.exec(await sh(runtime, "bench-pair", "tx", `node -e '${ECHO_CLIENT}'`))?.[1],
   );
   const ratio = (rtt?.p50 ?? Number.NaN) / median(pings);
   figures.push(
@@ -396,21 +406,24 @@ async function throughputAndLatency(
       note: `conntest p50 ${rtt?.p50.toFixed(3)} ms over ${rtt?.samples} samples (TCP, a Node.js process each side); ping p50 ${median(pings).toFixed(3)} ms over ${pings.length} (ICMP, answered by the peer's kernel without waking a process). A bare Node.js TCP echo between the same containers: p50 ${echo.toFixed(3)} ms, so conntest is ${((rtt?.p50 ?? Number.NaN) / echo).toFixed(2)}× the floor of a user-space ping-pong; the rest of the gap is two process wake-ups per round trip`,
     }),
   );
-  await removeLab(docker, "bench-pair", () => {});
 }
 
-async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promise<void> {
+async function accuracy(runtime: LabRuntime, tools: string, figures: Figure[]): Promise<void> {
   progress("router lab: tx → r → rx; impairments on r's wan interface");
-  await up(docker, "bench-router", ROUTER, tools);
+  await withBenchLab(runtime, "bench-router", ROUTER, tools, () => routerFigures(runtime, figures));
+}
+
+/** The router lab's figures: rate against tbf's limit, loss against the drop probability. */
+async function routerFigures(runtime: LabRuntime, figures: Figure[]): Promise<void> {
   const impair = (imp: { rate?: string; loss?: string }) =>
-    impairAction(docker, "r", "wan", imp, "bench-router");
+    runtime.impair("r", "wan", imp, "bench-router");
 
   const R = 50e6;
   await impair({ rate: "50mbit" });
   progress("tbf 50 Mbit/s: conntest TCP, three 4 s up rounds");
   const tcpRounds = rounds(
     await conntest(
-      docker,
+      runtime,
       "bench-router",
       "tx",
       "tcp://10.221.0.10:1234?monitor-bandwidth",
@@ -422,7 +435,7 @@ async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promi
   progress("tbf 50 Mbit/s: conntest UDP at 60 Mbit/s offered, 1400-byte datagrams");
   const udpRounds = rounds(
     await conntest(
-      docker,
+      runtime,
       "bench-router",
       "tx",
       "udp://10.221.0.10:1234?monitor-bandwidth&rate=60m&packet-size=1400",
@@ -463,7 +476,7 @@ async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promi
   );
   const lossRounds = rounds(
     await conntest(
-      docker,
+      runtime,
       "bench-router",
       "tx",
       "udp://10.221.0.10:1234?monitor-bandwidth&rate=20m&packet-size=1000",
@@ -492,7 +505,6 @@ async function accuracy(docker: Docker, tools: string, figures: Figure[]): Promi
     verdict: "n/a",
     note: "this kernel has no sch_netem, so no delay can be configured",
   });
-  await removeLab(docker, "bench-router", () => {});
 }
 
 function timed(args: string[]): number {
@@ -634,25 +646,48 @@ async function labCost(docker: Docker, figures: Figure[]): Promise<void> {
   timed(["down", join(work, "bench-30.yaml")]);
 }
 
-async function killStorm(docker: Docker, image: string, figures: Figure[]): Promise<void> {
+async function killStorm(runtime: LabRuntime, image: string, figures: Figure[]): Promise<void> {
   progress("storm lab: 8 servers with 2 clients each, half the servers behind a router");
-  await up(docker, STORM_LAB, stormLab(), image);
-  await new Promise((r) => setTimeout(r, 5_000));
-  const result = await runStorm(docker, progress);
-  figures.push(...stormFigures(result));
-  await removeLab(docker, STORM_LAB, () => {});
+  await withBenchLab(runtime, STORM_LAB, stormLab(), image, async () => {
+    await new Promise((r) => setTimeout(r, 5_000));
+    const result = await runStorm(runtime, progress);
+    figures.push(...stormFigures(result));
+  });
+}
+
+/** One engine connection for the steps and for the Ctrl-C handler's clean-up. */
+const connected = connectEngine().then((docker) => ({
+  docker,
+  runtime: new DockerRuntime(docker),
+}));
+
+/**
+ * Removes every bench lab. After a Ctrl-C the lab session removes the step's lab at the same
+ * time, and the engine refuses a container already being removed: such a clash is tried again.
+ */
+async function removeBenchLabs(runtime: LabRuntime): Promise<void> {
+  for (const lab of BENCH_LABS)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runtime.removeLab(lab, () => {});
+        break;
+      } catch (err) {
+        if (attempt === 5) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
 }
 
 async function main(): Promise<void> {
-  const docker = await connectEngine();
-  for (const lab of BENCH_LABS) await removeLab(docker, lab, () => {});
+  const { docker, runtime } = await connected;
+  await removeBenchLabs(runtime);
   const { agent, tools } = await toolsImage(docker);
   const figures: Figure[] = [];
   const steps: [string, () => Promise<void>][] = [
-    ["throughput and latency", () => throughputAndLatency(docker, tools, figures)],
-    ["accuracy against the kernel", () => accuracy(docker, tools, figures)],
+    ["throughput and latency", () => throughputAndLatency(runtime, tools, figures)],
+    ["accuracy against the kernel", () => accuracy(runtime, tools, figures)],
     ["lab cost", () => labCost(docker, figures)],
-    ["reconnects in a kill storm", () => killStorm(docker, agent, figures)],
+    ["reconnects in a kill storm", () => killStorm(runtime, agent, figures)],
     ["big labs", () => bigLabs(docker, ROOT, work, RUNS, progress, figures)],
     [
       "an agent under a flood",
@@ -670,7 +705,7 @@ async function main(): Promise<void> {
       await run();
     }
   } finally {
-    for (const lab of BENCH_LABS) await removeLab(docker, lab, () => {});
+    await removeBenchLabs(runtime);
     rmSync(work, { recursive: true, force: true });
   }
   const engine = (await docker.version()) as { Version: string };
@@ -688,19 +723,27 @@ async function main(): Promise<void> {
   );
 }
 
+let interrupted = false;
 const abort = () => {
   stopListening();
+  interrupted = true;
   progress("interrupted: removing the benchmark's labs");
   void (async () => {
-    const docker = await connectEngine();
-    for (const lab of BENCH_LABS) await removeLab(docker, lab, () => {});
+    const { runtime } = await connected;
+    // removing the step's lab ends the step; an interrupted bring-up then removes what it was
+    // still creating: a few seconds for that, and once more for anything it left
+    await removeBenchLabs(runtime);
+    await Promise.race([finished, new Promise((r) => setTimeout(r, 10_000))]);
+    await removeBenchLabs(runtime);
     process.exit(130);
   })();
 };
 // the first SIGINT or SIGTERM only (the removal it starts ends the process)
 const stopListening = onInterrupt(abort);
 
-main().catch((err: Error) => {
+const finished = main().catch((err: Error) => {
+  // after a Ctrl-C a step fails because its lab is gone: the interrupt is the news
+  if (interrupted) return;
   process.stderr.write(`bench: ${err.message}\n`);
   process.exitCode = 1;
 });

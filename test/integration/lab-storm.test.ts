@@ -12,6 +12,7 @@ import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { runStorm, type StormShape, stormLab } from "../../bench/kill-storm.js";
 import { readAgentLines } from "../../src/runtimes/docker/agent-log-reader.js";
+import { DockerRuntime } from "../../src/runtimes/docker/docker-runtime.js";
 import { LABEL, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
@@ -47,7 +48,7 @@ test("kill storm: 30 random actions in 60 s, then every connection is back, no a
   const upRun = runLab(["up", file, "--detach"]);
   assert.equal(upRun.code, 0, upRun.stdout + upRun.stderr);
 
-  const result = await runStorm(d, (l) => t.diagnostic(l.trim()), 7, SHAPE);
+  const result = await runStorm(new DockerRuntime(d), (l) => t.diagnostic(l.trim()), 7, SHAPE);
   assert.ok(result.actions >= 20, `only ${result.actions} actions in the storm`);
   assert.deepEqual(result.failedActions, []);
   assert.equal(result.neverBack, 0, "connections that never came back after their outage");
