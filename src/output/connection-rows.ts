@@ -1,9 +1,10 @@
 /**
- * The terminal table as plain strings: snapshots become aligned lines and
- * events become log lines. No I/O here, so the layout is unit-tested without
+ * The terminal table as plain strings: snapshots become aligned lines (the
+ * events' wording is event-text.ts's). No I/O here, so the layout is unit-tested without
  * a terminal; tui-reporter.ts only clips, styles and draws these lines.
  */
 
+import { peerOf } from "../stats/agent-line.js";
 import type { ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
 import { formatBits, formatBytes, formatDuration, formatMs } from "./format-units.js";
 import { naturalCompare } from "./natural-compare.js";
@@ -37,21 +38,8 @@ export const COLUMNS: readonly Column[] = [
   { title: "jitter", align: "right" },
 ];
 
-/** `tcp://host:1234?rate=10m` → `tcp://host:1234`: the options only make the column wide. */
-function shortTarget(target: string): string {
-  const q = target.indexOf("?");
-  return q < 0 ? target : target.slice(0, q);
-}
-
-/** Who is at the other end: the name it announced, else where we were told to connect. */
-function peerName(s: { side?: Side; peer_name?: string | null; target?: string | null }): string {
-  if (s.peer_name) return s.peer_name;
-  if (s.side !== "server" && s.target) return shortTarget(s.target);
-  return "?";
-}
-
 export function peerLabel(s: ConnectionSnapshot): string {
-  return `${s.side === "client" ? "to" : "from"}: ${peerName(s)}`;
+  return `${s.side === "client" ? "to" : "from"}: ${peerOf(s)}`;
 }
 
 /** One table row; every cell is a string, NONE where there is nothing to show. */
@@ -89,7 +77,7 @@ function compare(a: string, b: string): number {
 export function sortConnections(snaps: readonly ConnectionSnapshot[]): ConnectionSnapshot[] {
   return [...snaps].sort(
     (a, b) =>
-      naturalCompare(peerName(a), peerName(b)) ||
+      naturalCompare(peerOf(a), peerOf(b)) ||
       compare(a.proto, b.proto) ||
       naturalCompare(a.peer_address ?? "", b.peer_address ?? "") ||
       compare(a.conn_id, b.conn_id),

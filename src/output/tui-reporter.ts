@@ -40,7 +40,7 @@ function styled(line: TableLine, text: string): string {
     case "header":
       return `{underline}${esc}{/underline}`;
     case "empty":
-      return `{gray-fg}${esc}{/gray-fg}`;
+      return esc;
     case "row": {
       const colour = line.state ? STATE_COLOUR[line.state] : null;
       return colour ? `{${colour}}${esc}{/${colour}}` : esc;

@@ -150,7 +150,7 @@ export function nonEmpty(value: string | null | undefined): string | null {
 
 /**
  * The other end of a line's connection as the lab names it: the name it
- * announced, else (client) the --connect URI or (server) the address it
+ * announced, else (client) the --connect URI's host and port or (server) the address it
  * came from; "?" when none is known.
  */
 export function peerOf(line: {
@@ -159,8 +159,20 @@ export function peerOf(line: {
   target?: string | null;
   peer_address?: string | null;
 }): string {
-  const fallback = line.side === "client" ? line.target : line.peer_address;
+  const fallback = line.side === "client" ? targetHost(line.target) : line.peer_address;
   return nonEmpty(line.peer_name) ?? nonEmpty(fallback) ?? "?";
+}
+
+/**
+ * `udp://10.0.0.2:1234?rate=10m` → `10.0.0.2:1234`: where a client dials, without the scheme
+ * (shown as the protocol beside it) and the options (which only make a line long).
+ */
+function targetHost(target: string | null | undefined): string | null | undefined {
+  if (!target) return target;
+  const start = target.indexOf("://");
+  const rest = start < 0 ? target : target.slice(start + 3);
+  const q = rest.indexOf("?");
+  return q < 0 ? rest : rest.slice(0, q);
 }
 
 /**

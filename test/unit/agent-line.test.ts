@@ -76,7 +76,7 @@ describe("peerOf", () => {
   it("the name, else a client's target or a server's address, else ?", () => {
     const base = { peer_name: null, target: "tcp://rx:1", peer_address: "10.0.0.9:5" };
     assert.equal(peerOf({ ...base, side: "client", peer_name: "rx" }), "rx");
-    assert.equal(peerOf({ ...base, side: "client" }), "tcp://rx:1");
+    assert.equal(peerOf({ ...base, side: "client" }), "rx:1");
     assert.equal(peerOf({ ...base, side: "server" }), "10.0.0.9:5");
     assert.equal(peerOf({ side: "server", peer_name: "", peer_address: null }), "?");
   });

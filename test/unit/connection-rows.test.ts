@@ -118,7 +118,7 @@ describe("connectionRow", () => {
 
   it("shows missing values as -", () => {
     const row = connectionRow(snap({ target: "tcp://b:1234?monitor-bandwidth" }));
-    assert.equal(row[0], "to: tcp://b:1234");
+    assert.equal(row[0], "to: b:1234");
     assert.equal(row[1], NONE); // address
     assert.equal(row[4], NONE); // uptime while not connected
     assert.equal(row[11], NONE); // rtt

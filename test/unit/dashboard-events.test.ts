@@ -83,7 +83,7 @@ describe("eventLine", () => {
         }),
         "sender",
       ),
-      "17:30:24 sender: tcp sender → tcp://10.0.0.2:16002 reconnecting in 198 ms (attempt 2): connect to 10.0.0.2:16002: ECONNREFUSED",
+      "17:30:24 sender: tcp sender → 10.0.0.2:16002 reconnecting in 198 ms (attempt 2): connect to 10.0.0.2:16002: ECONNREFUSED",
     );
     assert.equal(
       eventLine(

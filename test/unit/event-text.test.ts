@@ -73,7 +73,7 @@ describe("eventText: the agent's own terminal", () => {
         delay_ms: 500,
         attempt: 3,
       }),
-      "a: tcp a → tcp://b:1234?x reconnecting in 500 ms (attempt 3)",
+      "a: tcp a → b:1234 reconnecting in 500 ms (attempt 3)",
     );
     assert.equal(
       eventText({ event: "listening", local_name: "a", proto: "udp", port: 1235 }),

@@ -30,7 +30,7 @@ export class HeaderPanel {
         `${wide ? "connections " : ""}{green-fg}${totals.connections_up} up{/green-fg}, ` +
         `${down > 0 ? `{red-fg}${down} down{/red-fg}` : "0 down"}   ` +
         `${wide ? "total " : ""}↑ ${formatBits(totals.up_bps)} ↓ ${formatBits(totals.down_bps)}\n` +
-        ` {gray-fg}${wide ? KEY_LINE : NARROW_KEY_LINE}{/gray-fg}`,
+        ` ${wide ? KEY_LINE : NARROW_KEY_LINE}`,
     );
   }
 }

@@ -98,7 +98,7 @@ export class Popups {
               ? `{inverse} ${blessed.escape(c.text)} {/inverse}`
               : `  ${blessed.escape(c.text)}`,
           ),
-          "{gray-fg}Enter: do it   Esc: close{/gray-fg}",
+          "Enter: do it   Esc: close",
         ].join("\n"),
       );
       this.screen.render();
