@@ -3,9 +3,11 @@ import { Command, CommanderError } from "commander";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import { labNameOf, openRuntime } from "../lab-session/session.js";
 import { testCommand } from "../lab-test/test-command.js";
+import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
 import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
+import { clusterDown, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 
 /** The lab a chaos verb acts on: -f FILE, --lab NAME, or the only lab there is. */
@@ -165,6 +167,41 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         );
       });
   }
+  const cluster = program
+    .command("cluster")
+    .description(
+      "a simulated cluster of Docker hosts on this machine (Docker-in-Docker, one swarm) for labs with host: h1 … hN",
+    );
+  const clusterName = (cmd: Command) =>
+    cmd.option("--name <name>", "the cluster's name", DEFAULT_CLUSTER);
+  clusterName(
+    cluster
+      .command("up")
+      .requiredOption("--hosts <n>", `how many hosts, h1 … hN (1 to ${MAX_CLUSTER_HOSTS})`)
+      .option("--rate <rate>", "limit each host's uplink, e.g. 100mbit (tbf)")
+      .option("--loss <percent>", "drop this share of what each host sends, e.g. 1%")
+      .description("start N simulated hosts, each its own Docker engine, joined in one swarm"),
+  ).action((opts: { name: string; hosts: string; rate?: string; loss?: string }) => {
+    result = clusterUp(opts, io);
+  });
+  clusterName(
+    cluster
+      .command("down")
+      .option("--all", "every simulated cluster on this engine")
+      .description("remove the cluster's hosts with their volumes, and its network"),
+  ).action((opts: { name: string; all?: boolean }) => {
+    result = clusterDown(opts, io);
+  });
+  clusterName(
+    cluster
+      .command("status")
+      .option("--json", "one JSON document")
+      .description(
+        "each host: state, engine, whether it answers, swarm role; exit 3 when no cluster is up, 1 when a host does not answer",
+      ),
+  ).action((opts: { name: string; json?: boolean }) => {
+    result = clusterStatusCommand(opts, io);
+  });
   try {
     await program.parseAsync(argv, { from: "user" });
     return await result;

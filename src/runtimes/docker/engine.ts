@@ -36,6 +36,29 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
+/** A client of the engine at `host:port` over plain TCP (a simulated host's, on its private bridge). */
+export function engineAt(host: string, port: number): Docker {
+  return new Docker({ host, port, protocol: "http" });
+}
+
+/** Pings `docker`; rejects when it does not answer within `timeoutMs`. */
+export async function pingWithin(docker: Docker, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Connects and pings; throws EngineUnavailable (one line) when nothing answers within `timeoutMs`. */
 export async function connectEngine(
   timeoutMs = 5_000,
@@ -48,22 +71,11 @@ export async function connectEngine(
   } catch (err) {
     throw new EngineUnavailable(where, (err as Error).message, env);
   }
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)),
-          timeoutMs,
-        );
-      }),
-    ]);
+    await pingWithin(docker, timeoutMs);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new EngineUnavailable(where, e.code ?? e.message, env);
-  } finally {
-    clearTimeout(timer);
   }
   return docker;
 }

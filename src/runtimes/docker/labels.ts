@@ -16,6 +16,10 @@ export const LABEL = {
   spec: "org.conntest-lab.spec",
   /** On a lab's lock container: `host:pid` of the `up` that holds it. */
   holder: "org.conntest-lab.holder",
+  /** On a simulated cluster's bridge and host containers: the cluster's name. */
+  cluster: "org.conntest-lab.cluster",
+  /** On a simulated host's container, and on a lab container: the host it is (or runs on). */
+  host: "org.conntest-lab.host",
 } as const;
 
 export const TOOL = "conntest-lab";
@@ -35,10 +39,18 @@ export function labels(
   };
 }
 
-/** A filter for list calls: everything of the tool, or of one lab. */
+/**
+ * A filter for list calls: everything of one lab, or of every lab (objects with a lab label:
+ * a simulated cluster's hosts carry the tool's label but belong to no lab, and stay).
+ */
 export function labelFilter(lab?: string): { label: string[] } {
+  return { label: [`${LABEL.tool}=${TOOL}`, lab ? `${LABEL.lab}=${lab}` : LABEL.lab] };
+}
+
+/** A filter for a simulated cluster's objects, or every cluster's. */
+export function clusterFilter(cluster?: string): { label: string[] } {
   return {
-    label: lab ? [`${LABEL.tool}=${TOOL}`, `${LABEL.lab}=${lab}`] : [`${LABEL.tool}=${TOOL}`],
+    label: [`${LABEL.tool}=${TOOL}`, cluster ? `${LABEL.cluster}=${cluster}` : LABEL.cluster],
   };
 }
 
