@@ -1,0 +1,173 @@
+/**
+ * The engines of a lab's hosts: each `hosts:` entry resolved to a Docker client (its engine URL,
+ * a Docker context, or a host of the simulated cluster), asked whether it answers and whether
+ * all of them are in one swarm, and which of them can create overlays (a manager).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { DEFAULT_CLUSTER } from "../../runtime/cluster-plan.js";
+import { pingWithin } from "./engine.js";
+import { clusterEngines } from "./simulated-cluster.js";
+
+export interface HostSpec {
+  name: string;
+  engine?: string;
+  context?: string;
+}
+
+/** One host that cannot be used, and why: the session places it at its entry in the file. */
+export interface HostProblem {
+  host: string;
+  message: string;
+  expected: string;
+}
+
+export class HostsUnusable extends Error {
+  constructor(readonly problems: HostProblem[]) {
+    super(problems.map((p) => `host ${p.host}: ${p.message}`).join("; "));
+  }
+}
+
+export interface HostEngine {
+  name: string;
+  docker: Docker;
+  /** Where it answers, as the user would write it. */
+  where: string;
+  manager: boolean;
+}
+
+/** A Docker client for an engine URL as DOCKER_HOST takes it: unix://, tcp://, ssh://. */
+export function dockerAt(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
+  if (url.startsWith("unix://")) return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
+  const u = new URL(url.includes("//") ? url : `tcp://${url}`);
+  if (u.protocol === "ssh:")
+    return new Docker({
+      protocol: "ssh",
+      host: u.hostname,
+      port: u.port === "" ? 22 : Number(u.port),
+      username: u.username,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+    } as Docker.DockerOptions);
+  const tls = env.DOCKER_TLS_VERIFY === "1" || u.port === "2376";
+  return new Docker({
+    host: u.hostname,
+    port: u.port === "" ? (tls ? 2376 : 2375) : Number(u.port),
+    protocol: tls ? "https" : "http",
+    ...(tls && env.DOCKER_CERT_PATH
+      ? {
+          ca: readFileSync(join(env.DOCKER_CERT_PATH, "ca.pem")),
+          cert: readFileSync(join(env.DOCKER_CERT_PATH, "cert.pem")),
+          key: readFileSync(join(env.DOCKER_CERT_PATH, "key.pem")),
+        }
+      : {}),
+  });
+}
+
+/** The engine URL of a Docker context, as `docker context create` stores it. */
+export function contextEngine(context: string, env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.DOCKER_CONFIG ?? join(homedir(), ".docker");
+  const id = createHash("sha256").update(context).digest("hex");
+  const file = join(config, "contexts", "meta", id, "meta.json");
+  let meta: { Endpoints?: { docker?: { Host?: string } } };
+  try {
+    meta = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new Error(`no Docker context ${context} (${file} cannot be read)`);
+  }
+  const host = meta.Endpoints?.docker?.Host;
+  if (!host) throw new Error(`Docker context ${context} names no engine`);
+  return host;
+}
+
+/** The simulated cluster the lab's bare host names stand for: CONNTEST_CLUSTER, else the default. */
+export const clusterName = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.CONNTEST_CLUSTER || DEFAULT_CLUSTER;
+
+/**
+ * Resolves and asks every host: its engine answers, it is in a swarm, the same swarm as the
+ * others. Throws HostsUnusable with one problem per host that fails.
+ */
+export async function hostEngines(
+  hosts: readonly HostSpec[],
+  local: Docker,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HostEngine[]> {
+  const cluster = clusterName(env);
+  let simulated: Map<string, string> | undefined;
+  const problems: HostProblem[] = [];
+  const found: (HostEngine & { swarm: string | null })[] = [];
+  await Promise.all(
+    hosts.map(async (h) => {
+      let where: string;
+      try {
+        if (h.engine) where = h.engine;
+        else if (h.context) where = contextEngine(h.context, env);
+        else {
+          simulated ??= await clusterEngines(local, cluster);
+          const engine = simulated.get(h.name);
+          if (engine === undefined)
+            throw new Error(
+              `the simulated cluster ${cluster} has no host ${h.name} (it has ${[...simulated.keys()].join(", ")})`,
+            );
+          where = engine;
+        }
+      } catch (err) {
+        problems.push({
+          host: h.name,
+          message: (err as Error).message,
+          expected: h.engine || h.context
+            ? "an engine that answers"
+            : `a host of the simulated cluster: conntest-lab cluster up --hosts N (or engine: URL on this entry)`,
+        });
+        return;
+      }
+      const docker = dockerAt(where, env);
+      try {
+        await pingWithin(docker, 5_000);
+        const info = (await docker.info()) as {
+          Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } };
+        };
+        const active = info.Swarm?.LocalNodeState === "active";
+        found.push({
+          name: h.name,
+          docker,
+          where,
+          manager: active && info.Swarm?.ControlAvailable === true,
+          swarm: active ? (info.Swarm?.Cluster?.ID ?? "joined (worker)") : null,
+        });
+      } catch (err) {
+        problems.push({
+          host: h.name,
+          message: `no Docker engine answers at ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          expected: "an engine that answers: start it, or fix the address",
+        });
+      }
+    }),
+  );
+  for (const h of found.filter((f) => f.swarm === null))
+    problems.push({
+      host: h.name,
+      message: `the engine at ${h.where} is in no swarm`,
+      expected: `a member of the lab's swarm: docker swarm join on ${h.name} (the simulated cluster forms one itself)`,
+    });
+  const managers = found.filter((f) => f.manager);
+  if (found.length > 0 && problems.length === 0 && managers.length === 0)
+    problems.push({
+      host: found[0]?.name ?? "?",
+      message: "none of the lab's hosts is a swarm manager, and overlays are created through one",
+      expected: "a manager among the hosts (docker node promote)",
+    });
+  // workers do not know the swarm's id; managers must agree on it
+  const ids = new Set(managers.map((m) => m.swarm));
+  if (ids.size > 1)
+    problems.push({
+      host: managers[1]?.name ?? "?",
+      message: `is a manager of another swarm than ${managers[0]?.name}`,
+      expected: "every host in one swarm",
+    });
+  if (problems.length > 0) throw new HostsUnusable(problems.sort((a, b) => a.host.localeCompare(b.host)));
+  return hosts.map((h) => found.find((f) => f.name === h.name) as HostEngine);
+}
