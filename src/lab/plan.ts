@@ -70,8 +70,8 @@ export interface Plan {
   networks: PlannedNetwork[];
   containers: PlannedContainer[];
   /**
-   * Only in a lab with hosts (a `hosts:` list or a `host:` field): the hosts it uses, in the
-   * order of `hosts:` (else of first use); the first is the default host. Absent: one engine.
+   * Only in a lab with hosts (a `hosts:` list or a `host:` field): the hosts a container or
+   * network is placed on, in the order of `hosts:` (else of first use). Absent: one engine.
    */
   hosts?: PlannedHost[];
 }
