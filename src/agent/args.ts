@@ -6,6 +6,7 @@
 
 import { Command, CommanderError } from "commander";
 import { type AgentConfig, DEFAULTS, type ListenSpec, type UiMode } from "./config.js";
+import { editDistance } from "./edit-distance.js";
 import { parseConnect, parseListen } from "./endpoint-uri.js";
 import { EXIT } from "./exit-codes.js";
 import { parseSeconds } from "./units.js";
@@ -259,19 +260,6 @@ export function helpText(version: string): string {
 
 function usageError(message: string): ParseResult {
   return { kind: "error", message: `conntest: ${message}`, exitCode: EXIT.usage };
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 function unknownArgument(arg: string): string {

@@ -5,7 +5,9 @@
 
 import ipaddr from "ipaddr.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
-import type { PlannedNetwork } from "./plan.js";
+import { type OverlayReserve, overlayReserve } from "./overlay-range.js";
+import { placeLab } from "./placement.js";
+import type { PlannedHost, PlannedNetwork } from "./plan.js";
 
 /** A network of the plan: one type from the address plan to the engine (docker/plan.ts). */
 export type { PlannedNetwork };
@@ -94,6 +96,8 @@ export interface PlannedAttachment {
 export interface PlannedRouter {
   name: string;
   interfaces: { network: string; address: string }[];
+  /** Only in a lab with hosts: the host it runs on. */
+  host?: string;
 }
 
 export interface PlannedNode {
@@ -110,6 +114,8 @@ export interface PlannedNode {
   gateway?: string;
   listen: string[];
   connect: string[];
+  /** Only in a lab with hosts: the host it runs on. */
+  host?: string;
 }
 
 export interface LabPlan {
@@ -117,6 +123,8 @@ export interface LabPlan {
   networks: PlannedNetwork[];
   routers: PlannedRouter[];
   nodes: PlannedNode[];
+  /** Only in a lab with hosts: the hosts it uses (placement.ts). */
+  hosts?: PlannedHost[];
 }
 
 /** A node's attachments as written: `network`+`address`, or `networks`. */
@@ -151,14 +159,24 @@ export function memberNames(node: LabNode): string[] {
  * Expands `count` and assigns addresses. Given addresses are kept (a counted group's given
  * address is ignored: validateLab reports it); the others are the lowest free host addresses of
  * their subnet, in file order. A network without `gateway` gets the highest free one, chosen
- * before any node address. Issues: networks that run out of addresses.
+ * before any node address. In a lab with hosts, each router and node gets its host and each
+ * network its driver (placement.ts); an overlay's addresses stay below its reserved tail
+ * (overlay-range.ts), which holds its gateway. Issues: networks that run out of addresses.
  */
 export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
   const issues: LabIssue[] = [];
-  // per network: its block, and the addresses (as strings) already taken
-  const nets = new Map<string, { cidr: Cidr4 | undefined; used: Set<string> }>();
+  const placement = placeLab(lab);
+  // per network: its block, the addresses (as strings) already taken, and an overlay's tail
+  const nets = new Map<
+    string,
+    { cidr: Cidr4 | undefined; used: Set<string>; reserve?: OverlayReserve }
+  >();
   for (const n of lab.networks) {
-    if (!nets.has(n.name)) nets.set(n.name, { cidr: parseCidr4(n.subnet), used: new Set() });
+    if (nets.has(n.name)) continue;
+    const cidr = parseCidr4(n.subnet);
+    const overlay = placement?.networks.get(n.name)?.driver === "overlay";
+    const reserve = overlay && cidr !== undefined ? overlayReserve(cidr) : undefined;
+    nets.set(n.name, { cidr, used: new Set(), ...(reserve === undefined ? {} : { reserve }) });
   }
   const markUsed = (network: string, address: string | undefined) => {
     const a = address === undefined ? undefined : parseIPv4(address);
@@ -174,7 +192,9 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
   const take = (network: string, fromTop: boolean): string => {
     const net = nets.get(network);
     if (net?.cidr === undefined) return "";
-    const { first, last } = hostRange(net.cidr);
+    const { first } = hostRange(net.cidr);
+    // never into an overlay's tail: Docker takes its addresses at run time
+    const last = net.reserve === undefined ? hostRange(net.cidr).last : net.reserve.firstOffset - 1;
     const step = fromTop ? -1 : 1;
     for (let i = fromTop ? last : first; i >= first && i <= last; i += step) {
       const a = addressAt(net.cidr, i).toString();
@@ -186,14 +206,28 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
     return "";
   };
 
-  // the Docker host's address on each network: as given, else the highest free one
+  // the Docker host's address on each network: as given, else the highest free one (on an
+  // overlay: the last of its tail)
   const networks: PlannedNetwork[] = lab.networks.map((n) => {
-    const gateway = n.gateway ?? take(n.name, true);
-    return { name: n.name, subnet: n.subnet, ...(gateway === "" ? {} : { gateway }) };
+    const reserve = nets.get(n.name)?.reserve;
+    const gateway = n.gateway ?? reserve?.gateway ?? take(n.name, true);
+    const placed = placement?.networks.get(n.name);
+    return {
+      name: n.name,
+      subnet: n.subnet,
+      ...(gateway === "" ? {} : { gateway }),
+      ...(placed === undefined ? {} : { driver: placed.driver, hosts: placed.hosts }),
+      ...(reserve === undefined ? {} : { ipRange: reserve.ipRange }),
+    };
   });
+  const hostOf = (name: string) => {
+    const host = placement?.hostOf.get(name);
+    return host === undefined ? {} : { host };
+  };
   const routers: PlannedRouter[] = (lab.routers ?? []).map((r) => ({
     name: r.name,
     interfaces: r.interfaces.map((i) => ({ network: i.network, address: i.address })),
+    ...hostOf(r.name),
   }));
 
   const nodes: PlannedNode[] = [];
@@ -207,10 +241,14 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
         const address = take(w.network, false);
         const net = nets.get(w.network);
         if (address === "" && net?.cidr !== undefined) {
+          const below =
+            net.reserve === undefined
+              ? ""
+              : ` below ${net.reserve.ipRange}, which Docker keeps on an overlay`;
           issues.push({
             code: "NO_FREE_ADDRESS",
             path: w.path,
-            message: `no free address left in network "${w.network}" (${formatCidr4(net.cidr)}) for ${name}`,
+            message: `no free address left in network "${w.network}" (${formatCidr4(net.cidr)})${below} for ${name}`,
             expected: "a larger subnet or fewer nodes",
           });
         }
@@ -225,10 +263,13 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
         ...(node.gateway === undefined ? {} : { gateway: node.gateway }),
         listen: node.listen ?? [],
         connect: node.connect ?? [],
+        ...hostOf(name),
       });
     });
   });
-  return { plan: { name: lab.name, networks, routers, nodes }, issues };
+  const plan: LabPlan = { name: lab.name, networks, routers, nodes };
+  if (placement !== undefined) plan.hosts = placement.hosts;
+  return { plan, issues };
 }
 
 /** The lab's nodes with `count` expanded and every address assigned. */

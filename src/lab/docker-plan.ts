@@ -57,11 +57,17 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
     nodesByName: new Map(addressPlan.nodes.map((n) => [n.name, n])),
     resolveEndpoint: (value) => endpointCidrs(value, addressPlan, subnetOf),
   };
+  const onHost = (c: PlannedContainer, host: string | undefined): PlannedContainer =>
+    host === undefined ? c : { ...c, host };
   const containers: PlannedContainer[] = [
-    ...(lab.routers ?? []).map((router, i) => routerContainer(router, i, context)),
-    ...addressPlan.nodes.map((node) => nodeContainer(node, addressPlan, context)),
+    ...(lab.routers ?? []).map((router, i) =>
+      onHost(routerContainer(router, i, context), addressPlan.routers[i]?.host),
+    ),
+    ...addressPlan.nodes.map((node) =>
+      onHost(nodeContainer(node, addressPlan, context), node.host),
+    ),
   ];
-  return {
+  const plan: Plan = {
     lab: lab.name,
     run: opts.run,
     image: opts.image,
@@ -69,6 +75,8 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
     networks: addressPlan.networks,
     containers,
   };
+  if (addressPlan.hosts !== undefined) plan.hosts = addressPlan.hosts;
+  return plan;
 }
 
 /** Addresses (as /32) or subnets a firewall `from`/`to` stands for: a CIDR, an address, a node (or group), a network. */

@@ -36,6 +36,35 @@ const port = (what: string) =>
     .min(1, { error: `${what}: a port number 1 to 65535` })
     .max(65535, { error: `${what}: a port number 1 to 65535` });
 
+/** The URL schemes DOCKER_HOST takes: a host entry's `engine` (checked in validate-lab.ts). */
+export const ENGINE_SCHEMES = ["unix", "tcp", "ssh"] as const;
+
+export const HostSchema = strict(
+  {
+    name: name('a host name of 1 to 31 lower-case letters, digits and "-", e.g. h1').describe(
+      "Host name, as router and node `host:` fields name it. With neither engine nor context: the simulated cluster's host of this name (conntest-lab cluster up makes h1 to hN).",
+    ),
+    engine: z
+      .string({ error: "a Docker engine address, e.g. ssh://user@host or tcp://host:2376" })
+      .min(1, { error: "a Docker engine address, e.g. ssh://user@host or tcp://host:2376" })
+      .optional()
+      .describe(
+        "The host's Docker engine, as DOCKER_HOST takes it: unix:///PATH, tcp://HOST:PORT, ssh://USER@HOST. Or use context.",
+      ),
+    context: z
+      .string({ error: "a Docker context name, e.g. lab-h2" })
+      .min(1, { error: "a Docker context name, e.g. lab-h2" })
+      .optional()
+      .describe(
+        "The Docker context (docker context ls) that reaches the host's engine. Or use engine.",
+      ),
+  },
+  "a host { name, engine, context }",
+);
+
+/** A router's or node's `host:`, a name; a name of `hosts:` when the lab has that list. */
+const hostRef = name("the name of a host, e.g. h1");
+
 export const NetworkSchema = strict(
   {
     name: name().describe("Network name; the Docker network is named after the lab and it."),
@@ -165,6 +194,9 @@ export const RouterSchema = strict(
     nat: NatSchema.optional(),
     firewall: FirewallSchema.optional(),
     impairments: list(ImpairmentSchema, "impairments").optional(),
+    host: hostRef
+      .optional()
+      .describe("The host the router runs on (see hosts). Default: the lab's first host."),
   },
   "a router with name and interfaces",
 );
@@ -203,6 +235,14 @@ export const NodeSchema = strict(
     )
       .optional()
       .describe("As the agent's --connect; HOST may be a node name."),
+    host: z
+      .union([hostRef, list(hostRef, "host names").min(1, { error: "at least one host name" })], {
+        error: "a host name, or with count a list of host names",
+      })
+      .optional()
+      .describe(
+        "The host the node runs on (see hosts). With count also a list: NAME-1 on the first, NAME-2 on the second, round-robin. Default: the lab's first host.",
+      ),
   },
   "a node with name and network",
 );
@@ -316,6 +356,12 @@ export const ExpectationSchema = strict(
 export const LabSchema = strict(
   {
     name: name().describe("Lab name; prefixes the Docker objects."),
+    hosts: list(HostSchema, "hosts { name, engine, context }")
+      .min(1, { error: "at least one host" })
+      .optional()
+      .describe(
+        "Docker hosts joined in a swarm that the lab spans; routers and nodes pick one with host:. The first is the default. Without it a lab is on one engine, unless host: names hosts of the simulated cluster.",
+      ),
     networks: list(NetworkSchema, "networks").min(1, { error: "at least one network" }),
     routers: list(RouterSchema, "routers").optional(),
     nodes: list(NodeSchema, "nodes").optional(),

@@ -6,6 +6,7 @@ import type {
   ExpectationSchema,
   FirewallRuleSchema,
   ForwardSchema,
+  HostSchema,
   ImpairmentSchema,
   ImpairTargetSchema,
   InterfaceSchema,
@@ -17,6 +18,7 @@ import type {
 } from "./lab-schema.js";
 
 export type Lab = z.infer<typeof LabSchema>;
+export type LabHost = z.infer<typeof HostSchema>;
 export type LabNetwork = z.infer<typeof NetworkSchema>;
 export type LabRouter = z.infer<typeof RouterSchema>;
 export type LabInterface = z.infer<typeof InterfaceSchema>;
@@ -70,7 +72,11 @@ export type LabIssueCode =
   /** A value that does nothing (rate 0, no_crash: false, an impairment that sets nothing). */
   | "NO_EFFECT"
   /** The engine's kernel cannot make a netem impairment. */
-  | "NETEM_UNAVAILABLE";
+  | "NETEM_UNAVAILABLE"
+  /** An address in the tail of an overlay network's subnet that Docker keeps for itself. */
+  | "OVERLAY_RESERVED_ADDRESS"
+  /** A subnet too small to span hosts: an overlay needs a /27 or larger. */
+  | "OVERLAY_SUBNET_TOO_SMALL";
 
 /** A problem found in a lab, before it is given a file position. */
 export interface LabIssue {

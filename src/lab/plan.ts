@@ -10,8 +10,29 @@ export interface PlannedNetwork {
   /** Name in the lab file; the engine name is engineName(lab, name). */
   name: string;
   subnet: string;
-  /** The bridge's own address (the host side); Docker's default is the first host address. */
+  /**
+   * The bridge's own address (the host side); Docker's default is the first host address. On
+   * an overlay: the last usable address of its reserved tail (ipRange), unless the file gives one.
+   */
   gateway?: string;
+  /** Only in a lab with hosts: an overlay when its members sit on more than one host. */
+  driver?: "bridge" | "overlay";
+  /** Only in a lab with hosts: the hosts its members sit on (a bridge: one), in the lab's host order. */
+  hosts?: string[];
+  /**
+   * Only on an overlay: the tail of the subnet Docker allocates from (its gateway, one
+   * load-balancer address per joining host); the lab's own addresses all lie below it.
+   */
+  ipRange?: string;
+}
+
+/** A Docker host of a multi-host lab: an engine, a context, or (neither) a simulated cluster host. */
+export interface PlannedHost {
+  name: string;
+  /** As DOCKER_HOST takes it: unix://, tcp://HOST:PORT, ssh://USER@HOST. */
+  engine?: string;
+  /** A Docker context name. */
+  context?: string;
 }
 
 export interface PlannedAttachment {
@@ -36,6 +57,8 @@ export interface PlannedContainer {
   agentArgs: string[] | null;
   capAdd: string[];
   sysctls: Record<string, string>;
+  /** Only in a lab with hosts: the host it runs on, one of Plan.hosts. */
+  host?: string;
 }
 
 export interface Plan {
@@ -46,6 +69,11 @@ export interface Plan {
   version: string;
   networks: PlannedNetwork[];
   containers: PlannedContainer[];
+  /**
+   * Only in a lab with hosts (a `hosts:` list or a `host:` field): the hosts a container or
+   * network is placed on, in the order of `hosts:` (else of first use). Absent: one engine.
+   */
+  hosts?: PlannedHost[];
 }
 
 /**

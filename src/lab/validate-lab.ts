@@ -5,6 +5,7 @@
  * (impairment-state.ts). Pure: no I/O.
  */
 
+import { editDistance } from "../agent/edit-distance.js";
 import { parseConnect, parseListen } from "../agent/endpoint-uri.js";
 import { quote, UsageError } from "../agent/usage-error.js";
 import {
@@ -24,7 +25,9 @@ import {
   planLab,
 } from "./address-plan.js";
 import { impairmentIssues } from "./impairment-state.js";
+import { ENGINE_SCHEMES } from "./lab-schema.js";
 import type { Lab, LabIssue, LabIssueCode, LabNode, LabPath, LabRouter } from "./lab-types.js";
+import { OVERLAY_MAX_PREFIX, overlayReserve, reserveText } from "./overlay-range.js";
 import { isPrivate } from "./routing.js";
 import { parseDelay, parsePercent } from "./values.js";
 
@@ -130,10 +133,13 @@ export function checkLabValue(
   lab.nodes?.forEach((node, i) => {
     checkNode(c, node, i);
   });
+  checkHosts(c);
+  checkHostReferences(c);
   // connects need every node's addresses; check them against the plan
   const { plan, issues: planIssues } = planLab(lab);
   issues.push(...planIssues);
   checkConnects(c, plan);
+  checkOverlays(c, plan);
   return { issues, plan };
 }
 
@@ -199,6 +205,140 @@ function checkNetwork(c: Checker, n: Lab["networks"][number], i: number): void {
     }
   }
   c.cidrs.push({ name: n.name, cidr });
+}
+
+/** `hosts:`: unique names; at most one of engine and context; an engine DOCKER_HOST takes. */
+function checkHosts(c: Checker): void {
+  const seen = new Set<string>();
+  c.lab.hosts?.forEach((h, i) => {
+    const path = ["hosts", i];
+    if (seen.has(h.name))
+      c.add(
+        "DUPLICATE_NAME",
+        [...path, "name"],
+        `duplicate host name ${quote(h.name)}`,
+        "a unique name",
+      );
+    seen.add(h.name);
+    if (h.engine !== undefined && h.context !== undefined)
+      c.add(
+        "FIELD_CONFLICT",
+        [...path, "context"],
+        "both engine and context are given",
+        "one of them: engine (as DOCKER_HOST) or context (a Docker context name)",
+      );
+    if (h.engine !== undefined) {
+      const why = engineProblem(h.engine);
+      if (why !== undefined)
+        c.add(
+          "BAD_VALUE",
+          [...path, "engine"],
+          `engine ${quote(h.engine)} ${why}`,
+          "an address as DOCKER_HOST takes it: unix:///var/run/docker.sock, tcp://HOST:PORT or ssh://USER@HOST",
+        );
+    }
+  });
+}
+
+/** Why an engine address is not one DOCKER_HOST takes; undefined when it is. */
+function engineProblem(engine: string): string | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(engine);
+  if (m === null) return "has no scheme";
+  const scheme = (m[1] ?? "").toLowerCase();
+  const rest = m[2] ?? "";
+  if (!(ENGINE_SCHEMES as readonly string[]).includes(scheme))
+    return `has the scheme ${scheme}://, which DOCKER_HOST does not take`;
+  if (scheme === "unix") return rest.startsWith("/") ? undefined : "has no socket path";
+  return /^([^@/]+@)?[^@/:]+(:\d+)?\/?$/.test(rest)
+    ? undefined
+    : "has no HOST[:PORT] after the scheme";
+}
+
+/**
+ * Routers' and nodes' `host:`: a host of `hosts:` when the lab has that list (without it, any
+ * name: the simulated cluster's host of that name); a list only with count.
+ */
+function checkHostReferences(c: Checker): void {
+  const declared = c.lab.hosts?.map((h) => h.name);
+  const known = (path: LabPath, host: string) => {
+    if (declared === undefined || declared.includes(host)) return;
+    const near = declared.find((d) => editDistance(host, d) <= 2);
+    c.add(
+      "UNKNOWN_REFERENCE",
+      path,
+      `unknown host ${quote(host)}${near === undefined ? "" : ` (did you mean ${quote(near)}?)`}`,
+      `one of the hosts ${list(declared)}`,
+    );
+  };
+  c.lab.routers?.forEach((r, i) => {
+    if (r.host !== undefined) known(["routers", i, "host"], r.host);
+  });
+  c.lab.nodes?.forEach((node, i) => {
+    const path = ["nodes", i, "host"];
+    if (typeof node.host === "string") known(path, node.host);
+    else if (node.host !== undefined) {
+      if (node.count === undefined)
+        c.add(
+          "FIELD_CONFLICT",
+          path,
+          `node ${quote(node.name)} has a list of hosts but no count`,
+          "one host name, or count: N to spread NAME-1 to NAME-N over the list",
+        );
+      node.host.forEach((h, j) => {
+        known([...path, j], h);
+      });
+    }
+  });
+}
+
+/**
+ * Networks that span hosts (overlays): a subnet of /27 or larger, and no address of the lab in
+ * the tail Docker keeps (overlay-range.ts); the assigned ones never are.
+ */
+function checkOverlays(c: Checker, plan: LabPlan): void {
+  const overlays = new Map(
+    plan.networks.filter((n) => n.driver === "overlay").map((n) => [n.name, n]),
+  );
+  if (overlays.size === 0) return;
+  c.lab.networks.forEach((n, i) => {
+    const cidr = parseCidr4(n.subnet);
+    if (!overlays.has(n.name) || cidr === undefined || cidr.prefix > 29) return;
+    if (cidr.prefix > OVERLAY_MAX_PREFIX)
+      c.add(
+        "OVERLAY_SUBNET_TOO_SMALL",
+        ["networks", i, "subnet"],
+        `network ${quote(n.name)} spans hosts ${list(overlays.get(n.name)?.hosts ?? [])}, and ${formatCidr4(cidr)} is too small for an overlay (Docker keeps its last eighth for the gateway and a load-balancer address on each host)`,
+        `a /${OVERLAY_MAX_PREFIX} or larger subnet, or its routers and nodes on one host`,
+      );
+  });
+  const reserved = (path: LabPath, network: string, address: string) => {
+    const net = c.nets.get(network);
+    const a = parseIPv4(address);
+    if (!overlays.has(network) || net?.cidr === undefined || a === undefined) return;
+    const reserve = overlayReserve(net.cidr);
+    const tail = reserve === undefined ? undefined : parseCidr4(reserve.ipRange);
+    if (reserve === undefined || tail === undefined || !cidrContains(tail, a)) return;
+    if (placeIn(net.cidr, a) !== "host") return; // checkAddress reported it
+    c.add(
+      "OVERLAY_RESERVED_ADDRESS",
+      path,
+      `${address} is in ${reserveText(net.cidr, reserve)}: network ${quote(network)} spans hosts, so it is a Swarm overlay`,
+      `an address below ${addressAt(net.cidr, reserve.firstOffset)}, or a larger subnet`,
+    );
+  };
+  c.lab.routers?.forEach((r, i) => {
+    r.interfaces.forEach((itf, j) => {
+      reserved(["routers", i, "interfaces", j, "address"], itf.network, itf.address);
+    });
+  });
+  c.lab.nodes?.forEach((node, i) => {
+    if (node.count !== undefined) return; // a counted node's addresses are assigned
+    for (const a of attachmentsOf(node, i)) {
+      if (a.address === undefined) continue;
+      const path = node.networks === undefined ? ["nodes", i, "address"] : [...a.path, "address"];
+      reserved(path, a.network, a.address);
+    }
+  });
 }
 
 /** A given address: a host address inside its network's subnet, held by no one else. */
