@@ -18,11 +18,12 @@ import { formatLabError } from "../lab/parse-lab.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import {
   ensureLab,
-  labNameOf,
-  nameInFile,
+  labInFile,
   openRuntime,
   plannedLab,
   removeUninterrupted,
+  runtimeForLab,
+  sourceInFile,
 } from "../lab-session/session.js";
 import { naturalCompare } from "../output/natural-compare.js";
 import { tableText } from "../output/table-text.js";
@@ -72,9 +73,8 @@ export async function up(
   options: { detach: boolean } & WatchChoice,
   io: LabIo,
 ): Promise<number> {
-  const runtime = await openRuntime(io);
   const started = Date.now();
-  const { lab, plan } = await plannedLab(runtime, file, io);
+  const { lab, plan, runtime } = await plannedLab(await openRuntime(io), file, io);
   const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -117,8 +117,7 @@ async function afterWatch(
 
 /** The dashboard (or plain/JSON lines) on a lab that is already up; the lab stays unless asked. */
 export async function attach(file: string, options: WatchChoice, io: LabIo): Promise<number> {
-  const runtime = await openRuntime(io);
-  const lab = await labNameOf(file);
+  const { name: lab, runtime } = await labInFile(await openRuntime(io), file, io);
   if ((await runtime.nodes(lab)).length === 0)
     throw new LabFailure(
       `lab ${lab} is not up; bring it up with: conntest-lab up ${file}`,
@@ -139,16 +138,21 @@ export interface LabChoice {
   lab?: string;
 }
 
-/** The lab's name from a file, or the name given; a file that cannot be read suggests --lab. */
-async function chosenLabName(
+/**
+ * The lab's name from a file (and the runtime of its hosts, for a lab on several hosts), or
+ * the name given (the engine's runtime); a file that cannot be read suggests --lab.
+ */
+async function chosenLab(
   runtime: LabRuntime,
   choice: LabChoice,
   verb: string,
-): Promise<string> {
-  if (choice.lab !== undefined) return choice.lab;
+  io: LabIo,
+): Promise<{ name: string; runtime: LabRuntime }> {
+  if (choice.lab !== undefined) return { name: choice.lab, runtime };
   if (choice.file === undefined) throw new Error("no lab chosen");
-  const found = await nameInFile(choice.file);
-  if ("name" in found) return found.name;
+  const found = await sourceInFile(choice.file);
+  if ("source" in found)
+    return { name: found.source.lab.name, runtime: await runtimeForLab(runtime, found.source, io) };
   throw new LabFailure(
     `cannot read the lab's name from ${choice.file} (${found.why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await runtime.labs())})`,
     LAB_EXIT.badInput,
@@ -172,7 +176,7 @@ export async function down(
   choice: LabChoice & { all?: boolean; yes?: boolean },
   io: LabIo,
 ): Promise<number> {
-  const runtime = await openRuntime(io);
+  let runtime = await openRuntime(io);
   let lab: string | undefined;
   if (choice.all) {
     const labs = await runtime.labs();
@@ -193,7 +197,7 @@ export async function down(
       }
     }
   } else if (choice.file !== undefined || choice.lab !== undefined) {
-    lab = await chosenLabName(runtime, choice, "down");
+    ({ name: lab, runtime } = await chosenLab(runtime, choice, "down", io));
   } else {
     throw new LabFailure(
       `name the lab to remove: conntest-lab down FILE, down --lab NAME, or down --all; labs on this engine: ${labsText(await runtime.labs())}`,
@@ -221,7 +225,7 @@ export async function status(
   options: { json: boolean },
   io: LabIo,
 ): Promise<number> {
-  const runtime = await openRuntime(io);
+  let runtime = await openRuntime(io);
   let lab: string;
   if (choice.file !== undefined && choice.lab === undefined) {
     const parsed = await readLab(choice.file);
@@ -230,7 +234,8 @@ export async function status(
       return LAB_EXIT.badInput;
     }
     lab = parsed.lab.name;
-  } else lab = await chosenLabName(runtime, choice, "status");
+    runtime = await runtimeForLab(runtime, parsed.source, io);
+  } else ({ name: lab, runtime } = await chosenLab(runtime, choice, "status", io));
   const { nodes, rows } = await snapshotOf(runtime, lab);
   const up = nodes.some((n) => n.state === "running" || n.state === "paused");
   if (options.json)

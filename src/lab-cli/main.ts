@@ -1,7 +1,7 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { labNameOf, openRuntime } from "../lab-session/session.js";
+import { labInFile, openRuntime } from "../lab-session/session.js";
 import { testCommand } from "../lab-test/test-command.js";
 import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
 import { ChaosError, runtimeReason } from "../runtime/errors.js";
@@ -10,12 +10,16 @@ import { labsText } from "../runtime/labs-text.js";
 import { clusterDown, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 
-/** The lab a chaos verb acts on: -f FILE, --lab NAME, or the only lab there is. */
-async function chaosLab(runtime: LabRuntime, opts: LabOption): Promise<string> {
-  if (opts.lab !== undefined) return opts.lab;
-  if (opts.file !== undefined) return labNameOf(opts.file);
+/** The lab a chaos verb acts on (-f FILE, --lab NAME, or the only lab there is), and its runtime. */
+async function chaosLab(
+  runtime: LabRuntime,
+  opts: LabOption,
+  io: LabIo,
+): Promise<{ name: string; runtime: LabRuntime }> {
+  if (opts.lab !== undefined) return { name: opts.lab, runtime };
+  if (opts.file !== undefined) return labInFile(runtime, opts.file, io);
   const labs = await runtime.labs();
-  if (labs.length === 1) return (labs[0] as (typeof labs)[number]).lab;
+  if (labs.length === 1) return { name: (labs[0] as (typeof labs)[number]).lab, runtime };
   throw new LabFailure(
     labs.length === 0
       ? "no lab is up on this engine"
@@ -34,8 +38,7 @@ async function chaos(
   opts: LabOption,
   act: (runtime: LabRuntime, lab: string) => Promise<string>,
 ) {
-  const runtime = await openRuntime(io);
-  const lab = await chaosLab(runtime, opts);
+  const { name: lab, runtime } = await chaosLab(await openRuntime(io), opts, io);
   try {
     io.out(`${await act(runtime, lab)}\n`);
     return LAB_EXIT.ok;

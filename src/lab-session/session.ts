@@ -8,13 +8,16 @@ import { randomBytes } from "node:crypto";
 import type { LabPlan } from "../lab/address-plan.js";
 import { toDockerPlan } from "../lab/docker-plan.js";
 import { impairmentsOf, netemFieldsOf } from "../lab/impairment-state.js";
-import type { Lab, LabError } from "../lab/lab-types.js";
+import type { Lab, LabError, LabIssue } from "../lab/lab-types.js";
 import { readLabSource } from "../lab/load-lab.js";
 import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
+import { nodeHosts, placeLab } from "../lab/placement.js";
 import { type Plan, routerReadyLine } from "../lab/plan.js";
 import {
   ApplyRefused,
   Cancelled,
+  type HostProblem,
+  HostsUnusable,
   LockBusy,
   NotReady,
   RuntimeUnavailable,
@@ -43,25 +46,33 @@ export async function openRuntime(io: LabIo): Promise<LabRuntime> {
 }
 
 /**
- * The lab's name from its file, or why it cannot be read (the first error's first line). Only
- * the file's shape is checked: a lab whose file was since edited into a wrong topology can
- * still be seen and removed by it.
+ * A lab file's source, or why it cannot be read (the first error's first line). Only the
+ * file's shape is checked: a lab whose file was since edited into a wrong topology can still
+ * be seen and removed by it.
  */
-export async function nameInFile(file: string): Promise<{ name: string } | { why: string }> {
+export async function sourceInFile(file: string): Promise<{ source: LabSource } | { why: string }> {
   const parsed = await readLabSource(file);
   return parsed.ok
-    ? { name: parsed.source.lab.name }
+    ? { source: parsed.source }
     : { why: formatLabError(parsed.errors[0] as LabError).split("\n")[0] as string };
 }
 
-export async function labNameOf(file: string): Promise<string> {
-  const found = await nameInFile(file);
+/** The lab a file names, and the runtime it runs on (its hosts', for a lab on several hosts). */
+export async function labInFile(
+  runtime: LabRuntime,
+  file: string,
+  io: LabIo,
+): Promise<{ name: string; runtime: LabRuntime }> {
+  const found = await sourceInFile(file);
   if ("why" in found)
     throw new LabFailure(
       `cannot read the lab's name from ${file}: ${found.why}`,
       LAB_EXIT.badInput,
     );
-  return found.name;
+  return {
+    name: found.source.lab.name,
+    runtime: await runtimeForLab(runtime, found.source, io),
+  };
 }
 
 /**
@@ -76,6 +87,7 @@ async function checkedLab(
 ) {
   const read =
     typeof file === "string" ? await readLabSource(file) : { ok: true as const, source: file };
+  if (read.ok) runtime = await runtimeForLab(runtime, read.source, io);
   const result = read.ok
     ? checkLab(read.source, {
         existingSubnets: await runtime.subnetsInUse(read.source.lab.name),
@@ -83,7 +95,56 @@ async function checkedLab(
       })
     : read;
   if (!result.ok) throw labErrors(result.errors, typeof file === "string" ? file : file.file, io);
-  return result;
+  return { ...result, runtime };
+}
+
+/** Where a lab file's host problem is: its `hosts:` entry, else the first `host:` naming it. */
+function hostIssue(lab: Lab, p: HostProblem): LabIssue {
+  const entry = (lab.hosts ?? []).findIndex((h) => h.name === p.host);
+  const router = (lab.routers ?? []).findIndex((r) => r.host === p.host);
+  const node = (lab.nodes ?? []).findIndex((n) => nodeHosts(n).includes(p.host));
+  const path =
+    entry >= 0
+      ? ["hosts", entry]
+      : router >= 0
+        ? ["routers", router, "host"]
+        : ["nodes", Math.max(0, node), "host"];
+  return {
+    code: "HOST_UNAVAILABLE",
+    path,
+    message: `host ${p.host}: ${p.message}`,
+    expected: p.expected,
+  };
+}
+
+/**
+ * The runtime a lab runs on: the one given, or for a lab on several hosts (`hosts:`, `host:`)
+ * those hosts' engines, each asked whether it answers and is in the swarm. A host that fails
+ * is an error in the file, at its entry (exit 2); nothing is created.
+ */
+export async function runtimeForLab(
+  runtime: LabRuntime,
+  source: LabSource,
+  io: LabIo,
+): Promise<LabRuntime> {
+  const hosts = placeLab(source.lab)?.hosts ?? [];
+  if (hosts.length === 0) return runtime;
+  if (runtime.onHosts === undefined)
+    throw new LabFailure(
+      `${source.file} places its lab on several hosts, which this runtime cannot do`,
+      LAB_EXIT.badInput,
+    );
+  try {
+    return await runtime.onHosts(hosts);
+  } catch (err) {
+    if (err instanceof HostsUnusable)
+      throw labErrors(
+        err.problems.map((p) => source.locate(hostIssue(source.lab, p))),
+        source.file,
+        io,
+      );
+    throw err;
+  }
 }
 
 /** Prints the errors of a lab file; the failure (exit 2) to throw. */
@@ -130,6 +191,8 @@ export interface PlannedLab {
   addressPlan: LabPlan;
   /** Containers and networks as a runtime creates them, for one run. */
   plan: Plan;
+  /** The runtime the lab runs on: the one given, or its hosts' for a lab on several hosts. */
+  runtime: LabRuntime;
 }
 
 /**
@@ -144,16 +207,22 @@ export async function plannedLab(
   io: LabIo,
   prepared?: Prepared,
 ): Promise<PlannedLab> {
-  const { lab, plan: addressPlan, source } = await checkedLab(runtime, file, io, prepared?.netem);
+  const checked = await checkedLab(runtime, file, io, prepared?.netem);
+  const { lab, plan: addressPlan, source } = checked;
+  // a lab on several hosts runs on their engines from here on, and needs the image on each
+  const onHosts = checked.runtime !== runtime;
+  runtime = checked.runtime;
   const { image, netem } =
-    prepared ?? (await imageAndNetem(runtime, io, netemUses(lab).length > 0));
+    prepared !== undefined && !onHosts
+      ? prepared
+      : await imageAndNetem(runtime, io, netemUses(lab).length > 0);
   requireNetem(source, netem, io);
   const plan = toDockerPlan(lab, addressPlan, {
     image,
     run: randomBytes(4).toString("hex"),
     version: io.version,
   });
-  return { lab, source, addressPlan, plan };
+  return { lab, source, addressPlan, plan, runtime };
 }
 
 /**

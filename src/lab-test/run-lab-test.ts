@@ -118,6 +118,8 @@ export async function runLabTest(
   const result = (outcome: LabTestResult["outcome"], fields: Partial<LabTestResult> = {}) =>
     labTestResult(file, startedAt, outcome, fields);
   const { lab, addressPlan, plan } = options.planned;
+  // a lab on several hosts runs on their engines, not on the one the command opened
+  runtime = options.planned.runtime;
   if (await isUp(runtime, lab.name))
     return result("error", { lab: lab.name, error: alreadyUp(lab.name, file).message });
   if ((lab.expect ?? []).length === 0)

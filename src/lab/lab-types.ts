@@ -76,7 +76,9 @@ export type LabIssueCode =
   /** An address in the tail of an overlay network's subnet that Docker keeps for itself. */
   | "OVERLAY_RESERVED_ADDRESS"
   /** A subnet too small to span hosts: an overlay needs a /27 or larger. */
-  | "OVERLAY_SUBNET_TOO_SMALL";
+  | "OVERLAY_SUBNET_TOO_SMALL"
+  /** A host whose engine does not answer, is in no swarm or another swarm than the others. */
+  | "HOST_UNAVAILABLE";
 
 /** A problem found in a lab, before it is given a file position. */
 export interface LabIssue {

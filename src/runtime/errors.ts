@@ -23,6 +23,20 @@ export class NotReady extends Error {}
 /** Another `up` of the lab holds its lock for longer than we wait. */
 export class LockBusy extends Error {}
 
+/** One host of a lab on several hosts that cannot be used, and what would make it usable. */
+export interface HostProblem {
+  host: string;
+  message: string;
+  expected: string;
+}
+
+/** Hosts of a lab that do not answer, or are not in one swarm: the session places each in the file. */
+export class HostsUnusable extends Error {
+  constructor(readonly problems: HostProblem[]) {
+    super(problems.map((p) => `host ${p.host}: ${p.message}`).join("; "));
+  }
+}
+
 /** A chaos action refused by us (no such node, not planned on that network), not by the engine. */
 export class ChaosError extends Error {}
 

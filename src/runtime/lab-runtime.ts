@@ -5,7 +5,7 @@
  */
 
 import type { ImpairmentSpec } from "../lab/impairment-state.js";
-import type { Plan } from "../lab/plan.js";
+import type { Plan, PlannedHost } from "../lab/plan.js";
 import type { ExistingSubnet } from "../lab/validate-lab.js";
 import type { AgentLine } from "../stats/agent-line.js";
 import type { Completion, FoundContainer, FoundNetwork } from "./lab-completion.js";
@@ -26,6 +26,8 @@ export interface NodeInfo {
   planned: { network: string; address: string }[];
   /** Unix seconds. */
   created: number;
+  /** The host it runs on, in a lab on several hosts. */
+  host?: string;
 }
 
 /** A lab found on the engine, by label. */
@@ -101,6 +103,13 @@ export interface ReadyOptions {
 }
 
 export interface LabRuntime {
+  /**
+   * The runtime of a lab on several hosts (a lab file's `hosts:` / `host:`): each host asked
+   * whether it answers and is in the swarm; HostsUnusable names those that fail. Absent: this
+   * runtime runs labs on one engine only.
+   */
+  onHosts?(hosts: readonly PlannedHost[]): Promise<LabRuntime>;
+
   // facts
   /** Subnets of the engine's networks, except the lab's own (a lab brought up again must not clash with itself). */
   subnetsInUse(exceptLab?: string): Promise<ExistingSubnet[]>;

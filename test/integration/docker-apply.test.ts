@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import type { Plan } from "../../src/lab/plan.js";
 import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
-import { applyPlan, removeLab } from "../../src/runtimes/docker/apply.js";
+import { applyPlan, oneEngine, removeLab } from "../../src/runtimes/docker/apply.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
 import { labelFilter } from "../../src/runtimes/docker/labels.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
@@ -145,7 +145,7 @@ test("a routed two-bridge plan comes up, connects through the router, and goes b
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const progress: string[] = [];
-  await applyPlan(d, routedPlan(`r${process.pid}`), (l) => progress.push(l));
+  await applyPlan(oneEngine(d), routedPlan(`r${process.pid}`), (l) => progress.push(l));
   assert.ok(
     progress.some((l) => /started client/.test(l)),
     progress.join("\n"),
@@ -190,7 +190,7 @@ test("a bring-up that fails removes what it created", { timeout: 120_000 }, asyn
   assert.ok(server);
   server.attachments = [{ network: "wan", ipv4: "10.231.9.20" }]; // outside its subnet: the engine refuses
   const progress: string[] = [];
-  await assert.rejects(applyPlan(d, plan, (l) => progress.push(l)));
+  await assert.rejects(applyPlan(oneEngine(d), plan, (l) => progress.push(l)));
   assert.ok(
     progress.some((l) => /removing what was created/.test(l)),
     progress.join("\n"),
@@ -211,7 +211,7 @@ test("a network script that fails: the container exits 78 and says what failed",
   gw.net.routes = [{ subnet: "10.231.9.0/24", via: "10.231.8.1", network: "lan" }];
   plan.containers = [gw];
   try {
-    await applyPlan(d, plan, () => {});
+    await applyPlan(oneEngine(d), plan, () => {});
     const container = d.getContainer(`${LAB}-gw`);
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     assert.equal(StatusCode, 78);

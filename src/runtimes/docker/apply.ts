@@ -5,9 +5,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { impairmentStateLine, NET_DIR, NET_SCRIPT, netScript } from "../../lab/net-script.js";
-import { engineName, type Plan, type PlannedContainer, routerReadyLine } from "../../lab/plan.js";
+import {
+  engineName,
+  type Plan,
+  type PlannedContainer,
+  type PlannedNetwork,
+  routerReadyLine,
+} from "../../lab/plan.js";
 import { ApplyRefused, Cancelled } from "../../runtime/errors.js";
 import { type Completion, containerSpec, everythingOf } from "../../runtime/lab-completion.js";
+import type { Created } from "../../runtime/lab-runtime.js";
 import type { Progress } from "./agent-image.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 
@@ -55,20 +62,74 @@ export function entrypointScript(c: PlannedContainer): string {
  */
 export const LOG_CONFIG = { Type: "json-file", Config: { "max-size": "5m", "max-file": "2" } };
 
-async function createNetwork(docker: Docker, plan: Plan, n: Plan["networks"][number]) {
+/**
+ * Which engine makes what. A one-host lab: one engine for everything. A lab on several hosts:
+ * each container and bridge on its host's engine, each overlay through a swarm manager; what
+ * was created is then named `HOST:ID` (a ref), so a failed bring-up can remove it again.
+ */
+export interface PlanEngines {
+  forContainer(c: PlannedContainer): Docker;
+  forNetwork(n: PlannedNetwork): Docker;
+  /** How `id`, made on `docker`, is named in Created and in found containers. */
+  ref(docker: Docker, id: string): string;
+  /** The container a ref names. */
+  container(ref: string): Docker.Container;
+  /** Removes what a ref list names (a completion's own, after a failure). */
+  removeRefs(created: Created, progress: Progress): Promise<void>;
+  /** Removes everything of the lab's run (a fresh bring-up that failed). */
+  removeRun(lab: string, run: string, progress: Progress): Promise<unknown>;
+}
+
+/** Everything on one engine: refs are the engine's ids. */
+export function oneEngine(docker: Docker): PlanEngines {
+  return {
+    forContainer: () => docker,
+    forNetwork: () => docker,
+    ref: (_docker, id) => id,
+    container: (ref) => docker.getContainer(ref),
+    removeRefs: (created, progress) => removeIds(docker, created, progress),
+    removeRun: (lab, run, progress) => removeLab(docker, lab, progress, run),
+  };
+}
+
+/** An overlay for a network whose members sit on several hosts; a bridge otherwise. */
+function networkOptions(n: PlannedNetwork): Partial<Docker.NetworkCreateOptions> {
+  if (n.driver === "overlay")
+    return {
+      Driver: "overlay",
+      // containers of every host join it; internal: no docker_gwbridge, no way out of the lab
+      Attachable: true,
+      Internal: true,
+      IPAM: {
+        Driver: "default",
+        Config: [
+          {
+            Subnet: n.subnet,
+            ...(n.ipRange ? { IPRange: n.ipRange } : {}),
+            ...(n.gateway ? { Gateway: n.gateway } : {}),
+          },
+        ],
+      },
+    };
+  return {
+    Driver: "bridge",
+    IPAM: {
+      Driver: "default",
+      Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
+    },
+    Options: {
+      // No NAT to the outside world from a lab network.
+      "com.docker.network.bridge.enable_ip_masquerade": "false",
+    },
+  };
+}
+
+async function createNetwork(docker: Docker, plan: Plan, n: PlannedNetwork) {
   try {
     return await docker.createNetwork({
       Name: engineName(plan.lab, n.name),
-      Driver: "bridge",
       CheckDuplicate: true,
-      IPAM: {
-        Driver: "default",
-        Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
-      },
-      Options: {
-        // No NAT to the outside world from a lab network.
-        "com.docker.network.bridge.enable_ip_masquerade": "false",
-      },
+      ...networkOptions(n),
       Labels: labels(plan.lab, plan.run, "network", plan.version),
     });
   } catch (err) {
@@ -88,7 +149,7 @@ async function createNetwork(docker: Docker, plan: Plan, n: Plan["networks"][num
  * its run) before it rethrows; what existed before is left as it was.
  */
 export async function applyPlan(
-  docker: Docker,
+  engines: PlanEngines,
   plan: Plan,
   progress: Progress,
   signal?: AbortSignal,
@@ -101,11 +162,12 @@ export async function applyPlan(
   const created = { networks: [] as string[], containers: [] as string[] };
   try {
     checkSignal(signal);
-    for (const id of todo.removeFirst) await docker.getContainer(id).remove({ force: true });
+    for (const ref of todo.removeFirst) await engines.container(ref).remove({ force: true });
     if (todo.createNetworks.length > 0) progress(`creating ${todo.createNetworks.length} networks`);
     await allOrFirstError(
       todo.createNetworks.map(async (n) => {
-        created.networks.push((await createNetwork(docker, plan, n)).id);
+        const docker = engines.forNetwork(n);
+        created.networks.push(engines.ref(docker, (await createNetwork(docker, plan, n)).id));
       }),
     );
     checkSignal(signal);
@@ -114,7 +176,7 @@ export async function applyPlan(
     const ids = new Map<string, { id: string; again: boolean }>();
     await allOrFirstError(
       todo.createContainers.map(async (c) => {
-        ids.set(c.name, { id: await createContainer(docker, plan, c, created), again: false });
+        ids.set(c.name, { id: await createContainer(engines, plan, c, created), again: false });
       }),
     );
     for (const c of todo.start) ids.set(c.name, { id: c.id, again: true });
@@ -128,7 +190,7 @@ export async function applyPlan(
     const start = (name: string) => async () => {
       checkSignal(signal);
       const { id, again } = ids.get(name) as { id: string; again: boolean };
-      await docker.getContainer(id).start();
+      await engines.container(id).start();
       done += 1;
       progress(`started ${name}${again ? " again" : ""} (${done}/${names.length})`);
     };
@@ -140,19 +202,20 @@ export async function applyPlan(
     progress(
       `bring-up failed (${(err as Error).message.split("\n")[0]}); removing what was created`,
     );
-    if (fresh) await removeLab(docker, plan.lab, progress, plan.run);
-    else await removeIds(docker, created, progress);
+    if (fresh) await engines.removeRun(plan.lab, plan.run, progress);
+    else await engines.removeRefs(created, progress);
     throw err;
   }
 }
 
 /** Creates one planned container, connected to all its networks, not started yet. */
 async function createContainer(
-  docker: Docker,
+  engines: PlanEngines,
   plan: Plan,
   c: PlannedContainer,
   created: { containers: string[] },
 ): Promise<string> {
+  const docker = engines.forContainer(c);
   const [first, ...rest] = c.attachments;
   if (!first) throw new Error(`${c.name} has no network`);
   const container = await docker.createContainer({
@@ -166,6 +229,7 @@ async function createContainer(
       [LABEL.node]: c.name,
       [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
       [LABEL.spec]: containerSpec(plan, c),
+      ...(c.host === undefined ? {} : { [LABEL.host]: c.host }),
     },
     HostConfig: {
       NetworkMode: engineName(plan.lab, first.network),
@@ -183,14 +247,15 @@ async function createContainer(
       },
     },
   });
-  created.containers.push(container.id);
+  const ref = engines.ref(docker, container.id);
+  created.containers.push(ref);
   for (const a of rest) {
     await docker.getNetwork(engineName(plan.lab, a.network)).connect({
       Container: container.id,
       EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
     });
   }
-  return container.id;
+  return ref;
 }
 
 /** Removes the containers, then the networks, with these ids (gone already is fine). */
@@ -239,7 +304,14 @@ async function removeNetwork(docker: Docker, id: string, progress: Progress): Pr
     } catch (err) {
       const e = err as { statusCode?: number; json?: { message?: string } };
       if (e.statusCode === 404) return;
-      if (!/active endpoints/.test(e.json?.message ?? "")) throw err;
+      const message = e.json?.message ?? "";
+      // an overlay: the swarm drops the attachment tasks of containers removed on other hosts
+      // a little after they are gone
+      if (/in use by task/.test(message) && attempt < 30) {
+        await sleep(500);
+        continue;
+      }
+      if (!/active endpoints/.test(message)) throw err;
     }
     const info = (await network.inspect().catch(goneAlready)) as
       | { Name: string; Containers?: Record<string, { Name?: string }> }
@@ -264,19 +336,37 @@ async function inWaves<T>(items: readonly T[], width: number, each: (t: T) => Pr
   await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
 }
 
-/** Removes every container and network of one lab (or of every lab), found by label. */
-export async function removeLab(
+/** Removes every container of one lab (or of every lab, or of one run), found by label. */
+export async function removeLabContainers(
   docker: Docker,
   lab: string | undefined,
   progress: Progress,
   run?: string,
-): Promise<{ containers: number; networks: number; stale: string[] }> {
+): Promise<number> {
   const filters = labelFilter(lab);
   if (run) filters.label.push(`${LABEL.run}=${run}`);
   const containers = await docker.listContainers({ all: true, filters });
   if (containers.length > 0) progress(`removing ${containers.length} containers`);
   // a few dozen at a time: hundreds at once is what leaves the engine's stale endpoints
   await inWaves(containers, 32, (c) => removeContainer(docker, c.Id));
+  return containers.length;
+}
+
+/**
+ * Removes the networks of one lab (or every lab, or one run), found by label; with `driver`,
+ * only those of that driver (a worker of a swarm removes its bridges; overlays go through a
+ * manager). A network held by a stale endpoint stays, and is named.
+ */
+export async function removeLabNetworks(
+  docker: Docker,
+  lab: string | undefined,
+  progress: Progress,
+  run?: string,
+  driver?: string,
+): Promise<{ networks: number; stale: string[] }> {
+  const filters: Record<string, string[]> = labelFilter(lab);
+  if (run) filters.label?.push(`${LABEL.run}=${run}`);
+  if (driver) filters.driver = [driver];
   const networks = await docker.listNetworks({ filters });
   if (networks.length > 0) progress(`removing ${networks.length} networks`);
   const stale: string[] = [];
@@ -288,5 +378,16 @@ export async function removeLab(
       }),
     ),
   );
-  return { containers: containers.length, networks: networks.length - stale.length, stale };
+  return { networks: networks.length - stale.length, stale };
+}
+
+/** Removes every container and network of one lab (or of every lab), found by label. */
+export async function removeLab(
+  docker: Docker,
+  lab: string | undefined,
+  progress: Progress,
+  run?: string,
+): Promise<{ containers: number; networks: number; stale: string[] }> {
+  const containers = await removeLabContainers(docker, lab, progress, run);
+  return { containers, ...(await removeLabNetworks(docker, lab, progress, run)) };
 }

@@ -4,7 +4,7 @@
  */
 import type Docker from "dockerode";
 import type { ImpairmentSpec } from "../../lab/impairment-state.js";
-import { engineName, type Plan } from "../../lab/plan.js";
+import { engineName, type Plan, type PlannedHost } from "../../lab/plan.js";
 import type { ExistingSubnet } from "../../lab/validate-lab.js";
 import type { Completion, FoundContainer, FoundNetwork } from "../../runtime/lab-completion.js";
 import type {
@@ -25,15 +25,17 @@ import type {
 import type { AgentLine } from "../../stats/agent-line.js";
 import { ensureAgentImage } from "./agent-image.js";
 import { readAgentLines } from "./agent-log-reader.js";
-import { applyPlan, removeIds, removeLab } from "./apply.js";
+import { applyPlan, oneEngine, removeIds, removeLab } from "./apply.js";
 import { containerAction, findNode, impairAction, networkAction } from "./chaos.js";
 import { connectEngine } from "./engine.js";
 import { engineSubnets } from "./engine-subnets.js";
 import { execIn } from "./exec.js";
+import { hostEngines } from "./host-engines.js";
 import { LabFeed } from "./lab-feed.js";
 import { withLabLock } from "./lab-lock.js";
 import { LABEL, labelFilter, labels } from "./labels.js";
 import { labsOnEngine } from "./labs-on-engine.js";
+import { MultiHostRuntime } from "./multi-host-runtime.js";
 import { type ContainerListEntry, nodeInfoOf } from "./node-info-of.js";
 import { waitUntilReady } from "./wait-ready.js";
 
@@ -44,6 +46,15 @@ export async function connectDockerRuntime(timeoutMs?: number): Promise<DockerRu
 
 export class DockerRuntime implements LabRuntime {
   constructor(readonly docker: Docker) {}
+
+  /** The lab's hosts' engines (this one builds the image); throws HostsUnusable. */
+  async onHosts(hosts: readonly PlannedHost[]): Promise<LabRuntime> {
+    return new MultiHostRuntime(
+      this.docker,
+      await hostEngines(hosts, this.docker),
+      (docker) => new DockerRuntime(docker),
+    );
+  }
 
   subnetsInUse(exceptLab?: string): Promise<ExistingSubnet[]> {
     return engineSubnets(this.docker, exceptLab);
@@ -88,7 +99,7 @@ export class DockerRuntime implements LabRuntime {
     todo: Completion,
     hooks: { routersStarted?: (routers: string[]) => Promise<void> } = {},
   ): Promise<Created> {
-    return applyPlan(this.docker, plan, progress, signal, todo, hooks);
+    return applyPlan(oneEngine(this.docker), plan, progress, signal, todo, hooks);
   }
 
   removeLab(lab: string | undefined, progress: Progress): Promise<Removed> {

@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { DEFAULT_CLUSTER } from "../../runtime/cluster-plan.js";
+import { type HostProblem, HostsUnusable } from "../../runtime/errors.js";
 import { pingWithin } from "./engine.js";
 import { clusterEngines } from "./simulated-cluster.js";
 
@@ -16,19 +17,6 @@ export interface HostSpec {
   name: string;
   engine?: string;
   context?: string;
-}
-
-/** One host that cannot be used, and why: the session places it at its entry in the file. */
-export interface HostProblem {
-  host: string;
-  message: string;
-  expected: string;
-}
-
-export class HostsUnusable extends Error {
-  constructor(readonly problems: HostProblem[]) {
-    super(problems.map((p) => `host ${p.host}: ${p.message}`).join("; "));
-  }
 }
 
 export interface HostEngine {
@@ -41,7 +29,8 @@ export interface HostEngine {
 
 /** A Docker client for an engine URL as DOCKER_HOST takes it: unix://, tcp://, ssh://. */
 export function dockerAt(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
-  if (url.startsWith("unix://")) return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
+  if (url.startsWith("unix://"))
+    return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
   const u = new URL(url.includes("//") ? url : `tcp://${url}`);
   if (u.protocol === "ssh:")
     return new Docker({
@@ -118,9 +107,10 @@ export async function hostEngines(
         problems.push({
           host: h.name,
           message: (err as Error).message,
-          expected: h.engine || h.context
-            ? "an engine that answers"
-            : `a host of the simulated cluster: conntest-lab cluster up --hosts N (or engine: URL on this entry)`,
+          expected:
+            h.engine || h.context
+              ? "an engine that answers"
+              : `a host of the simulated cluster: conntest-lab cluster up --hosts N (or engine: URL on this entry)`,
         });
         return;
       }
@@ -128,7 +118,11 @@ export async function hostEngines(
       try {
         await pingWithin(docker, 5_000);
         const info = (await docker.info()) as {
-          Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } };
+          Swarm?: {
+            LocalNodeState?: string;
+            ControlAvailable?: boolean;
+            Cluster?: { ID?: string };
+          };
         };
         const active = info.Swarm?.LocalNodeState === "active";
         found.push({
@@ -168,6 +162,7 @@ export async function hostEngines(
       message: `is a manager of another swarm than ${managers[0]?.name}`,
       expected: "every host in one swarm",
     });
-  if (problems.length > 0) throw new HostsUnusable(problems.sort((a, b) => a.host.localeCompare(b.host)));
+  if (problems.length > 0)
+    throw new HostsUnusable(problems.sort((a, b) => a.host.localeCompare(b.host)));
   return hosts.map((h) => found.find((f) => f.name === h.name) as HostEngine);
 }

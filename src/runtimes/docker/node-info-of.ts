@@ -38,5 +38,6 @@ export function nodeInfoOf(c: ContainerListEntry, lab: string): NodeInfo | null 
       address,
     })),
     created: c.Created,
+    ...(c.Labels[LABEL.host] === undefined ? {} : { host: c.Labels[LABEL.host] }),
   };
 }
