@@ -1,25 +1,37 @@
 /**
- * `conntest-lab cluster` against the real engine: three simulated hosts come up, each its own
- * engine answering on the cluster's private bridge only, joined in one swarm; status says so;
- * down leaves nothing (containers, networks, volumes). The cluster has a name of this run's
- * own, so a user's cluster on the same engine is left alone.
+ * Several hosts, for real: `conntest-lab cluster` starts three simulated hosts (each its own
+ * engine, answering on the cluster's private bridge only, joined in one swarm), and
+ * labs/multi-host.yaml runs across them: connections cross hosts, through a NAT router and a
+ * port forward on another host; a server killed on one host is reconnected by its clients on
+ * the others; `down` leaves nothing on any host; a host that answers nothing is one located
+ * error and nothing is created; `cluster down` leaves nothing at all. One cluster, of this
+ * run's own name, serves the whole file, so a user's cluster on the engine is left alone.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { clusterFilter } from "../../src/runtimes/docker/labels.js";
+import { engineAt } from "../../src/runtimes/docker/engine.js";
+import { clusterFilter, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { clusterDown } from "../../src/runtimes/docker/simulated-cluster.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
 
 const NAME = `t${process.pid}`;
+/** The lab commands use this run's cluster for the lab file's bare host names. */
+const ENV = { ...process.env, CONNTEST_CLUSTER: NAME };
+const work = mkdtempSync(join(tmpdir(), "conntest-cluster-test-"));
 let docker: Docker | null = null;
+let hosts: { name: string; engine: string | null }[] = [];
 
 before(async () => {
   docker = await connectForLabs([]);
 });
 after(async () => {
   if (docker) await clusterDown(docker, NAME, () => {});
+  rmSync(work, { recursive: true, force: true });
 });
 
 async function leftOf(d: Docker) {
@@ -34,7 +46,20 @@ async function leftOf(d: Docker) {
   };
 }
 
-test("cluster up --hosts 3: three engines in one swarm; status; down leaves nothing", {
+/** What of lab `lab` each simulated host still has: containers and networks, by label. */
+async function labLeftOnHosts(lab: string) {
+  return Promise.all(
+    hosts.map(async (h) => {
+      const url = new URL(h.engine ?? "");
+      const d = engineAt(url.hostname, Number(url.port));
+      const containers = await d.listContainers({ all: true, filters: labelFilter(lab) });
+      const networks = await d.listNetworks({ filters: labelFilter(lab) });
+      return `${h.name}: ${containers.length} containers, ${networks.length} networks`;
+    }),
+  );
+}
+
+test("cluster up --hosts 3: three engines in one swarm, on an internal bridge", {
   timeout: 600_000,
 }, async (t) => {
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
@@ -52,8 +77,15 @@ test("cluster up --hosts 3: three engines in one swarm; status; down leaves noth
   assert.equal(status.code, 0, status.stdout + status.stderr);
   const parsed = JSON.parse(status.stdout) as {
     network: string;
-    hosts: { name: string; state: string; engineVersion: string | null; swarm: string }[];
+    hosts: {
+      name: string;
+      state: string;
+      engine: string | null;
+      engineVersion: string | null;
+      swarm: string;
+    }[];
   };
+  hosts = parsed.hosts;
   assert.deepEqual(
     parsed.hosts.map((h) => [h.name, h.state, h.swarm, h.engineVersion !== null]),
     [
@@ -62,24 +94,125 @@ test("cluster up --hosts 3: three engines in one swarm; status; down leaves noth
       ["h3", "running", "manager", true],
     ],
   );
-
   // the inner engines answer on the private bridge only: nothing published, nothing routed out
   const net = await d.getNetwork(parsed.network).inspect();
   assert.equal(net.Internal, true);
   for (const c of await d.listContainers({ filters: clusterFilter(NAME) }))
     assert.deepEqual(c.Ports, [], `${c.Names[0]} publishes no port`);
+});
 
-  // a host that stops: status shows it, and exits 1
+test("labs/multi-host.yaml passes conntest-lab test across the three hosts", {
+  timeout: 600_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const run = runLab(["test", "labs/multi-host.yaml"], ENV, 480_000);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /labs\/multi-host\.yaml \(lab multi-host\): PASSED, 7\/7 expectations/);
+  // the image went to every host that lacked it
+  assert.match(run.stdout, /h3: conntest-lab\/agent:\w+ loaded in/);
+  assert.deepEqual(await labLeftOnHosts("multi-host"), [
+    "h1: 0 containers, 0 networks",
+    "h2: 0 containers, 0 networks",
+    "h3: 0 containers, 0 networks",
+  ]);
+});
+
+test("up, status and down across hosts: each node on its host, the WAN one overlay, nothing left", {
+  timeout: 600_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const up = runLab(["up", "labs/multi-host.yaml", "--detach"], ENV);
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+  try {
+    const wan = await engineAt(new URL(hosts[0]?.engine ?? "").hostname, 2375)
+      .getNetwork("multi-host-wan")
+      .inspect();
+    assert.equal(wan.Driver, "overlay");
+    assert.equal(wan.Internal, true);
+    assert.deepEqual(wan.IPAM?.Config?.[0], {
+      Subnet: "10.230.0.0/24",
+      IPRange: "10.230.0.224/27",
+      Gateway: "10.230.0.254",
+    });
+    const status = runLab(["status", "labs/multi-host.yaml", "--json"], ENV);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    const nodes = (JSON.parse(status.stdout) as { nodes: { name: string; host: string }[] }).nodes;
+    assert.deepEqual(nodes.map((n) => `${n.name}@${n.host}`).sort(), [
+      "client1@h1",
+      "client2@h2",
+      "gw1@h1",
+      "gw2@h2",
+      "inside1@h1",
+      "server@h3",
+      "visitor@h3",
+    ]);
+  } finally {
+    const down = runLab(["down", "labs/multi-host.yaml"], ENV);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+  }
+  assert.deepEqual(await labLeftOnHosts("multi-host"), [
+    "h1: 0 containers, 0 networks",
+    "h2: 0 containers, 0 networks",
+    "h3: 0 containers, 0 networks",
+  ]);
+});
+
+test("a host that answers nothing, or is not in the cluster: one located error each, nothing created", async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const file = join(work, "bad-hosts.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: badhosts",
+      "hosts:",
+      "  - { name: h1 }",
+      '  - { name: far, engine: "tcp://127.0.0.1:1" }',
+      "  - { name: h9 }",
+      "networks: [{ name: net, subnet: 10.231.0.0/24 }]",
+      "nodes:",
+      "  - { name: a, host: h1, network: net, listen: [tcp:1234] }",
+      "  - { name: b, host: far, network: net, connect: [tcp://a:1234] }",
+      "  - { name: c, host: h9, network: net, connect: [tcp://a:1234] }",
+      "",
+    ].join("\n"),
+  );
+  const up = runLab(["up", file, "--detach"], ENV);
+  assert.equal(up.code, 2, up.stdout + up.stderr);
+  assert.match(
+    up.stderr,
+    /bad-hosts\.yaml:4:5: hosts\[1\]: host far: no Docker engine answers at tcp:\/\/127\.0\.0\.1:1/,
+  );
+  assert.match(
+    up.stderr,
+    /bad-hosts\.yaml:5:5: hosts\[2\]: host h9: the simulated cluster t\d+ has no host h9 \(it has h1, h2, h3\)/,
+  );
+  assert.match(up.stderr, /2 error\(s\) in .*; nothing was created/);
+  assert.doesNotMatch(up.stderr, /\n\s+at /, "no stack trace");
+  assert.deepEqual(await labLeftOnHosts("badhosts"), [
+    "h1: 0 containers, 0 networks",
+    "h2: 0 containers, 0 networks",
+    "h3: 0 containers, 0 networks",
+  ]);
+});
+
+test("a host that stops: cluster status says so; cluster down leaves nothing at all", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const d = docker;
   await d.getContainer(`conntest-${NAME}-h3`).stop({ t: 1 });
   const broken = runLab(["cluster", "status", "--name", NAME]);
   assert.equal(broken.code, 1, broken.stdout + broken.stderr);
-  assert.match(broken.stdout, /h3\s+exited\s+-?\s*.*not answering/);
+  assert.match(broken.stdout, /h3\s+exited\s+.*not answering/);
 
   const down = runLab(["cluster", "down", "--name", NAME]);
   assert.equal(down.code, 0, down.stdout + down.stderr);
   assert.match(down.stdout, /removed 3 hosts with their engines' volumes and 1 network/);
   assert.deepEqual(await leftOf(d), { containers: 0, networks: 0, volumes: 0 });
-
   const none = runLab(["cluster", "status", "--name", NAME]);
   assert.equal(none.code, 3, none.stdout + none.stderr);
 });

@@ -152,11 +152,28 @@ export class MultiHostRuntime implements LabRuntime {
       others.map((h) => removeLabNetworks(h.docker, lab, say(h), run, "bridge")),
     );
     nets.push(await removeLabNetworks(this.manager.docker, lab, say(this.manager), run));
+    await this.overlaysGone(lab, run);
     return {
       containers: containers.reduce((a, b) => a + b, 0),
       networks: nets.reduce((n, r) => n + r.networks, 0),
       stale: nets.flatMap((r) => r.stale),
     };
+  }
+
+  /**
+   * Until no host lists the lab's networks: a worker drops its copy of a removed overlay a
+   * moment after the manager removed it, and `down` promises that nothing is left (10 s at most).
+   */
+  private async overlaysGone(lab: string | undefined, run?: string): Promise<void> {
+    const filters = labelFilter(lab);
+    if (run) filters.label.push(`${LABEL.run}=${run}`);
+    for (let waited = 0; waited < 10_000; waited += 250) {
+      const left = await this.each(
+        async (_r, h) => (await h.docker.listNetworks({ filters })).length,
+      );
+      if (left.every((n) => n === 0)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   async removeCreated(created: Created, progress: Progress): Promise<void> {
