@@ -44,6 +44,7 @@ function nodeFields(n: NodeInfo): Record<string, unknown> {
   return {
     node: n.name,
     role: n.role,
+    ...(n.host === undefined ? {} : { host: n.host }),
     state: stateText(n),
     networks: n.networks.map((a) => `${a.network}:${a.address || "-"}`).join(","),
   };

@@ -51,7 +51,8 @@ function formatTable(nodes: NodeInfo[], rows: LabRow[]): string {
     rows.map(rowCells),
   );
   const nodeLines = nodes.map(
-    (n) => `  ${n.name} (${n.role}): ${stateText(n)}; ${networksText(n)}`,
+    (n) =>
+      `  ${n.name} (${n.role}${n.host ? ` on ${n.host}` : ""}): ${stateText(n)}; ${networksText(n)}`,
   );
   return `nodes:\n${nodeLines.join("\n")}\nconnections:\n${text}\n`;
 }
@@ -152,7 +153,10 @@ async function chosenLab(
   if (choice.file === undefined) throw new Error("no lab chosen");
   const found = await sourceInFile(choice.file);
   if ("source" in found)
-    return { name: found.source.lab.name, runtime: await runtimeForLab(runtime, found.source, io) };
+    return {
+      name: found.source.lab.name,
+      runtime: await runtimeForLab(runtime, found.source, io, true),
+    };
   throw new LabFailure(
     `cannot read the lab's name from ${choice.file} (${found.why}); name the lab instead: conntest-lab ${verb} --lab NAME (labs on this engine: ${labsText(await runtime.labs())})`,
     LAB_EXIT.badInput,
@@ -211,9 +215,7 @@ export async function down(
     `removed ${removed.containers} containers and ${removed.networks} networks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
   if (removed.stale.length > 0) {
-    io.err(
-      `conntest-lab: left ${removed.stale.join(", ")}: the engine keeps a stale endpoint on it (a Docker bug); up of the lab reuses it, an engine restart removes it\n`,
-    );
+    io.err(`conntest-lab: left network ${removed.stale.join("; ")}\n`);
     return LAB_EXIT.failed;
   }
   return LAB_EXIT.ok;
@@ -234,7 +236,7 @@ export async function status(
       return LAB_EXIT.badInput;
     }
     lab = parsed.lab.name;
-    runtime = await runtimeForLab(runtime, parsed.source, io);
+    runtime = await runtimeForLab(runtime, parsed.source, io, true);
   } else ({ name: lab, runtime } = await chosenLab(runtime, choice, "status", io));
   const { nodes, rows } = await snapshotOf(runtime, lab);
   const up = nodes.some((n) => n.state === "running" || n.state === "paused");

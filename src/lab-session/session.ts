@@ -71,7 +71,7 @@ export async function labInFile(
     );
   return {
     name: found.source.lab.name,
-    runtime: await runtimeForLab(runtime, found.source, io),
+    runtime: await runtimeForLab(runtime, found.source, io, true),
   };
 }
 
@@ -126,6 +126,8 @@ export async function runtimeForLab(
   runtime: LabRuntime,
   source: LabSource,
   io: LabIo,
+  /** To see or remove a lab: go on with the hosts that answer, each other one named on stderr. */
+  lenient = false,
 ): Promise<LabRuntime> {
   const hosts = placeLab(source.lab)?.hosts ?? [];
   if (hosts.length === 0) return runtime;
@@ -135,7 +137,17 @@ export async function runtimeForLab(
       LAB_EXIT.badInput,
     );
   try {
-    return await runtime.onHosts(hosts);
+    return await runtime.onHosts(
+      hosts,
+      lenient
+        ? (problems) => {
+            for (const p of problems)
+              io.err(
+                `conntest-lab: host ${p.host}: ${p.message}; what of the lab runs there is left out (run the command again when it answers)\n`,
+              );
+          }
+        : undefined,
+    );
   } catch (err) {
     if (err instanceof HostsUnusable)
       throw labErrors(

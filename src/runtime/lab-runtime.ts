@@ -8,6 +8,7 @@ import type { ImpairmentSpec } from "../lab/impairment-state.js";
 import type { Plan, PlannedHost } from "../lab/plan.js";
 import type { ExistingSubnet } from "../lab/validate-lab.js";
 import type { AgentLine } from "../stats/agent-line.js";
+import type { HostProblem } from "./errors.js";
 import type { Completion, FoundContainer, FoundNetwork } from "./lab-completion.js";
 
 export type Progress = (line: string) => void;
@@ -57,7 +58,7 @@ export interface Created {
 export interface Removed {
   containers: number;
   networks: number;
-  /** Networks the engine would not remove (a stale endpoint). */
+  /** Networks the engine would not remove, each `NAME (why)`: a stale endpoint, a host that does not answer. */
   stale: string[];
 }
 
@@ -108,7 +109,11 @@ export interface LabRuntime {
    * whether it answers and is in the swarm; HostsUnusable names those that fail. Absent: this
    * runtime runs labs on one engine only.
    */
-  onHosts?(hosts: readonly PlannedHost[]): Promise<LabRuntime>;
+  onHosts?(
+    hosts: readonly PlannedHost[],
+    /** Given: go on with the hosts that answer (to see or remove a lab), told the others. */
+    partial?: (problems: HostProblem[]) => void,
+  ): Promise<LabRuntime>;
 
   // facts
   /** Subnets of the engine's networks, except the lab's own (a lab brought up again must not clash with itself). */

@@ -6,11 +6,14 @@ import { colourOf, setTitle, visibleLength } from "./chrome.js";
 /** A line per node, its state in colour. */
 export function nodeLines(nodes: readonly NodeInfo[]): string[] {
   const nameWidth = Math.max(4, ...nodes.map((n) => n.name.length + (n.role === "router" ? 9 : 0)));
+  // a lab on several hosts: which host each runs on, after its state
+  const hostWidth = Math.max(0, ...nodes.map((n) => (n.host ?? "").length));
   return nodes.map((n) => {
     const state = stateText(n);
     const colour = colourOf(n.state === "running" ? "running" : state);
     const name = n.role === "router" ? `${n.name} (router)` : n.name;
-    return `${blessed.escape(name.padEnd(nameWidth))} {${colour}-fg}${state.padEnd(9)}{/${colour}-fg} ${blessed.escape(networksText(n))}`;
+    const host = hostWidth > 0 ? `${blessed.escape((n.host ?? "").padEnd(hostWidth))} ` : "";
+    return `${blessed.escape(name.padEnd(nameWidth))} {${colour}-fg}${state.padEnd(9)}{/${colour}-fg} ${host}${blessed.escape(networksText(n))}`;
   });
 }
 

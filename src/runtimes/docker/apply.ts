@@ -282,10 +282,11 @@ function removeContainer(docker: Docker, id: string): Promise<void> {
  * resets it. It stays, with its labels; `up` of its lab reuses it.
  */
 export class StaleNetwork extends Error {
-  constructor(readonly network: string) {
-    super(
-      `network ${network} is held by a stale endpoint of the engine (a Docker bug: inspect lists none); it stays, labelled; up of its lab reuses it, and an engine restart clears it`,
-    );
+  constructor(
+    readonly network: string,
+    readonly why = "is held by a stale endpoint of the engine (a Docker bug: inspect lists none); up of its lab reuses it, and an engine restart clears it",
+  ) {
+    super(`network ${network} ${why}`);
   }
 }
 
@@ -307,7 +308,13 @@ async function removeNetwork(docker: Docker, id: string, progress: Progress): Pr
       const message = e.json?.message ?? "";
       // an overlay: the swarm drops the attachment tasks of containers removed on other hosts
       // a little after they are gone
-      if (/in use by task/.test(message) && attempt < 30) {
+      if (/in use by task/.test(message)) {
+        // still attached after 15 s: on a host that does not answer, whose containers stay
+        if (attempt >= 30)
+          throw new StaleNetwork(
+            id,
+            "is still attached on a host that does not answer; run down again when it answers",
+          );
         await sleep(500);
         continue;
       }
@@ -374,7 +381,7 @@ export async function removeLabNetworks(
     networks.map((n) =>
       removeNetwork(docker, n.Id, progress).catch((err) => {
         if (!(err instanceof StaleNetwork)) throw err;
-        stale.push(n.Name);
+        stale.push(`${n.Name} (${err.why})`);
       }),
     ),
   );

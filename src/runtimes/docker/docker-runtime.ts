@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import type { ImpairmentSpec } from "../../lab/impairment-state.js";
 import { engineName, type Plan, type PlannedHost } from "../../lab/plan.js";
 import type { ExistingSubnet } from "../../lab/validate-lab.js";
+import type { HostProblem } from "../../runtime/errors.js";
 import type { Completion, FoundContainer, FoundNetwork } from "../../runtime/lab-completion.js";
 import type {
   ContainerAction,
@@ -48,10 +49,13 @@ export class DockerRuntime implements LabRuntime {
   constructor(readonly docker: Docker) {}
 
   /** The lab's hosts' engines (this one builds the image); throws HostsUnusable. */
-  async onHosts(hosts: readonly PlannedHost[]): Promise<LabRuntime> {
+  async onHosts(
+    hosts: readonly PlannedHost[],
+    partial?: (problems: HostProblem[]) => void,
+  ): Promise<LabRuntime> {
     return new MultiHostRuntime(
       this.docker,
-      await hostEngines(hosts, this.docker),
+      await hostEngines(hosts, this.docker, process.env, partial),
       (docker) => new DockerRuntime(docker),
     );
   }

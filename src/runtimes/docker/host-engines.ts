@@ -83,9 +83,11 @@ export async function hostEngines(
   hosts: readonly HostSpec[],
   local: Docker,
   env: NodeJS.ProcessEnv = process.env,
+  /** Return the hosts that answer (to see or remove what is left of a lab), problems aside. */
+  partial?: (problems: HostProblem[]) => void,
 ): Promise<HostEngine[]> {
   const cluster = clusterName(env);
-  let simulated: Map<string, string> | undefined;
+  let simulated: Awaited<ReturnType<typeof clusterEngines>> | undefined;
   const problems: HostProblem[] = [];
   const found: (HostEngine & { swarm: string | null })[] = [];
   await Promise.all(
@@ -96,12 +98,14 @@ export async function hostEngines(
         else if (h.context) where = contextEngine(h.context, env);
         else {
           simulated ??= await clusterEngines(local, cluster);
-          const engine = simulated.get(h.name);
-          if (engine === undefined)
+          const host = simulated.get(h.name);
+          if (host === undefined)
             throw new Error(
               `the simulated cluster ${cluster} has no host ${h.name} (it has ${[...simulated.keys()].join(", ")})`,
             );
-          where = engine;
+          if (host.engine === null)
+            throw new Error(`host ${h.name} of the simulated cluster ${cluster} is ${host.state}`);
+          where = host.engine;
         }
       } catch (err) {
         problems.push({
@@ -162,7 +166,9 @@ export async function hostEngines(
       message: `is a manager of another swarm than ${managers[0]?.name}`,
       expected: "every host in one swarm",
     });
-  if (problems.length > 0)
-    throw new HostsUnusable(problems.sort((a, b) => a.host.localeCompare(b.host)));
-  return hosts.map((h) => found.find((f) => f.name === h.name) as HostEngine);
+  problems.sort((a, b) => a.host.localeCompare(b.host));
+  if (problems.length > 0 && (partial === undefined || found.length === 0))
+    throw new HostsUnusable(problems);
+  if (problems.length > 0) partial?.(problems);
+  return hosts.flatMap((h) => found.filter((f) => f.name === h.name));
 }

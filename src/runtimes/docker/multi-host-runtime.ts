@@ -237,7 +237,18 @@ export class MultiHostRuntime implements LabRuntime {
             latest.set(h.name, list);
             sink.nodes([...latest.values()].flat());
           },
-          problem: (text) => sink.problem(`${h.name}: ${text}`),
+          problem: (text) => {
+            // a host that does not answer: its nodes are unknown, not gone (nor still running)
+            const known = latest.get(h.name) ?? [];
+            if (known.some((n) => n.state !== "unknown")) {
+              latest.set(
+                h.name,
+                known.map((n) => ({ ...n, state: "unknown", exitCode: null })),
+              );
+              sink.nodes([...latest.values()].flat());
+            }
+            sink.problem(`${h.name}: ${text}`);
+          },
         },
         options,
       ),

@@ -337,13 +337,17 @@ export async function clusterStatus(docker: Docker, name: string): Promise<Clust
 }
 
 /** The engines of a running cluster's hosts, by host name; throws when it is not up. */
-export async function clusterEngines(docker: Docker, name: string): Promise<Map<string, string>> {
+/** The hosts of a cluster that is up, by name (a host that is not running has no engine). */
+export async function clusterEngines(
+  docker: Docker,
+  name: string,
+): Promise<Map<string, ClusterHostStatus>> {
   const status = await clusterStatus(docker, name);
   if (status.hosts.length === 0)
     throw new RuntimeUnavailable(
       `no simulated cluster ${name} is up; start one: conntest-lab cluster up --hosts 3`,
     );
-  return new Map(status.hosts.flatMap((h) => (h.engine === null ? [] : [[h.name, h.engine]])));
+  return new Map(status.hosts.map((h) => [h.name, h]));
 }
 
 /** The simulated cluster on one Docker engine, behind the SimulatedCluster seam. */
