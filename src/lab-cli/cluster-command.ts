@@ -132,3 +132,27 @@ export async function clusterStatusCommand(
   // a host that does not answer is a cluster that is not whole
   return status.hosts.every((h) => h.engineVersion !== null) ? LAB_EXIT.ok : LAB_EXIT.failed;
 }
+
+/** `cluster impair --rate R --loss P`, or `--clear`: every host's uplink, on a running cluster. */
+export async function clusterImpair(
+  options: ClusterOptions & { rate?: string; loss?: string; clear?: boolean },
+  io: LabIo,
+): Promise<number> {
+  const uplink = uplinkOf(options.rate, options.loss);
+  if ((uplink === null) === (options.clear !== true))
+    throw new LabFailure(
+      "cluster impair: give --rate and/or --loss, or --clear (not both)",
+      LAB_EXIT.badInput,
+    );
+  const cluster = await openCluster();
+  const status = await cluster.status(options.name);
+  if (status.hosts.length === 0)
+    throw new LabFailure(
+      `no simulated cluster ${options.name} is up; start one: conntest-lab cluster up --hosts 3${nameFlag(options.name)}`,
+      LAB_EXIT.notUp,
+    );
+  await cluster.impairUplinks(options.name, uplink ?? { qdisc: null, loss: null }, (l) =>
+    io.out(`${l}\n`),
+  );
+  return LAB_EXIT.ok;
+}

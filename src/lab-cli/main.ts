@@ -7,7 +7,7 @@ import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
 import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
-import { clusterDown, clusterStatusCommand, clusterUp } from "./cluster-command.js";
+import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 
 /** The lab a chaos verb acts on (-f FILE, --lab NAME, or the only lab there is), and its runtime. */
@@ -194,6 +194,16 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
       .description("remove the cluster's hosts with their volumes, and its network"),
   ).action((opts: { name: string; all?: boolean }) => {
     result = clusterDown(opts, io);
+  });
+  clusterName(
+    cluster
+      .command("impair")
+      .option("--rate <rate>", "limit each host's uplink, e.g. 100mbit (tbf)")
+      .option("--loss <percent>", "drop this share of what each host sends, e.g. 1%")
+      .option("--clear", "take the uplink impairments away")
+      .description("set (or clear) the uplink impairment of every host of a running cluster"),
+  ).action((opts: { name: string; rate?: string; loss?: string; clear?: boolean }) => {
+    result = clusterImpair(opts, io);
   });
   clusterName(
     cluster

@@ -108,7 +108,7 @@ test("labs/multi-host.yaml passes conntest-lab test across the three hosts", {
   assert.ok(hosts.length === 3, "the cluster of the first test is up");
   const run = runLab(["test", "labs/multi-host.yaml"], ENV, 480_000);
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /labs\/multi-host\.yaml \(lab multi-host\): PASSED, 7\/7 expectations/);
+  assert.match(run.stdout, /labs\/multi-host\.yaml \(lab multi-host\): PASSED, 8\/8 expectations/);
   // the image went to every host that lacked it
   assert.match(run.stdout, /h3: conntest-lab\/agent:\w+ loaded in/);
   assert.deepEqual(await labLeftOnHosts("multi-host"), [
