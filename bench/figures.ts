@@ -14,9 +14,18 @@ export function median(values: readonly number[]): number {
     : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/**
+ * iperf3 -J's JSON, without the warnings it may print before it (on an overlay, whose MTU is
+ * 1450: "warning: UDP block size 1400 exceeds TCP MSS 1398, may result in fragmentation").
+ */
+function iperfJson(output: string): unknown {
+  const start = output.search(/^\{/m);
+  return JSON.parse(start < 0 ? output : output.slice(start));
+}
+
 /** iperf3 -J, TCP client: what the receiver got, bit/s. */
 export function iperfTcpBps(json: string): number {
-  const r = JSON.parse(json) as {
+  const r = iperfJson(json) as {
     end?: { sum_received?: { bits_per_second?: number } };
     error?: string;
   };
@@ -36,7 +45,7 @@ export interface UdpFigures {
 /** iperf3 -u -J client: receiver-side datagrams (newer iperf3 has sum_received; older only sum). */
 export function iperfUdp(json: string): UdpFigures {
   type Sum = { packets?: number; lost_packets?: number; seconds?: number; lost_percent?: number };
-  const r = JSON.parse(json) as {
+  const r = iperfJson(json) as {
     end?: { sum?: Sum; sum_sent?: Sum; sum_received?: Sum };
     error?: string;
   };
@@ -120,6 +129,25 @@ export function dockerMemory(stats: {
   const m = stats.memory_stats;
   const cache = m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? m.stats?.cache ?? 0;
   return (m.usage ?? 0) - cache;
+}
+
+/**
+ * What the bench measures on a lab's pair (tx → rx, conntest, iperf3 and ping in one image):
+ * alternating runs of TCP and of UDP, conntest then iperf3, then RTT with conntest and ping.
+ */
+export interface PairSamples {
+  /** bit/s the receiver got, per run. */
+  tcp: { conntest: number[]; iperf: number[] };
+  /** Datagrams/s the receiver got and the loss in %, per run. */
+  udp: { conntest: number[]; iperf: number[]; conntestLoss: number[]; iperfLoss: number[] };
+  /** TCP bytes the receiving agent counted over the payload the sender's eth0 sent, per run. */
+  counted: number[];
+  /** TCP segments the sender retransmitted meanwhile, per run. */
+  retransmits: number[];
+  /** conntest's RTT summary (TCP pings every 50 ms). */
+  rtt: { p50: number; samples: number } | null;
+  /** ping's reply times, ms. */
+  pings: number[];
 }
 
 export type Verdict = "met" | "missed" | "n/a";

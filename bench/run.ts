@@ -14,7 +14,9 @@ import { onInterrupt } from "../src/lab-session/interrupts.js";
 import type { LabIo } from "../src/lab-session/lab-io.js";
 import { plannedLab, withOwnLab } from "../src/lab-session/session.js";
 import { formatBits } from "../src/output/format-units.js";
+import type { SimulatedCluster } from "../src/runtime/cluster.js";
 import type { LabRuntime } from "../src/runtime/lab-runtime.js";
+import { connectCluster } from "../src/runtimes/connect.js";
 // the tools image, and the idle agents' stats per container found by label, measure Docker itself
 import {
   ensureAgentImage,
@@ -26,6 +28,7 @@ import { DockerRuntime } from "../src/runtimes/docker/docker-runtime.js";
 import { connectEngine } from "../src/runtimes/docker/engine.js";
 import { LABEL, labelFilter, TOOL } from "../src/runtimes/docker/labels.js";
 import { bigLabs, HUB_LAB } from "./big-labs.js";
+import { acrossHosts, BENCH_CLUSTER } from "./cluster-bench.js";
 import {
   agentLines,
   coreShare,
@@ -38,6 +41,7 @@ import {
   judge,
   lastRtt,
   median,
+  type PairSamples,
   pingTimesMs,
   ratioFigure,
   rounds,
@@ -107,18 +111,21 @@ async function toolsImage(docker: Docker): Promise<{ agent: string; tools: strin
 /**
  * Writes a lab file and runs `run` on its lab, brought up on `image` as the lab session does
  * for `test`: a lab of its own, removed after whatever happened, so a failing step leaves none.
+ * A lab with hosts runs on their engines (the runtime `run` gets), which must hold `image`.
  */
 async function withBenchLab<T>(
   runtime: LabRuntime,
   name: string,
   yaml: string,
   image: string,
-  run: () => Promise<T>,
+  run: (runtime: LabRuntime) => Promise<T>,
 ): Promise<T> {
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const { plan } = await plannedLab(runtime, file, quiet, { image, netem: false });
-  return withOwnLab(runtime, plan, file, quiet, run);
+  // on hosts the session prepares (loads) the agent image: the bench's image replaces it
+  const planned = await plannedLab(runtime, file, quiet, { image, netem: false });
+  const plan = { ...planned.plan, image };
+  return withOwnLab(planned.runtime, plan, file, quiet, () => run(planned.runtime));
 }
 
 async function sh(runtime: LabRuntime, lab: string, node: string, script: string): Promise<string> {
@@ -222,17 +229,25 @@ nodes:
   - { name: rx, network: wan, address: 10.221.0.10, gateway: r, listen: [tcp:1234, udp:1234] }
 `;
 
-/** N nodes on one bridge: a third listen, the others connect TCP and UDP (no bandwidth rounds: idle agents). */
-function sizedLab(n: number): string {
+/**
+ * N nodes on one bridge: a third listen, the others connect TCP and UDP (no bandwidth rounds:
+ * idle agents). Given hosts, the nodes go round-robin on h1 … hN of the simulated cluster (most
+ * clients then on another host than their server) and the network is an overlay spanning them.
+ */
+function sizedLab(n: number, hosts = 0): string {
   const servers = Math.max(1, Math.floor(n / 3));
   const nodes: string[] = [];
+  const on = () => (hosts > 0 ? `host: h${(nodes.length % hosts) + 1}, ` : "");
   for (let i = 1; i <= servers; i++)
-    nodes.push(`  - { name: s${i}, network: net, listen: [tcp:1234, udp:1234] }`);
+    nodes.push(`  - { name: s${i}, ${on()}network: net, listen: [tcp:1234, udp:1234] }`);
   for (let i = 1; i <= n - servers; i++) {
     const s = ((i - 1) % servers) + 1;
-    nodes.push(`  - { name: c${i}, network: net, connect: [tcp://s${s}:1234, udp://s${s}:1234] }`);
+    nodes.push(
+      `  - { name: c${i}, ${on()}network: net, connect: [tcp://s${s}:1234, udp://s${s}:1234] }`,
+    );
   }
-  return `name: bench-${n}\nnetworks: [{ name: net, subnet: 10.${222 + [2, 10, 30].indexOf(n)}.0.0/24 }]\nnodes:\n${nodes.join("\n")}\n`;
+  const name = `bench-${n}${hosts > 0 ? `-on-${hosts}-hosts` : ""}`;
+  return `name: ${name}\nnetworks: [{ name: net, subnet: 10.${222 + [2, 10, 30].indexOf(n)}.0.0/24 }]\nnodes:\n${nodes.join("\n")}\n`;
 }
 
 async function throughputAndLatency(
@@ -244,9 +259,14 @@ async function throughputAndLatency(
   await withBenchLab(runtime, "bench-pair", PAIR, tools, () => pairFigures(runtime, figures));
 }
 
-/** The pair lab's figures: TCP and UDP against iperf3 and bare Node.js, RTT against ping. */
-async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void> {
-  await sh(runtime, "bench-pair", "rx", "iperf3 -s -D -p 5201 && sleep 0.5");
+/**
+ * The pair tx → rx of lab `lab` (the tools image): RUNS runs each of TCP (conntest's first up
+ * round of 3 s with the sender's interface counters, then iperf3 -t 3) and UDP (1400-byte
+ * datagrams unlimited, conntest then iperf3), then RTT: conntest pinging every 50 ms for 12 s
+ * and ping -i 0.05 (200 warm-up, 200 counted).
+ */
+async function pairSamples(runtime: LabRuntime, lab: string): Promise<PairSamples> {
+  await sh(runtime, lab, "rx", "iperf3 -s -D -p 5201 && sleep 0.5");
 
   const tcp = { conntest: [] as number[], iperf: [] as number[] };
   const udp = {
@@ -261,7 +281,7 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
     progress(`TCP run ${run}/${RUNS}: conntest 3 s up round, then iperf3 -t 3`);
     const measured = await conntestWithSentPayload(
       runtime,
-      "bench-pair",
+      lab,
       "tx",
       "tcp://rx:1234?monitor-bandwidth",
       "--round 3 --round-pause 0.5",
@@ -273,9 +293,7 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
       counted.push(c[0].bytes / measured.sentPayload);
       retransmits.push(measured.retransmitted);
     }
-    tcp.iperf.push(
-      iperfTcpBps(await sh(runtime, "bench-pair", "tx", "iperf3 -c rx -p 5201 -t 3 -J")),
-    );
+    tcp.iperf.push(iperfTcpBps(await sh(runtime, lab, "tx", "iperf3 -c rx -p 5201 -t 3 -J")));
     progress(
       `  conntest ${formatBits(c[0]?.bps ?? Number.NaN)}, iperf3 ${formatBits(tcp.iperf.at(-1) ?? Number.NaN)}`,
     );
@@ -284,7 +302,7 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
     const u = rounds(
       await conntest(
         runtime,
-        "bench-pair",
+        lab,
         "tx",
         "udp://rx:1234?monitor-bandwidth&rate=0&packet-size=1400",
         "--round 3 --round-pause 0.5",
@@ -297,7 +315,7 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
       udp.conntestLoss.push(u[0].sent > 0 ? (100 * u[0].lost) / u[0].sent : 0);
     }
     const i = iperfUdp(
-      await sh(runtime, "bench-pair", "tx", "iperf3 -c rx -p 5201 -u -b 0 -l 1400 -t 3 -J"),
+      await sh(runtime, lab, "tx", "iperf3 -c rx -p 5201 -u -b 0 -l 1400 -t 3 -J"),
     );
     udp.iperf.push(i.receivedPps);
     udp.iperfLoss.push(i.lossPct);
@@ -305,6 +323,26 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
       `  conntest ${Math.round(udp.conntest.at(-1) ?? Number.NaN)} dgram/s received, iperf3 ${Math.round(i.receivedPps)}`,
     );
   }
+  progress("latency: conntest pings every 50 ms for 12 s, then ping -i 0.05 -c 200");
+  const rtt = lastRtt(
+    await conntest(
+      runtime,
+      lab,
+      "tx",
+      "tcp://rx:1234",
+      "--ping-interval 0.05 --stats-interval 1",
+      12,
+    ),
+  );
+  const pings = pingTimesMs(
+    await sh(runtime, lab, "tx", "ping -c 200 -i 0.05 -q rx >/dev/null; ping -c 200 -i 0.05 rx"),
+  );
+  return { tcp, udp, counted, retransmits, rtt, pings };
+}
+
+/** The pair lab's figures: TCP and UDP against iperf3 and bare Node.js, RTT against ping. */
+async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void> {
+  const { tcp, udp, counted, retransmits, rtt, pings } = await pairSamples(runtime, "bench-pair");
   const tcpRatio = median(tcp.conntest) / median(tcp.iperf);
   figures.push(
     ratioFigure({
@@ -365,25 +403,6 @@ async function pairFigures(runtime: LabRuntime, figures: Figure[]): Promise<void
     }),
   );
 
-  progress("latency: conntest pings every 50 ms for 12 s, then ping -i 0.05 -c 200");
-  const rtt = lastRtt(
-    await conntest(
-      runtime,
-      "bench-pair",
-      "tx",
-      "tcp://rx:1234",
-      "--ping-interval 0.05 --stats-interval 1",
-      12,
-    ),
-  );
-  const pings = pingTimesMs(
-    await sh(
-      runtime,
-      "bench-pair",
-      "tx",
-      "ping -c 200 -i 0.05 -q rx >/dev/null; ping -c 200 -i 0.05 rx",
-    ),
-  );
   // what any user-space ping-pong pays here: a bare Node.js TCP echo between the same two containers
   progress("latency baseline: a bare Node.js TCP echo, 200 round trips every 50 ms");
   await sh(
@@ -656,20 +675,26 @@ async function killStorm(runtime: LabRuntime, image: string, figures: Figure[]):
 }
 
 /** One engine connection for the steps and for the Ctrl-C handler's clean-up. */
-const connected = connectEngine().then((docker) => ({
+const connected = connectEngine().then(async (docker) => ({
   docker,
   runtime: new DockerRuntime(docker),
+  cluster: await connectCluster(),
 }));
 
 /**
- * Removes every bench lab. After a Ctrl-C the lab session removes the step's lab at the same
- * time, and the engine refuses a container already being removed: such a clash is tried again.
+ * Removes every bench lab, then the bench's simulated cluster (with the labs on its hosts).
+ * After a Ctrl-C the lab session removes the step's lab at the same time (and `cluster up` what
+ * it created), and the engine refuses what is already being removed: such a clash is tried again.
  */
-async function removeBenchLabs(runtime: LabRuntime): Promise<void> {
-  for (const lab of BENCH_LABS)
+async function removeBenchLabs(runtime: LabRuntime, cluster: SimulatedCluster): Promise<void> {
+  const removals = [
+    ...BENCH_LABS.map((lab) => () => runtime.removeLab(lab, () => {})),
+    () => cluster.down(BENCH_CLUSTER, () => {}),
+  ];
+  for (const remove of removals)
     for (let attempt = 1; ; attempt++) {
       try {
-        await runtime.removeLab(lab, () => {});
+        await remove();
         break;
       } catch (err) {
         if (attempt === 5) throw err;
@@ -679,8 +704,8 @@ async function removeBenchLabs(runtime: LabRuntime): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { docker, runtime } = await connected;
-  await removeBenchLabs(runtime);
+  const { docker, runtime, cluster } = await connected;
+  await removeBenchLabs(runtime, cluster);
   const { agent, tools } = await toolsImage(docker);
   const figures: Figure[] = [];
   const steps: [string, () => Promise<void>][] = [
@@ -695,6 +720,28 @@ async function main(): Promise<void> {
         figures.push(...floodMemoryFigures(await runFloodMemory({ progress })));
       },
     ],
+    [
+      "across simulated hosts",
+      () =>
+        acrossHosts(
+          {
+            root: ROOT,
+            version: VERSION,
+            work,
+            runs: RUNS,
+            progress,
+            withBenchLab,
+            pairSamples,
+            timed,
+            sizedLab,
+          },
+          docker,
+          runtime,
+          cluster,
+          tools,
+          figures,
+        ),
+    ],
   ];
   try {
     // BENCH_STEPS=1,3 runs only those parts (while working on one figure); the results files are then partial
@@ -705,7 +752,7 @@ async function main(): Promise<void> {
       await run();
     }
   } finally {
-    await removeBenchLabs(runtime);
+    await removeBenchLabs(runtime, cluster);
     rmSync(work, { recursive: true, force: true });
   }
   const engine = (await docker.version()) as { Version: string };
@@ -727,14 +774,14 @@ let interrupted = false;
 const abort = () => {
   stopListening();
   interrupted = true;
-  progress("interrupted: removing the benchmark's labs");
+  progress("interrupted: removing the benchmark's labs and its simulated cluster");
   void (async () => {
-    const { runtime } = await connected;
+    const { runtime, cluster } = await connected;
     // removing the step's lab ends the step; an interrupted bring-up then removes what it was
     // still creating: a few seconds for that, and once more for anything it left
-    await removeBenchLabs(runtime);
+    await removeBenchLabs(runtime, cluster);
     await Promise.race([finished, new Promise((r) => setTimeout(r, 10_000))]);
-    await removeBenchLabs(runtime);
+    await removeBenchLabs(runtime, cluster);
     process.exit(130);
   })();
 };

@@ -46,6 +46,10 @@ describe("bench figures", () => {
       JSON.stringify({ end: { sum: { packets: 1000, lost_packets: 250, seconds: 4 } } }),
     );
     assert.deepEqual(older, { receivedPps: 187.5, sentPps: 250, lossPct: 25 });
+    const warned = iperfUdp(
+      `warning: UDP block size 1400 exceeds TCP MSS 1398, may result in fragmentation / drops\n${JSON.stringify({ end: { sum: { packets: 1000, lost_packets: 250, seconds: 4 } } })}`,
+    );
+    assert.deepEqual(warned, older);
   });
 
   it("reads ping times", () => {

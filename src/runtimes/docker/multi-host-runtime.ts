@@ -44,6 +44,26 @@ function splitRef(ref: string): { host: string; id: string } {
   return { host: ref.slice(0, at), id: ref.slice(at + 1) };
 }
 
+/** Saves image `tag` from `build` and loads it on each host that lacks it, all at once. */
+export async function loadImageWhereMissing(
+  build: Docker,
+  hosts: readonly { name: string; docker: Docker }[],
+  tag: string,
+  progress: Progress,
+): Promise<void> {
+  await Promise.all(
+    hosts.map(async (h) => {
+      if (await imageExists(h.docker, tag)) return;
+      const started = Date.now();
+      progress(`${h.name}: loading ${tag} (it is not there yet)`);
+      const image = await build.getImage(tag).get();
+      const loading = await h.docker.loadImage(image, { quiet: true });
+      await followBuild(h.docker, loading, () => {});
+      progress(`${h.name}: ${tag} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }),
+  );
+}
+
 export class MultiHostRuntime implements LabRuntime {
   private readonly runtimes = new Map<string, LabRuntime>();
   private readonly manager: HostEngine;
@@ -83,15 +103,7 @@ export class MultiHostRuntime implements LabRuntime {
   /** Built once where the lab is driven from, then loaded on each host that lacks it. */
   async prepareImage(root: string, version: string, progress: Progress): Promise<string> {
     const tag = await ensureAgentImage(this.build, root, version, progress);
-    await this.each(async (_r, h) => {
-      if (await imageExists(h.docker, tag)) return;
-      const started = Date.now();
-      progress(`${h.name}: loading ${tag} (it is not there yet)`);
-      const image = await this.build.getImage(tag).get();
-      const loading = await h.docker.loadImage(image, { quiet: true });
-      await followBuild(h.docker, loading, () => {});
-      progress(`${h.name}: ${tag} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    });
+    await loadImageWhereMissing(this.build, this.hosts, tag, progress);
     return tag;
   }
 
