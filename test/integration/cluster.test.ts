@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { engineAt } from "../../src/runtimes/docker/engine.js";
+import { execIn } from "../../src/runtimes/docker/exec.js";
 import { clusterFilter, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { clusterDown } from "../../src/runtimes/docker/simulated-cluster.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
@@ -157,6 +158,25 @@ test("up, status and down across hosts: each node on its host, the WAN one overl
     "h2: 0 containers, 0 networks",
     "h3: 0 containers, 0 networks",
   ]);
+});
+
+test("uplink impairments: cluster impair holds what crosses hosts to the rate and drops its share, by the kernel", {
+  timeout: 600_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const set = runLab(["cluster", "impair", "--name", NAME, "--rate", "100mbit", "--loss", "2%"]);
+  assert.equal(set.code, 0, set.stdout + set.stderr);
+  try {
+    const run = runLab(["test", "test/fixtures/labs/test/uplink.yaml"], ENV, 480_000);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /PASSED, 3\/3 expectations/);
+  } finally {
+    const clear = runLab(["cluster", "impair", "--name", NAME, "--clear"]);
+    assert.equal(clear.code, 0, clear.stdout + clear.stderr);
+  }
+  const qdisc = await execIn(docker, `conntest-${NAME}-h1`, "tc qdisc show dev eth0");
+  assert.doesNotMatch(qdisc.output, /tbf/, "cleared");
 });
 
 test("a host that answers nothing, or is not in the cluster: one located error each, nothing created", async (t) => {
