@@ -87,7 +87,12 @@ async function checkedLab(
 ) {
   const read =
     typeof file === "string" ? await readLabSource(file) : { ok: true as const, source: file };
-  if (read.ok) runtime = await runtimeForLab(runtime, read.source, io);
+  if (read.ok && placeLab(read.source.lab) !== undefined) {
+    // a wrong file is said before any host is asked (the hosts' answers need a right file)
+    const offline = checkLab(read.source, {});
+    if (!offline.ok) throw labErrors(offline.errors, read.source.file, io);
+    runtime = await runtimeForLab(runtime, read.source, io);
+  }
   const result = read.ok
     ? checkLab(read.source, {
         existingSubnets: await runtime.subnetsInUse(read.source.lab.name),
