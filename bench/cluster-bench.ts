@@ -12,12 +12,12 @@ import type Docker from "dockerode";
 import { interruptSignal } from "../src/lab-session/interrupts.js";
 import { formatBits } from "../src/output/format-units.js";
 import type { SimulatedCluster } from "../src/runtime/cluster.js";
-import { type ClusterPlan, ENGINE_PORT } from "../src/runtime/cluster-plan.js";
+import type { ClusterPlan } from "../src/runtime/cluster-plan.js";
 import type { LabRuntime } from "../src/runtime/lab-runtime.js";
 // the cluster's image is built before `cluster up` is timed, and the tools image loaded on its
 // hosts as the multi-host runtime loads the agent image
 import { ensureClusterHostImage } from "../src/runtimes/docker/cluster-host-image.js";
-import { engineAt } from "../src/runtimes/docker/engine.js";
+import { dockerAt } from "../src/runtimes/docker/engine.js";
 import { loadImageWhereMissing } from "../src/runtimes/docker/multi-host-runtime.js";
 import { type Figure, judge, median, type PairSamples } from "./figures.js";
 
@@ -179,7 +179,7 @@ export async function acrossHosts(
     started = Date.now();
     const engines = plan.hosts.map((h) => ({
       name: h.name,
-      docker: engineAt(h.address, ENGINE_PORT),
+      docker: dockerAt(h.engine),
     }));
     await loadImageWhereMissing(docker, engines, tools, indent);
     const loadS = (Date.now() - started) / 1000;

@@ -87,12 +87,7 @@ async function checkedLab(
 ) {
   const read =
     typeof file === "string" ? await readLabSource(file) : { ok: true as const, source: file };
-  if (read.ok && placeLab(read.source.lab) !== undefined) {
-    // a wrong file is said before any host is asked (the hosts' answers need a right file)
-    const offline = checkLab(read.source, {});
-    if (!offline.ok) throw labErrors(offline.errors, read.source.file, io);
-    runtime = await runtimeForLab(runtime, read.source, io);
-  }
+  if (read.ok) runtime = await runtimeForLab(runtime, read.source, io);
   const result = read.ok
     ? checkLab(read.source, {
         existingSubnets: await runtime.subnetsInUse(read.source.lab.name),
@@ -154,13 +149,16 @@ export async function runtimeForLab(
         : undefined,
     );
   } catch (err) {
-    if (err instanceof HostsUnusable)
-      throw labErrors(
-        err.problems.map((p) => source.locate(hostIssue(source.lab, p))),
-        source.file,
-        io,
-      );
-    throw err;
+    if (!(err instanceof HostsUnusable)) throw err;
+    // a wrong file is said as such, rather than as hosts its mistakes sent us to ask
+    const offline = checkLab(source);
+    throw labErrors(
+      offline.ok
+        ? err.problems.map((p) => source.locate(hostIssue(source.lab, p)))
+        : offline.errors,
+      source.file,
+      io,
+    );
   }
 }
 

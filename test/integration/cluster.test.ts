@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
-import { engineAt } from "../../src/runtimes/docker/engine.js";
+import { dockerAt } from "../../src/runtimes/docker/engine.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
 import { clusterFilter, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { clusterDown } from "../../src/runtimes/docker/simulated-cluster.js";
@@ -51,8 +51,7 @@ async function leftOf(d: Docker) {
 async function labLeftOnHosts(lab: string) {
   return Promise.all(
     hosts.map(async (h) => {
-      const url = new URL(h.engine ?? "");
-      const d = engineAt(url.hostname, Number(url.port));
+      const d = dockerAt(h.engine ?? "");
       const containers = await d.listContainers({ all: true, filters: labelFilter(lab) });
       const networks = await d.listNetworks({ filters: labelFilter(lab) });
       return `${h.name}: ${containers.length} containers, ${networks.length} networks`;
@@ -127,7 +126,7 @@ test("up, status and down across hosts: each node on its host, the WAN one overl
   const up = runLab(["up", "labs/multi-host.yaml", "--detach"], ENV);
   assert.equal(up.code, 0, up.stdout + up.stderr);
   try {
-    const wan = await engineAt(new URL(hosts[0]?.engine ?? "").hostname, 2375)
+    const wan = await dockerAt(hosts[0]?.engine ?? "")
       .getNetwork("multi-host-wan")
       .inspect();
     assert.equal(wan.Driver, "overlay");

@@ -13,7 +13,8 @@ import {
   tableLines,
 } from "../../src/output/connection-rows.js";
 import { clipLine } from "../../src/output/table-text.js";
-import type { ConnectionSnapshot, RoundResult } from "../../src/stats/snapshot.js";
+import type { ConnectionSnapshot } from "../../src/stats/snapshot.js";
+import { roundResult } from "../helpers/round-result.js";
 
 function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
   return {
@@ -35,24 +36,6 @@ function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
     up: null,
     down: null,
     udp: null,
-    ...over,
-  };
-}
-
-function round(over: Partial<RoundResult>): RoundResult {
-  return {
-    round: 1,
-    direction: "up",
-    packets: 100,
-    bytes: 128_000,
-    duration_s: 2,
-    bps: 941_000_000,
-    lost: 0,
-    out_of_order: 0,
-    duplicates: 0,
-    sent_packets: 100,
-    loss_pct: 0,
-    jitter_ms: 0,
     ...over,
   };
 }
@@ -80,8 +63,8 @@ const full = snap({
     max_ms: 1.5,
     jitter_ms: 0.05,
   },
-  up: round({ bps: 10_000_000 }),
-  down: round({ direction: "down", bps: 9_500_000 }),
+  up: roundResult({ bps: 10_000_000 }),
+  down: roundResult({ direction: "down", bps: 9_500_000 }),
   udp: {
     expected: 1000,
     received: 990,

@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { eventLine, eventText } from "../../src/output/event-text.js";
-import type { RoundResult } from "../../src/stats/snapshot.js";
-
-function round(over: Partial<RoundResult>): RoundResult {
-  return {
-    round: 1,
-    direction: "up",
-    packets: 100,
-    bytes: 128_000,
-    duration_s: 2,
-    bps: 941_000_000,
-    lost: 0,
-    out_of_order: 0,
-    duplicates: 0,
-    sent_packets: 100,
-    loss_pct: 0,
-    jitter_ms: 0,
-    ...over,
-  };
-}
+import { roundResult } from "../helpers/round-result.js";
 
 // The lab's wording of the same events, with the lab's node names, is tested
 // in dashboard-events.test.ts: both come from eventText.
@@ -84,14 +66,20 @@ describe("eventText: the agent's own terminal", () => {
   it("a round: the connection's (no reporting node), with what the receiver counted over UDP", () => {
     const base = { event: "round", local_name: "a", side: "client", peer_name: "b" } as const;
     assert.equal(
-      eventText({ ...base, proto: "tcp", result: round({ round: 4 }) }),
+      eventText({ ...base, proto: "tcp", result: roundResult({ round: 4 }) }),
       "tcp a → b round 4 up: 941 Mbit/s",
     );
     assert.equal(
       eventText({
         ...base,
         proto: "udp",
-        result: round({ direction: "down", bps: 1e7, lost: 2, sent_packets: 100, loss_pct: 2 }),
+        result: roundResult({
+          direction: "down",
+          bps: 1e7,
+          lost: 2,
+          sent_packets: 100,
+          loss_pct: 2,
+        }),
       }),
       "udp a → b round 1 down: 10.0 Mbit/s, lost 2/100 (2%), ooo 0, dup 0, jitter 0 ms",
     );

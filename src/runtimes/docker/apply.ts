@@ -350,8 +350,7 @@ export async function removeLabContainers(
   progress: Progress,
   run?: string,
 ): Promise<number> {
-  const filters = labelFilter(lab);
-  if (run) filters.label.push(`${LABEL.run}=${run}`);
+  const filters = labelFilter(lab, run);
   const containers = await docker.listContainers({ all: true, filters });
   if (containers.length > 0) progress(`removing ${containers.length} containers`);
   // a few dozen at a time: hundreds at once is what leaves the engine's stale endpoints
@@ -371,8 +370,7 @@ export async function removeLabNetworks(
   run?: string,
   driver?: string,
 ): Promise<{ networks: number; stale: string[] }> {
-  const filters: Record<string, string[]> = labelFilter(lab);
-  if (run) filters.label?.push(`${LABEL.run}=${run}`);
+  const filters: Record<string, string[]> = labelFilter(lab, run);
   if (driver) filters.driver = [driver];
   const networks = await docker.listNetworks({ filters });
   if (networks.length > 0) progress(`removing ${networks.length} networks`);

@@ -3,7 +3,9 @@
  * (unix://, tcp://, ssh:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), else
  * the default socket. dockerode's modem reads those variables itself.
  */
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { RuntimeUnavailable } from "../../runtime/errors.js";
 
@@ -36,9 +38,32 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
-/** A client of the engine at `host:port` over plain TCP (a simulated host's, on its private bridge). */
-export function engineAt(host: string, port: number): Docker {
-  return new Docker({ host, port, protocol: "http" });
+/** A Docker client for an engine URL as DOCKER_HOST takes it: unix://, tcp://, ssh://. */
+export function dockerAt(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
+  if (url.startsWith("unix://"))
+    return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
+  const u = new URL(url.includes("//") ? url : `tcp://${url}`);
+  if (u.protocol === "ssh:")
+    return new Docker({
+      protocol: "ssh",
+      host: u.hostname,
+      port: u.port === "" ? 22 : Number(u.port),
+      username: u.username,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+    } as Docker.DockerOptions);
+  const tls = env.DOCKER_TLS_VERIFY === "1" || u.port === "2376";
+  return new Docker({
+    host: u.hostname,
+    port: u.port === "" ? (tls ? 2376 : 2375) : Number(u.port),
+    protocol: tls ? "https" : "http",
+    ...(tls && env.DOCKER_CERT_PATH
+      ? {
+          ca: readFileSync(join(env.DOCKER_CERT_PATH, "ca.pem")),
+          cert: readFileSync(join(env.DOCKER_CERT_PATH, "cert.pem")),
+          key: readFileSync(join(env.DOCKER_CERT_PATH, "key.pem")),
+        }
+      : {}),
+  });
 }
 
 /** Pings `docker`; rejects when it does not answer within `timeoutMs`. */

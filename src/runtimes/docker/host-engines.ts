@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { DEFAULT_CLUSTER } from "../../runtime/cluster-plan.js";
 import { type HostProblem, HostsUnusable } from "../../runtime/errors.js";
-import { pingWithin } from "./engine.js";
+import { dockerAt, pingWithin } from "./engine.js";
 import { clusterEngines } from "./simulated-cluster.js";
 
 export interface HostSpec {
@@ -25,34 +25,6 @@ export interface HostEngine {
   /** Where it answers, as the user would write it. */
   where: string;
   manager: boolean;
-}
-
-/** A Docker client for an engine URL as DOCKER_HOST takes it: unix://, tcp://, ssh://. */
-export function dockerAt(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
-  if (url.startsWith("unix://"))
-    return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
-  const u = new URL(url.includes("//") ? url : `tcp://${url}`);
-  if (u.protocol === "ssh:")
-    return new Docker({
-      protocol: "ssh",
-      host: u.hostname,
-      port: u.port === "" ? 22 : Number(u.port),
-      username: u.username,
-      sshOptions: { agent: env.SSH_AUTH_SOCK },
-    } as Docker.DockerOptions);
-  const tls = env.DOCKER_TLS_VERIFY === "1" || u.port === "2376";
-  return new Docker({
-    host: u.hostname,
-    port: u.port === "" ? (tls ? 2376 : 2375) : Number(u.port),
-    protocol: tls ? "https" : "http",
-    ...(tls && env.DOCKER_CERT_PATH
-      ? {
-          ca: readFileSync(join(env.DOCKER_CERT_PATH, "ca.pem")),
-          cert: readFileSync(join(env.DOCKER_CERT_PATH, "cert.pem")),
-          key: readFileSync(join(env.DOCKER_CERT_PATH, "key.pem")),
-        }
-      : {}),
-  });
 }
 
 /** The engine URL of a Docker context, as `docker context create` stores it. */

@@ -40,11 +40,17 @@ export function labels(
 }
 
 /**
- * A filter for list calls: everything of one lab, or of every lab (objects with a lab label:
+ * A filter for list calls: everything of one lab (of one of its runs), or of every lab (objects with a lab label:
  * a simulated cluster's hosts carry the tool's label but belong to no lab, and stay).
  */
-export function labelFilter(lab?: string): { label: string[] } {
-  return { label: [`${LABEL.tool}=${TOOL}`, lab ? `${LABEL.lab}=${lab}` : LABEL.lab] };
+export function labelFilter(lab?: string, run?: string): { label: string[] } {
+  return {
+    label: [
+      `${LABEL.tool}=${TOOL}`,
+      lab ? `${LABEL.lab}=${lab}` : LABEL.lab,
+      ...(run ? [`${LABEL.run}=${run}`] : []),
+    ],
+  };
 }
 
 /** A filter for a simulated cluster's objects, or every cluster's. */

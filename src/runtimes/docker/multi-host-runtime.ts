@@ -177,8 +177,7 @@ export class MultiHostRuntime implements LabRuntime {
    * moment after the manager removed it, and `down` promises that nothing is left (10 s at most).
    */
   private async overlaysGone(lab: string | undefined, run?: string): Promise<void> {
-    const filters = labelFilter(lab);
-    if (run) filters.label.push(`${LABEL.run}=${run}`);
+    const filters = labelFilter(lab, run);
     for (let waited = 0; waited < 10_000; waited += 250) {
       const left = await this.each(
         async (_r, h) => (await h.docker.listNetworks({ filters })).length,
@@ -278,14 +277,20 @@ export class MultiHostRuntime implements LabRuntime {
     };
   }
 
-  /** The host whose engine runs the node, asked of every host. */
-  private async hostOfNode(node: string, lab?: string): Promise<LabRuntime> {
-    const hits = await this.each(async (_r, h) => {
-      const list = await h.docker.listContainers({ all: true, filters: labelFilter(lab) });
-      return list.some((c) => c.Labels[LABEL.node] === node) ? h.name : null;
+  /** Which host runs each of the lab's nodes and routers, asked of every host. */
+  private async hostsOfNodes(lab?: string): Promise<Map<string, string>> {
+    const hostOf = new Map<string, string>();
+    await this.each(async (_r, h) => {
+      for (const c of await h.docker.listContainers({ all: true, filters: labelFilter(lab) }))
+        if (c.Labels[LABEL.node] !== undefined) hostOf.set(c.Labels[LABEL.node] as string, h.name);
     });
-    const host = hits.find((h) => h !== null);
-    if (host === undefined || host === null)
+    return hostOf;
+  }
+
+  /** The runtime of the host that runs the node. */
+  private async hostOfNode(node: string, lab?: string): Promise<LabRuntime> {
+    const host = (await this.hostsOfNodes(lab)).get(node);
+    if (host === undefined)
       throw new ChaosError(`no node or router ${node} in lab ${lab ?? "(any)"} on its hosts`);
     return this.runtimes.get(host) as LabRuntime;
   }
@@ -295,11 +300,7 @@ export class MultiHostRuntime implements LabRuntime {
   }
 
   async waitReady(lab: string, targets: readonly ReadyTarget[], options: ReadyOptions) {
-    const hostOf = new Map<string, string>();
-    await this.each(async (_r, h) => {
-      for (const c of await h.docker.listContainers({ all: true, filters: labelFilter(lab) }))
-        if (c.Labels[LABEL.node] !== undefined) hostOf.set(c.Labels[LABEL.node] as string, h.name);
-    });
+    const hostOf = await this.hostsOfNodes(lab);
     const readyOn = new Map<string, number>();
     await this.each(async (r, h) => {
       const mine = targets.filter((t) => hostOf.get(t.name) === h.name);

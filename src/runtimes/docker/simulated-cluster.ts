@@ -25,7 +25,7 @@ import { Cancelled, RuntimeUnavailable } from "../../runtime/errors.js";
 import type { Progress } from "./agent-image.js";
 import { LOG_CONFIG } from "./apply.js";
 import { ensureClusterHostImage } from "./cluster-host-image.js";
-import { engineAt, pingWithin } from "./engine.js";
+import { dockerAt, pingWithin } from "./engine.js";
 import { engineSubnets } from "./engine-subnets.js";
 import { execIn } from "./exec.js";
 import { clusterFilter, LABEL, TOOL } from "./labels.js";
@@ -122,7 +122,7 @@ async function engineAnswers(
   signal?: AbortSignal,
 ): Promise<string> {
   const started = Date.now();
-  const engine = engineAt(host.address, ENGINE_PORT);
+  const engine = dockerAt(host.engine);
   while (Date.now() - started < ENGINE_START_MS) {
     checkSignal(signal);
     try {
@@ -145,7 +145,7 @@ async function engineAnswers(
 async function formSwarm(plan: ClusterPlan, progress: Progress): Promise<void> {
   const [first, ...rest] = plan.hosts;
   if (first === undefined) return;
-  const leader = engineAt(first.address, ENGINE_PORT);
+  const leader = dockerAt(first.engine);
   await leader.swarmInit({ ListenAddr: "0.0.0.0:2377", AdvertiseAddr: first.address });
   const { JoinTokens } = (await leader.swarmInspect()) as {
     JoinTokens: { Worker: string; Manager: string };
@@ -153,7 +153,7 @@ async function formSwarm(plan: ClusterPlan, progress: Progress): Promise<void> {
   progress(`${first.name}: swarm started (manager)`);
   // one at a time: managers joining at once can lose the raft quorum
   for (const host of rest) {
-    await engineAt(host.address, ENGINE_PORT).swarmJoin({
+    await dockerAt(host.engine).swarmJoin({
       ListenAddr: "0.0.0.0:2377",
       AdvertiseAddr: host.address,
       RemoteAddrs: [`${first.address}:2377`],
@@ -297,7 +297,7 @@ async function hostStatus(c: Docker.ContainerInfo, network: string): Promise<Clu
   };
   if (c.State !== "running" || address === null) return status;
   try {
-    const engine = engineAt(address, ENGINE_PORT);
+    const engine = dockerAt(status.engine as string);
     await pingWithin(engine, 2_000);
     const info = (await engine.info()) as {
       ServerVersion: string;
