@@ -4,7 +4,7 @@
  * a terminal; tui-reporter.ts only clips, styles and draws these lines.
  */
 
-import { peerOf } from "../stats/agent-line.js";
+import { peerOf } from "../stats/agent-line-fields.js";
 import type { ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
 import { formatBits, formatBytes, formatDuration, formatMs } from "./format-units.js";
 import { naturalCompare } from "./natural-compare.js";

@@ -6,7 +6,7 @@
  * ("a: …"). A round leaves it out: a round is the connection's, and both ends
  * report it (the lab shows it once). Pure.
  */
-import { nonEmpty, peerOf } from "../stats/agent-line.js";
+import { nonEmpty, peerOf } from "../stats/agent-line-fields.js";
 import type { AgentEvent, RoundResult } from "../stats/snapshot.js";
 import { formatBits, formatMs, formatPct } from "./format-units.js";
 

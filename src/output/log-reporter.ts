@@ -3,7 +3,7 @@
  * or "stats"; every line has `time` (ISO 8601, UTC). The lines are the
  * AgentLine values of src/stats/agent-line.ts, the schema readers check.
  */
-import { eventLine, statsLine } from "../stats/agent-line.js";
+import { eventLine, statsLine } from "../stats/agent-line-fields.js";
 import type { AgentEvent, ConnectionSnapshot } from "../stats/snapshot.js";
 import type { Reporter } from "./reporter.js";
 
