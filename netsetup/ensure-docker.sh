@@ -23,10 +23,6 @@ fi
 if [ -n "${DOCKER_HOST:-}" ]; then
   fail "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST; start that engine, or unset DOCKER_HOST to use (and set up) the local one"
 fi
-# An engine runs but this user may not use its socket: starting another would not help.
-if [ "$(id -u)" != 0 ] && [ -S "$sock" ] && [ ! -w "$sock" ] && pgrep -x dockerd >/dev/null 2>&1; then
-  fail "the Docker engine at $sock is not open to $user; run: sudo usermod -aG docker $user, then log in again"
-fi
 
 # Root's commands run as they are, others through sudo (asking for the password once, here;
 # -n afterwards so that nothing hangs on a prompt).
@@ -46,6 +42,30 @@ need_root() {
   say "using sudo for $1"
   use_sudo=1
 }
+
+# The engine's socket belongs to root and the docker group. Joining the group takes a new
+# login, so this user is also given the socket itself (an ACL, at once) for this session;
+# the group keeps it open after dockerd re-creates the socket. Docker's group is root-equivalent:
+# say so, since this is done on the user's behalf.
+open_socket() {
+  need_root "opening the Docker socket to $user"
+  say "adding $user to the docker group (as good as root on this machine) and opening $sock to $user now"
+  root usermod -aG docker "$user" ||
+    fail "could not add $user to the docker group; run: sudo usermod -aG docker $user, then log in again"
+  if ! command -v setfacl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acl >/dev/null 2>&1 || true
+  fi
+  root setfacl -m "u:$user:rw" "$sock" 2>/dev/null ||
+    fail "the Docker engine at $sock is not open to $user yet; log in again (you are now in the docker group), then run this again"
+}
+
+# An engine runs but this user may not use its socket: starting another would not help.
+if [ "$(id -u)" != 0 ] && [ -S "$sock" ] && [ ! -w "$sock" ] && pgrep -x dockerd >/dev/null 2>&1; then
+  open_socket
+  docker info >/dev/null 2>&1 || fail "the Docker engine at $sock is still not open to $user; log in again, then run this again"
+  say "the Docker engine at $sock is open to $user"
+  exit 0
+fi
 
 # A user's PATH often lacks /usr/sbin, where Debian puts dockerd.
 dockerd_path() { PATH="$PATH:/usr/sbin:/sbin" command -v dockerd; }
@@ -93,7 +113,8 @@ for i in $(seq 1 60); do
   if root docker info >/dev/null 2>&1; then
     say "engine up after ${i}x0.5 s ($(root docker version --format '{{.Server.Version}}'))"
     if ! docker info >/dev/null 2>&1; then
-      fail "the Docker engine at $sock is not open to $user; run: sudo usermod -aG docker $user, then log in again"
+      open_socket
+      docker info >/dev/null 2>&1 || fail "the Docker engine at $sock is still not open to $user; log in again, then run this again"
     fi
     exit 0
   fi
