@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { naturalCompare } from "../../output/natural-compare.js";
 import { DEFAULT_CLUSTER } from "../../runtime/cluster-plan.js";
 import { type HostProblem, HostsUnusable } from "../../runtime/errors.js";
 import { dockerAt, pingWithin } from "./engine.js";
@@ -138,7 +139,7 @@ export async function hostEngines(
       message: `is a manager of another swarm than ${managers[0]?.name}`,
       expected: "every host in one swarm",
     });
-  problems.sort((a, b) => a.host.localeCompare(b.host));
+  problems.sort((a, b) => naturalCompare(a.host, b.host));
   if (problems.length > 0 && (partial === undefined || found.length === 0))
     throw new HostsUnusable(problems);
   if (problems.length > 0) partial?.(problems);

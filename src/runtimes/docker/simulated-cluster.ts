@@ -6,6 +6,7 @@
  * form one swarm. What is created carries the cluster's labels; `down` finds it by them.
  */
 import type Docker from "dockerode";
+import { naturalCompare } from "../../output/natural-compare.js";
 import type {
   ClusterHostStatus,
   ClusterRequest,
@@ -327,7 +328,7 @@ export async function clusterStatus(docker: Docker, name: string): Promise<Clust
       .filter((c) => c.Labels[LABEL.role] === "cluster-host")
       .map((c) => hostStatus(c, network?.Name ?? clusterObjectName(name))),
   );
-  hosts.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+  hosts.sort((a, b) => naturalCompare(a.name, b.name));
   return {
     name,
     network: network?.Name ?? null,
