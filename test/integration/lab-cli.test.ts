@@ -35,7 +35,14 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
   assert.match(upRun.stdout, /every agent has started \(2\)/);
   assert.match(upRun.stdout, /lab basic is up in \d+\.\d s/);
 
-  let connections: { from: string; to: string; proto: string; side: string; state: string }[] = [];
+  let connections: {
+    from: string;
+    to: string;
+    address: string;
+    proto: string;
+    side: string;
+    state: string;
+  }[] = [];
   const allUp = () => {
     const s = lab(["status", "labs/basic.yaml", "--json"]);
     assert.equal(s.code, 0, s.stderr);
@@ -44,13 +51,24 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
   };
   // on a timeout the assert below says which rows are not up
   await pollUntil(allUp, { what: "four connected rows", intervalMs: 1000 }).catch(() => {});
-  const seen = connections.map((c) => `${c.from}->${c.to} ${c.proto} ${c.side} ${c.state}`).sort();
-  assert.deepEqual(seen, [
-    "client->server tcp client connected",
-    "client->server tcp server connected",
-    "client->server udp client connected",
-    "client->server udp server connected",
-  ]);
+  const seen = connections
+    .map((c) => `${c.from}->${c.to} ${c.proto} ${c.side} ${c.state} ${c.address}`)
+    .sort();
+  // the address is the peer's end: the server's listening port on the client's rows, the
+  // client's ephemeral port on the server's
+  assert.deepEqual(
+    seen.map((r) => r.replace(/:\d{5}$/, ":EPHEMERAL")),
+    [
+      "client->server tcp client connected 10.201.0.10:1234",
+      "client->server tcp server connected 10.201.0.20:EPHEMERAL",
+      "client->server udp client connected 10.201.0.10:1234",
+      "client->server udp server connected 10.201.0.20:EPHEMERAL",
+    ],
+  );
+  // the text table carries the same address column
+  const text = lab(["status", "labs/basic.yaml"]);
+  assert.match(text.stdout, /address/);
+  assert.match(text.stdout, /client\s+server\s+10\.201\.0\.10:1234\s+tcp\s+client\s+connected/);
 
   const again = lab(["up", "labs/basic.yaml", "--detach"]);
   assert.equal(again.code, 0);

@@ -2,7 +2,7 @@
  * With DOCKER_HOST at a socket that does not exist, the test command fails
  * at once with the one-line fix and runs no test, and a Docker test file run
  * on its own fails rather than skips: a green run that tested nothing of the
- * lab is a trap. Nothing local is started (the user pointed elsewhere). Only
+ * lab is a trap. `npm run lab` stops with the same line. Nothing local is started (the user pointed elsewhere). Only
  * an explicit agent-only run skips the Docker tests.
  */
 import assert from "node:assert/strict";
@@ -51,6 +51,17 @@ test("npm test with DOCKER_HOST at nothing: fails in seconds with the one line, 
   assert.doesNotMatch(r.out, /ensure-docker|setting one up/, "nothing local is started");
   assert.doesNotMatch(r.out, /^(# |ℹ )(pass|tests) /m, "no test ran");
   assert.doesNotMatch(r.out, /^ok \d/m, "no test ran");
+  assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
+});
+
+test("npm run lab with DOCKER_HOST at nothing: the same one line, and no dashboard", {
+  timeout: 90_000,
+}, async () => {
+  const r = await run("npm", ["run", "lab", "labs/nat.yaml"], {});
+  assert.notEqual(r.code, 0, r.out);
+  assert.ok(r.out.split("\n").includes(`need-engine: ${ONE_LINE}`), r.out);
+  assert.doesNotMatch(r.out, /ensure-docker|setting one up/, "nothing local is started");
+  assert.doesNotMatch(r.out, /bringing up|building/, "the lab is not started");
   assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
 });
 
