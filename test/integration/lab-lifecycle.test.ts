@@ -13,8 +13,9 @@ import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
 import { LABEL, labelFilter, labels } from "../../src/runtimes/docker/labels.js";
 import { waitUntilReady } from "../../src/runtimes/docker/wait-ready.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
-import { ROOT, runLab, startLab } from "../helpers/lab-process.js";
+import { LAB_BIN, ROOT, runLab, startLab } from "../helpers/lab-process.js";
 import { pollUntil } from "../helpers/poll-until.js";
+import { TmuxSession, tmuxSkip } from "../helpers/tmux.js";
 
 const FILE = "test/fixtures/labs/lifecycle/lifecycle.yaml";
 const OTHER = "test/fixtures/labs/lifecycle/other.yaml";
@@ -52,14 +53,24 @@ interface Row {
   state: string;
 }
 
-/** Polls `status --json` until every client connection is connected; returns the rows. */
-async function allConnected(file = FILE, clientRows = 6): Promise<Row[]> {
+/**
+ * Polls `status --json` until every client connection is connected (and, with `serverRows`,
+ * the servers have printed that many rows of their own: a server's first stats line can come
+ * a second after its client's); returns the rows.
+ */
+async function allConnected(file = FILE, clientRows = 6, serverRows?: number): Promise<Row[]> {
   let rows: Row[] = [];
   return pollUntil(
     () => {
       rows = JSON.parse(runLab(["status", file, "--json"]).stdout).connections as Row[];
       const clients = rows.filter((r) => r.side === "client");
-      return clients.length === clientRows && clients.every((r) => r.state === "connected") && rows;
+      const servers = rows.filter((r) => r.side === "server");
+      return (
+        clients.length === clientRows &&
+        clients.every((r) => r.state === "connected") &&
+        (serverRows === undefined || servers.length >= serverRows) &&
+        rows
+      );
     },
     {
       what: "every client connection connected",
@@ -99,7 +110,7 @@ test("up completes a lab that lost a container and was stopped (as by an engine 
   assert.deepEqual(await shape(d), { nodes: NODES, states: ["running"], runs });
 
   // the server logged connections of its first run too; only this run's are shown and counted
-  const rows = await allConnected();
+  const rows = await allConnected(FILE, 6, 6);
   assert.equal(rows.length, 12, JSON.stringify(rows));
   assert.equal(rows.filter((r) => r.side === "server").length, 6);
 
@@ -107,10 +118,15 @@ test("up completes a lab that lost a container and was stopped (as by an engine 
   assert.equal(complete.code, 0);
   assert.match(complete.stdout, /already up \(5 containers\); nothing to do/);
 
-  // every container rotates its log
-  const inspected = await d.getContainer((await containers(d))[0]?.Id as string).inspect();
-  assert.equal(inspected.HostConfig.LogConfig?.Type, "json-file");
-  assert.equal(inspected.HostConfig.LogConfig?.Config?.["max-size"], "5m");
+  // every container rotates its log, the router's too
+  const all = await containers(d);
+  assert.ok(all.some((c) => c.Labels[LABEL.role] === "router"));
+  for (const c of all) {
+    const logs = (await d.getContainer(c.Id).inspect()).HostConfig.LogConfig;
+    assert.equal(logs?.Type, "json-file", c.Names[0]);
+    assert.equal(logs?.Config?.["max-size"], "5m", c.Names[0]);
+    assert.equal(logs?.Config?.["max-file"], "2", c.Names[0]);
+  }
   assert.equal(runLab(["down", FILE]).code, 0);
 });
 
@@ -192,6 +208,23 @@ test("down: names one lab or lists them; removes a network something is still at
   assert.equal(all.code, 2, "down --all without a terminal and without --yes");
   assert.match(all.stderr, /add --yes/);
   assert.equal((await containers(d)).length, 5, "nothing was removed");
+  // on a terminal it asks, and anything but y keeps every lab (--yes is not tried: it would
+  // remove labs of others on this engine)
+  if (!tmuxSkip) {
+    const asked = new TmuxSession(`${process.execPath} ${LAB_BIN} down --all`, { cwd: ROOT });
+    try {
+      await asked.waitFor(
+        /remove every lab on this engine: .*lifecycle.*\? \[y\/N\]/,
+        "the question",
+      );
+      asked.keys("n", "Enter");
+      assert.equal(await asked.exitCode(30_000), 0, asked.capture());
+      assert.match(asked.capture(), /nothing removed/);
+    } finally {
+      asked.kill();
+    }
+    assert.equal((await containers(d)).length, 5, "nothing was removed after n");
+  }
 
   const missing = runLab(["down", "test/fixtures/labs/lifecycle/no-such-file.yaml"]);
   assert.equal(missing.code, 2);
@@ -224,14 +257,21 @@ test("chaos verbs do not guess between labs; status exits 3 when down; attach en
   // only that lab's nodes are listed
   assert.match(wrong.stderr, /no node "client-1" in lab lifecycle-other; nodes: server$/m);
 
-  const watching = startLab(["attach", OTHER, "--plain"]);
+  const watching = ["--plain", "--json"].map((format) => startLab(["attach", OTHER, format]));
   await sleep(3000);
   assert.equal(runLab(["down", "--lab", "lifecycle-other"]).code, 0);
-  const ended = await Promise.race([watching.done, sleep(30_000).then(() => null)]);
-  if (ended === null) watching.child.kill("SIGKILL");
-  assert.ok(ended, "attach went on after its lab was removed");
-  assert.equal(ended.code, 3);
-  assert.match(ended.stdout, /lab lifecycle-other was removed; nothing left to watch/);
+  for (const [i, format] of ["--plain", "--json"].entries()) {
+    const w = watching[i] as ReturnType<typeof startLab>;
+    const ended = await Promise.race([w.done, sleep(30_000).then(() => null)]);
+    if (ended === null) w.child.kill("SIGKILL");
+    assert.ok(ended, `attach ${format} went on after its lab was removed`);
+    assert.equal(ended.code, 3, format);
+    assert.match(
+      ended.stdout + ended.stderr,
+      /lab lifecycle-other was removed; nothing left to watch/,
+      format,
+    );
+  }
 
   const status = runLab(["status", OTHER]);
   assert.equal(status.code, 3);
