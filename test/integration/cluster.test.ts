@@ -19,6 +19,7 @@ import { clusterFilter, labelFilter } from "../../src/runtimes/docker/labels.js"
 import { clusterDown } from "../../src/runtimes/docker/simulated-cluster.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { runLab } from "../helpers/lab-process.js";
+import { pollUntil } from "../helpers/poll-until.js";
 
 const NAME = `t${process.pid}`;
 /** The lab commands use this run's cluster for the lab file's bare host names. */
@@ -138,8 +139,11 @@ test("up, status and down across hosts: each node on its host, the WAN one overl
     });
     const status = runLab(["status", "labs/multi-host.yaml", "--json"], ENV);
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    const nodes = (JSON.parse(status.stdout) as { nodes: { name: string; host: string }[] }).nodes;
-    assert.deepEqual(nodes.map((n) => `${n.name}@${n.host}`).sort(), [
+    const placed = (json: string) =>
+      (JSON.parse(json) as { nodes: { name: string; host: string }[] }).nodes
+        .map((n) => `${n.name}@${n.host}`)
+        .sort();
+    const expected = [
       "client1@h1",
       "client2@h2",
       "gw1@h1",
@@ -147,9 +151,17 @@ test("up, status and down across hosts: each node on its host, the WAN one overl
       "inside1@h1",
       "server@h3",
       "visitor@h3",
-    ]);
+    ];
+    assert.deepEqual(placed(status.stdout), expected);
+    // named without its file: found on the simulated cluster's hosts, not only on this engine
+    const byName = runLab(["status", "--lab", "multi-host", "--json"], ENV);
+    assert.equal(byName.code, 0, byName.stdout + byName.stderr);
+    assert.deepEqual(placed(byName.stdout), expected);
+    const restart = runLab(["restart", "visitor", "--lab", "multi-host"], ENV);
+    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
   } finally {
-    const down = runLab(["down", "labs/multi-host.yaml"], ENV);
+    const down = runLab(["down", "--lab", "multi-host"], ENV);
+    if (down.code !== 0) runLab(["down", "labs/multi-host.yaml"], ENV);
     assert.equal(down.code, 0, down.stdout + down.stderr);
   }
   assert.deepEqual(await labLeftOnHosts("multi-host"), [
@@ -211,6 +223,76 @@ test("a host that answers nothing, or is not in the cluster: one located error e
   assert.match(up.stderr, /2 error\(s\) in .*; nothing was created/);
   assert.doesNotMatch(up.stderr, /\n\s+at /, "no stack trace");
   assert.deepEqual(await labLeftOnHosts("badhosts"), [
+    "h1: 0 containers, 0 networks",
+    "h2: 0 containers, 0 networks",
+    "h3: 0 containers, 0 networks",
+  ]);
+});
+
+test("an engine restart: the next up brings the lab on it back", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  // h3's engine is restarted for real (its host container restarts: the inner dockerd stops
+  // and starts again with its state), not the engine this test runs on, which others may share
+  const h3 = dockerAt(hosts[2]?.engine ?? "");
+  const file = join(work, "restarted.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: restarted",
+      "hosts: [{ name: h3 }]",
+      "networks: [{ name: net, subnet: 10.233.0.0/24 }]",
+      "nodes:",
+      "  - { name: srv, host: h3, network: net, listen: [tcp:1234, udp:1234] }",
+      "  - { name: cli, host: h3, network: net, connect: [tcp://srv:1234, udp://srv:1234] }",
+      "",
+    ].join("\n"),
+  );
+  const up = runLab(["up", file, "--detach"], ENV);
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+  await docker.getContainer(`conntest-${NAME}-h3`).restart({ t: 5 });
+  await pollUntil(
+    () =>
+      h3.ping().then(
+        () => true,
+        () => false,
+      ),
+    {
+      what: "h3's engine answering again",
+      timeoutMs: 120_000,
+    },
+  );
+  const exited = await h3.listContainers({ all: true, filters: labelFilter("restarted") });
+  assert.deepEqual(
+    exited.map((c) => c.State),
+    ["exited", "exited"],
+    "the engine restart stopped the lab's containers",
+  );
+
+  const again = runLab(["up", file, "--detach"], ENV);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /completed lab restarted: started 2 stopped containers/);
+  let states: string[] = [];
+  await pollUntil(
+    () => {
+      const s = runLab(["status", file, "--json"], ENV);
+      states = (JSON.parse(s.stdout || "{}").connections ?? []).map(
+        (c: { from: string; proto: string; side: string; state: string }) =>
+          `${c.from} ${c.proto} ${c.side} ${c.state}`,
+      );
+      return states.length === 4 && states.every((x) => x.endsWith(" connected"));
+    },
+    {
+      what: "the lab's four rows connected after the restart",
+      timeoutMs: 60_000,
+      last: () => states.join("\n"),
+    },
+  );
+  const down = runLab(["down", file], ENV);
+  assert.equal(down.code, 0, down.stdout + down.stderr);
+  assert.deepEqual(await labLeftOnHosts("restarted"), [
     "h1: 0 containers, 0 networks",
     "h2: 0 containers, 0 networks",
     "h3: 0 containers, 0 networks",
