@@ -19,6 +19,7 @@ import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import {
   ensureLab,
   labInFile,
+  namedLab,
   openRuntime,
   plannedLab,
   removeUninterrupted,
@@ -149,7 +150,7 @@ async function chosenLab(
   verb: string,
   io: LabIo,
 ): Promise<{ name: string; runtime: LabRuntime }> {
-  if (choice.lab !== undefined) return { name: choice.lab, runtime };
+  if (choice.lab !== undefined) return namedLab(runtime, choice.lab, io);
   if (choice.file === undefined) throw new Error("no lab chosen");
   const found = await sourceInFile(choice.file);
   if ("source" in found)

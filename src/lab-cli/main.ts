@@ -1,7 +1,7 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { labInFile, openRuntime } from "../lab-session/session.js";
+import { labInFile, namedLab, openRuntime } from "../lab-session/session.js";
 import { testCommand } from "../lab-test/test-command.js";
 import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
 import { ChaosError, runtimeReason } from "../runtime/errors.js";
@@ -16,7 +16,7 @@ async function chaosLab(
   opts: LabOption,
   io: LabIo,
 ): Promise<{ name: string; runtime: LabRuntime }> {
-  if (opts.lab !== undefined) return { name: opts.lab, runtime };
+  if (opts.lab !== undefined) return namedLab(runtime, opts.lab, io);
   if (opts.file !== undefined) return labInFile(runtime, opts.file, io);
   const labs = await runtime.labs();
   if (labs.length === 1) return { name: (labs[0] as (typeof labs)[number]).lab, runtime };

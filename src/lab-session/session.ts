@@ -12,7 +12,8 @@ import type { Lab, LabError, LabIssue } from "../lab/lab-types.js";
 import { readLabSource } from "../lab/load-lab.js";
 import { checkLab, checkNetem, formatLabError, type LabSource } from "../lab/parse-lab.js";
 import { nodeHosts, placeLab } from "../lab/placement.js";
-import { type Plan, routerReadyLine } from "../lab/plan.js";
+import { type Plan, type PlannedHost, routerReadyLine } from "../lab/plan.js";
+import { DEFAULT_CLUSTER } from "../runtime/cluster-plan.js";
 import {
   ApplyRefused,
   Cancelled,
@@ -30,7 +31,7 @@ import {
   isComplete,
 } from "../runtime/lab-completion.js";
 import type { LabRuntime, Removed } from "../runtime/lab-runtime.js";
-import { connectRuntime } from "../runtimes/connect.js";
+import { connectCluster, connectRuntime } from "../runtimes/connect.js";
 import { parseAgentLines } from "../stats/agent-line.js";
 import { onInterrupt } from "./interrupts.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "./lab-io.js";
@@ -55,6 +56,45 @@ export async function sourceInFile(file: string): Promise<{ source: LabSource } 
   return parsed.ok
     ? { source: parsed.source }
     : { why: formatLabError(parsed.errors[0] as LabError).split("\n")[0] as string };
+}
+
+/** To see or remove a lab: the hosts that do not answer, each named on stderr. */
+function hostsLeftOut(io: LabIo): (problems: HostProblem[]) => void {
+  return (problems) => {
+    for (const p of problems)
+      io.err(
+        `conntest-lab: host ${p.host}: ${p.message}; what of the lab runs there is left out (run the command again when it answers)\n`,
+      );
+  };
+}
+
+/**
+ * The runtime of a lab named on the command line without its file (--lab NAME): this engine's
+ * when the lab runs here, else the simulated cluster's hosts (CONNTEST_CLUSTER, default
+ * "cluster") when it runs there. A lab on hosts of one's own needs its file, which says where
+ * they are.
+ */
+export async function namedLab(
+  runtime: LabRuntime,
+  lab: string,
+  io: LabIo,
+): Promise<{ name: string; runtime: LabRuntime }> {
+  const here = { name: lab, runtime };
+  if (runtime.onHosts === undefined || (await runtime.labs()).some((l) => l.lab === lab))
+    return here;
+  let hosts: PlannedHost[];
+  try {
+    const cluster = await connectCluster();
+    const status = await cluster.status(process.env.CONNTEST_CLUSTER || DEFAULT_CLUSTER);
+    hosts = status.hosts.filter((h) => h.engine !== null).map((h) => ({ name: h.name }));
+  } catch {
+    return here; // no simulated cluster to look on
+  }
+  if (hosts.length === 0) return here;
+  const onHosts = await runtime.onHosts(hosts, hostsLeftOut(io)).catch(() => null);
+  if (onHosts !== null && (await onHosts.labs()).some((l) => l.lab === lab))
+    return { name: lab, runtime: onHosts };
+  return here;
 }
 
 /** The lab a file names, and the runtime it runs on (its hosts', for a lab on several hosts). */
@@ -137,17 +177,7 @@ export async function runtimeForLab(
       LAB_EXIT.badInput,
     );
   try {
-    return await runtime.onHosts(
-      hosts,
-      lenient
-        ? (problems) => {
-            for (const p of problems)
-              io.err(
-                `conntest-lab: host ${p.host}: ${p.message}; what of the lab runs there is left out (run the command again when it answers)\n`,
-              );
-          }
-        : undefined,
-    );
+    return await runtime.onHosts(hosts, lenient ? hostsLeftOut(io) : undefined);
   } catch (err) {
     if (!(err instanceof HostsUnusable)) throw err;
     // a wrong file is said as such, rather than as hosts its mistakes sent us to ask
@@ -254,8 +284,9 @@ async function waitForReady(
   summary = true,
 ): Promise<void> {
   const containers = plan.containers.filter((c) => names.includes(c.name));
-  // a small machine starts a few hundred agents at one core's pace
-  const timeoutMs = Math.max(60_000, 30_000 + containers.length * 500);
+  // how long bring-up may go without one more container becoming ready (a stall, not a
+  // total: a few hundred agents start at a small machine's pace, however slow it is today)
+  const timeoutMs = 60_000;
   try {
     await runtime.waitReady(
       plan.lab,

@@ -97,6 +97,7 @@ export interface ReadyTarget {
 }
 
 export interface ReadyOptions {
+  /** Fails when no target became ready for this long (a stall, not a total). */
   timeoutMs: number;
   signal: AbortSignal;
   progress: (ready: number, total: number) => void;

@@ -272,8 +272,24 @@ const goneAlready = (err: { statusCode?: number }) => {
   if (err.statusCode !== 404) throw err;
 };
 
-function removeContainer(docker: Docker, id: string): Promise<void> {
-  return docker.getContainer(id).remove({ force: true }).catch(goneAlready);
+/**
+ * Removes a container, asked again while the engine is busy with it: an engine under load
+ * answers 500 "tried to kill container, but did not receive an exit event" (seen while a
+ * 250-node lab was removed on a saturated 2-core machine), or 409 "removal … already in
+ * progress"; both settle within seconds.
+ */
+async function removeContainer(docker: Docker, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await docker.getContainer(id).remove({ force: true });
+      return;
+    } catch (err) {
+      const e = err as { statusCode?: number };
+      if (e.statusCode === 404) return;
+      if ((e.statusCode !== 500 && e.statusCode !== 409) || attempt >= 6) throw err;
+      await sleep(1000 * attempt);
+    }
+  }
 }
 
 /**
