@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { networksText, stateText } from "../../src/dashboard/node-info.js";
+import { nodeLines } from "../../src/dashboard/screen/nodes-panel.js";
 import { LABEL } from "../../src/runtimes/docker/labels.js";
 import { nodeInfoOf } from "../../src/runtimes/docker/node-info-of.js";
 
@@ -90,5 +91,24 @@ describe("node info", () => {
       ["lan2", "Lan3", "lan10"],
     );
     assert.equal(networksText(n), "lan2 10.2.0.1, Lan3 10.3.0.1, lan9 -, lan10 10.10.0.1");
+  });
+
+  it("shows each node's host in a column after its state, and no column in a lab on one engine", () => {
+    const node = (name: string, host?: string) => ({
+      name,
+      role: "node" as const,
+      state: "running",
+      exitCode: null,
+      networks: [{ network: "wan", address: "10.230.0.10" }],
+      planned: [{ network: "wan", address: "10.230.0.10" }],
+      created: 1,
+      ...(host === undefined ? {} : { host }),
+    });
+    const strip = (line: string) => line.replace(/\{[^}]*\}/g, "");
+    assert.deepEqual(nodeLines([node("server", "h3"), node("client1", "host-10")]).map(strip), [
+      "server  running   h3      wan 10.230.0.10",
+      "client1 running   host-10 wan 10.230.0.10",
+    ]);
+    assert.deepEqual(nodeLines([node("server")]).map(strip), ["server running   wan 10.230.0.10"]);
   });
 });
