@@ -18,8 +18,9 @@ import { execIn } from "../../src/runtimes/docker/exec.js";
 import { clusterFilter, labelFilter } from "../../src/runtimes/docker/labels.js";
 import { clusterDown } from "../../src/runtimes/docker/simulated-cluster.js";
 import { connectForLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
-import { runLab } from "../helpers/lab-process.js";
+import { LAB_BIN, ROOT, runLab } from "../helpers/lab-process.js";
 import { pollUntil } from "../helpers/poll-until.js";
+import { TmuxSession } from "../helpers/tmux.js";
 
 const NAME = `t${process.pid}`;
 /** The lab commands use this run's cluster for the lab file's bare host names. */
@@ -159,6 +160,22 @@ test("up, status and down across hosts: each node on its host, the WAN one overl
     assert.deepEqual(placed(byName.stdout), expected);
     const restart = runLab(["restart", "visitor", "--lab", "multi-host"], ENV);
     assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+    // the dashboard, in a real terminal: the nodes panel says where each node runs
+    const tmux = new TmuxSession(
+      `CONNTEST_CLUSTER=${NAME} ${process.execPath} ${LAB_BIN} attach labs/multi-host.yaml`,
+      { width: 160, height: 48, cwd: ROOT },
+    );
+    try {
+      const screen = await tmux.waitFor(
+        /server\s+running\s+h3 wan 10\.230\.0\.10/,
+        "the server on h3 in the nodes panel",
+        60_000,
+      );
+      assert.match(screen, /client2\s+running\s+h2 site2 10\.230\.2\.10/);
+      assert.match(screen, /gw1 \(router\)\s+running\s+h1 site1 10\.230\.1\.1, wan 10\.230\.0\.1/);
+    } finally {
+      tmux.kill();
+    }
   } finally {
     const down = runLab(["down", "--lab", "multi-host"], ENV);
     if (down.code !== 0) runLab(["down", "labs/multi-host.yaml"], ENV);
