@@ -13,6 +13,7 @@ import { DEFAULT_CLUSTER } from "../../runtime/cluster-plan.js";
 import { type HostProblem, HostsUnusable } from "../../runtime/errors.js";
 import { dockerAt, pingWithin } from "./engine.js";
 import { clusterEngines } from "./simulated-cluster.js";
+import { type SwarmMember, swarmProblems } from "./swarm-membership.js";
 
 export interface HostSpec {
   name: string;
@@ -62,7 +63,7 @@ export async function hostEngines(
   const cluster = clusterName(env);
   let simulated: Awaited<ReturnType<typeof clusterEngines>> | undefined;
   const problems: HostProblem[] = [];
-  const found: (HostEngine & { swarm: string | null })[] = [];
+  const found: (HostEngine & SwarmMember)[] = [];
   await Promise.all(
     hosts.map(async (h) => {
       let where: string;
@@ -94,20 +95,25 @@ export async function hostEngines(
       const docker = dockerAt(where, env);
       try {
         await pingWithin(docker, 5_000);
-        const info = (await docker.info()) as {
+        const { Swarm: swarm } = (await docker.info()) as {
           Swarm?: {
             LocalNodeState?: string;
             ControlAvailable?: boolean;
-            Cluster?: { ID?: string };
+            NodeID?: string;
+            Cluster?: { ID?: string } | null;
+            RemoteManagers?: { NodeID?: string }[] | null;
           };
         };
-        const active = info.Swarm?.LocalNodeState === "active";
+        const active = swarm?.LocalNodeState === "active";
         found.push({
           name: h.name,
           docker,
           where,
-          manager: active && info.Swarm?.ControlAvailable === true,
-          swarm: active ? (info.Swarm?.Cluster?.ID ?? "joined (worker)") : null,
+          active,
+          manager: active && swarm?.ControlAvailable === true,
+          swarmId: swarm?.Cluster?.ID || null,
+          nodeId: swarm?.NodeID || null,
+          managerIds: (swarm?.RemoteManagers ?? []).flatMap((r) => (r.NodeID ? [r.NodeID] : [])),
         });
       } catch (err) {
         problems.push({
@@ -118,30 +124,12 @@ export async function hostEngines(
       }
     }),
   );
-  for (const h of found.filter((f) => f.swarm === null))
-    problems.push({
-      host: h.name,
-      message: `the engine at ${h.where} is in no swarm`,
-      expected: `a member of the lab's swarm: docker swarm join on ${h.name} (the simulated cluster forms one itself)`,
-    });
-  const managers = found.filter((f) => f.manager);
-  if (found.length > 0 && problems.length === 0 && managers.length === 0)
-    problems.push({
-      host: found[0]?.name ?? "?",
-      message: "none of the lab's hosts is a swarm manager, and overlays are created through one",
-      expected: "a manager among the hosts (docker node promote)",
-    });
-  // workers do not know the swarm's id; managers must agree on it
-  const ids = new Set(managers.map((m) => m.swarm));
-  if (ids.size > 1)
-    problems.push({
-      host: managers[1]?.name ?? "?",
-      message: `is a manager of another swarm than ${managers[0]?.name}`,
-      expected: "every host in one swarm",
-    });
+  // in the file's order, so that "another swarm than X" names the first host of the file
+  const inOrder = hosts.flatMap((h) => found.filter((f) => f.name === h.name));
+  problems.push(...swarmProblems(inOrder, problems.length === 0));
   problems.sort((a, b) => naturalCompare(a.host, b.host));
   if (problems.length > 0 && (partial === undefined || found.length === 0))
     throw new HostsUnusable(problems);
   if (problems.length > 0) partial?.(problems);
-  return hosts.flatMap((h) => found.filter((f) => f.name === h.name));
+  return inOrder;
 }
