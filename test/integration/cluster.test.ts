@@ -32,7 +32,11 @@ let hosts: { name: string; engine: string | null }[] = [];
 before(async () => {
   docker = await connectForLabs([]);
 });
+/** A second cluster, of one host: a swarm other than the first's. */
+const OTHER = `${NAME}o`;
+
 after(async () => {
+  if (docker) await clusterDown(docker, OTHER, () => {});
   if (docker) await clusterDown(docker, NAME, () => {});
   rmSync(work, { recursive: true, force: true });
 });
@@ -244,6 +248,51 @@ test("a host that answers nothing, or is not in the cluster: one located error e
     "h2: 0 containers, 0 networks",
     "h3: 0 containers, 0 networks",
   ]);
+});
+
+test("a host in another swarm: a located error at its entry, nothing created", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  assert.ok(hosts.length === 3, "the cluster of the first test is up");
+  const other = runLab(["cluster", "up", "--hosts", "1", "--name", OTHER]);
+  assert.equal(other.code, 0, other.stdout + other.stderr);
+  const engine = /h1 (tcp:\/\/[\d.]+:\d+)/.exec(other.stdout)?.[1];
+  assert.ok(engine, other.stdout);
+  const file = join(work, "two-swarms.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: twoswarms",
+      "hosts:",
+      "  - { name: h1 }",
+      `  - { name: elsewhere, engine: "${engine}" }`,
+      "networks: [{ name: net, subnet: 10.234.0.0/24 }]",
+      "nodes:",
+      "  - { name: a, host: h1, network: net, listen: [tcp:1234] }",
+      "  - { name: b, host: elsewhere, network: net, connect: [tcp://a:1234] }",
+      "",
+    ].join("\n"),
+  );
+  const up = runLab(["up", file, "--detach"], ENV);
+  assert.equal(up.code, 2, up.stdout + up.stderr);
+  assert.match(
+    up.stderr,
+    /two-swarms\.yaml:4:5: hosts\[1\]: host elsewhere: is a manager of another swarm than h1/,
+  );
+  assert.doesNotMatch(up.stderr, /\n\s+at /, "no stack trace");
+  assert.deepEqual(await labLeftOnHosts("twoswarms"), [
+    "h1: 0 containers, 0 networks",
+    "h2: 0 containers, 0 networks",
+    "h3: 0 containers, 0 networks",
+  ]);
+  const elsewhere = dockerAt(engine);
+  assert.equal(
+    (await elsewhere.listContainers({ all: true, filters: labelFilter("twoswarms") })).length,
+    0,
+  );
+  const gone = runLab(["cluster", "down", "--name", OTHER]);
+  assert.equal(gone.code, 0, gone.stdout + gone.stderr);
 });
 
 test("an engine restart: the next up brings the lab on it back", {
