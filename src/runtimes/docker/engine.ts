@@ -4,6 +4,7 @@
  * the default socket. dockerode's modem reads those variables itself.
  */
 import { readFileSync } from "node:fs";
+import { Agent } from "node:http";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
@@ -38,10 +39,20 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
+/**
+ * Requests to a local socket each get a connection of their own. Node's global agent keeps
+ * idle ones for reuse, and one the engine has closed meanwhile fails the next request with
+ * EPIPE when nothing ran the event loop in between to notice (seen in CI: the first call after
+ * a 5-minute spawnSync). A Unix socket connection costs microseconds.
+ */
+const LOCAL_AGENT = new Agent({ keepAlive: false });
+
+const localDocker = (socketPath: string) =>
+  new Docker({ socketPath, agent: LOCAL_AGENT } as Docker.DockerOptions); // docker-modem takes an agent; the types omit it
+
 /** A Docker client for an engine URL as DOCKER_HOST takes it: unix://, tcp://, ssh://. */
 export function dockerAt(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
-  if (url.startsWith("unix://"))
-    return new Docker({ socketPath: url.slice(7) || "/var/run/docker.sock" });
+  if (url.startsWith("unix://")) return localDocker(url.slice(7) || "/var/run/docker.sock");
   const u = new URL(url.includes("//") ? url : `tcp://${url}`);
   if (u.protocol === "ssh:")
     return new Docker({
@@ -92,7 +103,10 @@ export async function connectEngine(
   const where = engineAddress(env);
   let docker: Docker;
   try {
-    docker = new Docker();
+    // the default socket through the agent above; anything else as dockerode reads DOCKER_HOST
+    docker = where.startsWith("unix://")
+      ? localDocker(where.slice(7) || "/var/run/docker.sock")
+      : new Docker();
   } catch (err) {
     throw new EngineUnavailable(where, (err as Error).message, env);
   }
