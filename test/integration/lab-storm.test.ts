@@ -70,7 +70,8 @@ test("kill storm: 30 random actions in 60 s, then every connection is back, no a
     [],
   );
 
-  // no crash: every container runs, and each agent started once plus once per kill or restart
+  // no crash: every container runs (there is no restart policy: a crashed agent stays exited),
+  // and no agent started more often than the storm started it
   const containers = await d.listContainers({ all: true, filters: labelFilter(SHAPE.lab) });
   assert.equal(containers.length, 1 + SHAPE.servers * (1 + SHAPE.clientsPerServer));
   for (const c of containers) {
@@ -82,7 +83,12 @@ test("kill storm: 30 random actions in 60 s, then every connection is back, no a
     ).length;
     const { lines } = await readAgentLines(d, c.Id, 100_000);
     const starts = lines.filter((l) => l.type === "event" && l.event === "started").length;
-    assert.equal(starts, 1 + made, `${node}: ${starts} agent starts, the storm made ${made}`);
+    // at most one start per run the storm made; fewer when a kill came before a run's agent
+    // had started (seen in CI on a loaded machine: c1-2 killed twice, 2 starts of 3 runs)
+    assert.ok(
+      starts >= 1 && starts <= 1 + made,
+      `${node}: ${starts} agent starts, the storm made ${1 + made} runs`,
+    );
   }
 
   const down = runLab(["down", file]);
