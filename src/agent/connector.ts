@@ -223,22 +223,48 @@ export class Connector {
 }
 
 function wireUdpClient(socket: UdpSocket, session: Session): void {
+  let lastDatagramMs = now();
   socket.on("message", (datagram: Buffer) => {
     const arrival = now();
+    lastDatagramMs = arrival;
     try {
       session.noteReceived(datagram.length);
       const frame = decodeDatagram(datagram);
       if (frame.kind === "data") session.onDataDatagram(frame.header, frame.frameBytes, arrival);
-      else session.onControl(frame.type, frame.payload);
+      else session.onControl(frame.type, frame.payload, arrival);
     } catch (err) {
       session.close(describeError(err));
     }
   });
-  // On a connected UDP socket an ICMP port unreachable shows up as ECONNREFUSED.
-  socket.on("error", (err: NodeJS.ErrnoException) =>
-    session.close(`socket error: ${err.code ?? err.message} (is the peer listening?)`),
-  );
+  // On a connected UDP socket an ICMP port unreachable shows up as ECONNREFUSED. The kernel
+  // reports it before the datagrams already queued, so a peer's BYE that came first (behind a
+  // round's DATA, up to a second of it in the receive buffer) is read after it: read on until
+  // the queue is drained (nothing for QUIET_MS), then close, unless the BYE has by then.
+  let refusedMs: number | null = null;
+  socket.on("error", (err: NodeJS.ErrnoException) => {
+    const reason = `socket error: ${err.code ?? err.message} (is the peer listening?)`;
+    if (err.code !== "ECONNREFUSED") return session.close(reason);
+    if (refusedMs !== null) return;
+    refusedMs = now();
+    const check = setInterval(() => {
+      const t = now();
+      if (
+        session.isClosed ||
+        t - lastDatagramMs >= QUIET_MS ||
+        t - (refusedMs ?? t) >= DRAIN_MAX_MS
+      ) {
+        clearInterval(check);
+        session.close(reason);
+      }
+    }, QUIET_MS / 2);
+    check.unref();
+  });
 }
+
+/** After a port unreachable: the receive queue counts as drained after this long without a datagram. */
+const QUIET_MS = 50;
+/** ... and the session closes after this long whatever still comes. */
+const DRAIN_MAX_MS = 2000;
 
 function connectTcp(
   address: string,

@@ -22,6 +22,7 @@ import {
   encodeMessage,
   type Hello,
   type Message,
+  type Pong,
   type RoundEnd,
   type RoundResultMsg,
   type RoundStart,
@@ -179,13 +180,16 @@ export class Session {
     this.stats.receivedBytesOnly(bytes);
   }
 
-  /** A control frame. Counts it, then acts on it. Throws ProtocolError on nonsense. */
-  onControl(type: FrameType, payload: Buffer): void {
+  /**
+   * A control frame. Counts it, then acts on it. Throws ProtocolError on nonsense.
+   * `arrivalMs`: when the socket handed over the bytes it came in, before any decoding.
+   */
+  onControl(type: FrameType, payload: Buffer, arrivalMs = now()): void {
     if (this.closed) return;
-    this.lastFrameAt = now();
+    this.lastFrameAt = arrivalMs;
     this.stats.received(0, 1);
     const message = decodeMessage(type, payload);
-    this.dispatch(message);
+    this.dispatch(message, arrivalMs);
     if (type !== FrameType.HELLO) this.heardBeyondHello = true;
   }
 
@@ -221,7 +225,9 @@ export class Session {
     if (this.closed) return;
     if (sendBye) {
       try {
-        this.sendControl({ type: FrameType.BYE, body: { reason } });
+        const bye = encodeMessage({ type: FrameType.BYE, body: { reason } });
+        this.link.sendBye(bye);
+        this.stats.sent(bye.length);
       } catch {
         // the link may already be gone; the reason is still logged
       }
@@ -237,7 +243,7 @@ export class Session {
 
   // --- incoming -----------------------------------------------------------
 
-  private dispatch(message: Message): void {
+  private dispatch(message: Message, arrivalMs: number): void {
     switch (message.type) {
       case FrameType.HELLO:
         if (
@@ -268,11 +274,15 @@ export class Session {
         return;
       case FrameType.PING:
         if (!this.handshaken(message.type)) return;
-        this.sendControl({ type: FrameType.PONG, body: message.body });
+        // how long we held the ping goes back with it, for the pinger to take off its RTT
+        this.sendControl({
+          type: FrameType.PONG,
+          body: { ...message.body, hold_ms: now() - arrivalMs },
+        });
         return;
       case FrameType.PONG:
         if (!this.handshaken(message.type)) return;
-        this.onPong(message.body.seq, message.body.t);
+        this.onPong(message.body, arrivalMs);
         return;
       case FrameType.ROUND_START:
         if (!this.handshaken(message.type)) return;
@@ -337,13 +347,13 @@ export class Session {
     }
   }
 
-  private onPong(seq: number, sentAt: number): void {
-    const ping = this.pingsInFlight.get(seq);
-    if (!ping || ping.t !== sentAt) return;
-    this.pingsInFlight.delete(seq);
+  private onPong(pong: Pong, arrivalMs: number): void {
+    const ping = this.pingsInFlight.get(pong.seq);
+    if (!ping || ping.t !== pong.t) return;
+    this.pingsInFlight.delete(pong.seq);
     // A ping that queued behind bulk data measures the queue, not the path.
     if (ping.epoch === this.roundEpoch && this.roundsRunning === 0) {
-      this.stats.rtt.add(now() - sentAt);
+      this.stats.rtt.add(arrivalMs - pong.t, pong.hold_ms);
     }
   }
 

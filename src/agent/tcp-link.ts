@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { DataHeader, FrameType } from "../protocol/frame.js";
 import { StreamDecoder } from "../protocol/frame-decoder.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
+import { now } from "./clock.js";
 import type { Link } from "./link.js";
 
 /** Queued bytes in user space above which a bulk sender waits for 'drain'. */
@@ -19,6 +20,10 @@ export class TcpLink implements Link {
 
   send(frame: Buffer): void {
     if (!this.socket.destroyed) this.socket.write(frame);
+  }
+
+  sendBye(frame: Buffer): void {
+    this.send(frame); // a stream delivers it once
   }
 
   sendData(head: Buffer, payload: Buffer): void {
@@ -58,7 +63,8 @@ export interface FrameSink {
   noteReceived(bytes: number): void;
   /** A frame's header, before its payload: throw to refuse the frame now. */
   onHeader?(type: FrameType, payloadLength: number): void;
-  onControl(type: FrameType, payload: Buffer): void;
+  /** `arrivalMs`: when the chunk the frame ended in was read. */
+  onControl(type: FrameType, payload: Buffer, arrivalMs: number): void;
   onDataStart(header: DataHeader, frameBytes: number): void;
   onDataEnd(): void;
 }
@@ -75,14 +81,16 @@ export function pipeSocket(socket: Socket, sink: () => FrameSink, ended: (reason
     ended(reason);
     socket.destroy();
   };
+  let arrival = 0;
   const decoder = new StreamDecoder({
     header: (type, payloadLength) => sink().onHeader?.(type, payloadLength),
-    control: (type, payload) => sink().onControl(type, payload),
+    control: (type, payload) => sink().onControl(type, payload, arrival),
     dataStart: (header, frameBytes) => sink().onDataStart(header, frameBytes),
     dataEnd: () => sink().onDataEnd(),
   });
   socket.on("data", (chunk: Buffer) => {
     if (reported) return;
+    arrival = now();
     try {
       sink().noteReceived(chunk.length);
       decoder.push(chunk);

@@ -1,12 +1,23 @@
 /** A Session's frames as UDP datagrams to one peer address. */
 import type { Socket } from "node:dgram";
-import type { Link } from "./link.js";
+import { now } from "./clock.js";
+import { BYE_REPEATS_MS, type Link } from "./link.js";
 import { formatAddress } from "./tcp-link.js";
 
 /** Datagrams handed to the kernel but not yet confirmed sent, above which a bulk sender waits. */
 const MAX_IN_FLIGHT = 256;
 /** Larger datagrams are allocated each (their cost is spread over more bytes); smaller ones reuse buffers. */
 const RING_MAX_DATAGRAM = 2048;
+/** A graceful close waits this long: the last BYE repeat, and time for it to leave. */
+export const BYE_SPAN_MS = Math.max(...BYE_REPEATS_MS) + 40;
+
+/** Per socket: until when BYEs sent on it are still being repeated (a server's socket is shared). */
+const byeRepeatsUntil = new WeakMap<Socket, number>();
+
+/** How long before the BYEs sent on `socket` have all gone, ms; 0 when none is pending. */
+export function byeRepeatsLeftMs(socket: Socket): number {
+  return Math.max(0, (byeRepeatsUntil.get(socket) ?? 0) - now());
+}
 
 export class UdpLink implements Link {
   readonly proto = "udp" as const;
@@ -40,6 +51,24 @@ export class UdpLink implements Link {
 
   send(frame: Buffer): void {
     this.transmit(frame);
+  }
+
+  sendBye(frame: Buffer): void {
+    byeRepeatsUntil.set(
+      this.socket,
+      Math.max(byeRepeatsUntil.get(this.socket) ?? 0, now() + BYE_SPAN_MS),
+    );
+    this.transmit(frame);
+    // the repeats go after close(): only a socket already shut stops them
+    for (const ms of BYE_REPEATS_MS)
+      setTimeout(() => {
+        try {
+          if (this.connected) this.socket.send(frame);
+          else this.socket.send(frame, this.port, this.address);
+        } catch {
+          // the socket is gone: nothing more to say
+        }
+      }, ms).unref();
   }
 
   /**
@@ -81,8 +110,9 @@ export class UdpLink implements Link {
         // already closed
       }
     };
-    // let a queued BYE leave before the socket goes
-    if (graceful && this.inFlight > 0) setTimeout(shut, 200).unref();
+    // let a queued BYE and its repeats leave before the socket goes (the open socket keeps
+    // the process up until then)
+    if (graceful) setTimeout(shut, BYE_SPAN_MS).unref();
     else shut();
   }
 

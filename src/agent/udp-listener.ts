@@ -15,7 +15,7 @@ import type { ServerSessions } from "./server-sessions.js";
 import type { Session } from "./session.js";
 import { describeError, formatAddress } from "./tcp-link.js";
 import type { Listener } from "./tcp-listener.js";
-import { UdpLink } from "./udp-link.js";
+import { byeRepeatsLeftMs, UdpLink } from "./udp-link.js";
 
 /** Peer addresses with a session at once; when full, a new one evicts the idlest (eviction.ts). */
 const MAX_UDP_SESSIONS = 1024;
@@ -57,7 +57,7 @@ export async function listenUdp(
         if (hello.type !== FrameType.HELLO) return;
         if (session && session.connId === hello.body.conn_id) {
           session.noteReceived(datagram.length);
-          session.onControl(frame.type, frame.payload); // a repeat: answered again
+          session.onControl(frame.type, frame.payload, arrival); // a repeat: answered again
           return;
         }
         if (!session && byPeer.size >= MAX_UDP_SESSIONS) {
@@ -79,6 +79,8 @@ export async function listenUdp(
         return;
       }
       if (!session) {
+        // a repeat of a BYE whose session has gone: nothing to answer
+        if (frame.kind === "control" && frame.type === FrameType.BYE) return;
         // A client whose session we do not know (we restarted): tell it to say HELLO again.
         if (byeReplies() >= 0) {
           const bye = encodeMessage({
@@ -91,7 +93,7 @@ export async function listenUdp(
       }
       session.noteReceived(datagram.length);
       if (frame.kind === "data") session.onDataDatagram(frame.header, frame.frameBytes, arrival);
-      else session.onControl(frame.type, frame.payload);
+      else session.onControl(frame.type, frame.payload, arrival);
     } catch (err) {
       if (session) session.close(describeError(err));
       else complain(peer, describeError(err));
@@ -107,8 +109,8 @@ export async function listenUdp(
     close: () =>
       new Promise<void>((resolve) => {
         for (const session of [...byPeer.values()]) session.close("listener closed");
-        // BYEs just sent on this socket must leave before it closes. A send to
-        // an address resolves it on the next tick, so look only after that.
+        // BYEs just sent on this socket (and their repeats) must leave before it closes. A
+        // send to an address resolves it on the next tick, so look only after that.
         const deadline = now() + 500;
         const shut = () => {
           if (socket.getSendQueueCount() > 0 && now() < deadline) {
@@ -121,7 +123,9 @@ export async function listenUdp(
             resolve(); // already closed
           }
         };
-        setImmediate(shut);
+        const repeats = byeRepeatsLeftMs(socket);
+        if (repeats > 0) setTimeout(shut, repeats);
+        else setImmediate(shut);
       }),
   };
 }

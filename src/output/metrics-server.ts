@@ -185,6 +185,16 @@ export function createMetricsRegistry(
     set({ ...connLabels(s), quantile: "0.5" }, s.rtt.p50_ms / 1000);
     set({ ...connLabels(s), quantile: "0.99" }, s.rtt.p99_ms / 1000);
   });
+  gauge(
+    "conntest_rtt_raw_seconds",
+    "Round-trip time quantiles as measured, before the peer's hold time is taken off.",
+    ["quantile"],
+    (s, set) => {
+      if (!s.rtt || s.rtt.samples === 0) return;
+      set({ ...connLabels(s), quantile: "0.5" }, s.rtt.raw_p50_ms / 1000);
+      set({ ...connLabels(s), quantile: "0.99" }, s.rtt.raw_p99_ms / 1000);
+    },
+  );
   const rttGauges = [
     ["conntest_rtt_min_seconds", "Smallest round-trip time.", "min_ms"],
     ["conntest_rtt_max_seconds", "Largest round-trip time.", "max_ms"],
@@ -194,6 +204,11 @@ export function createMetricsRegistry(
       "conntest_rtt_jitter_seconds",
       "Mean absolute difference between consecutive round-trip times.",
       "jitter_ms",
+    ],
+    [
+      "conntest_rtt_peer_hold_mean_seconds",
+      "How long the peer held a ping before its pong went out, on average.",
+      "peer_hold_mean_ms",
     ],
   ] as const;
   for (const [name, help, field] of rttGauges) {

@@ -14,6 +14,8 @@ export const MAX_NAME_LENGTH = 64;
  * more before the handshake (a control frame may otherwise be 4,096).
  */
 export const MAX_HELLO_PAYLOAD = 1024;
+/** A PONG's hold time above this (a minute) is nonsense from the peer, not a slow answer. */
+export const MAX_HOLD_MS = 60_000;
 
 export interface Hello {
   name: string;
@@ -28,6 +30,11 @@ export interface Ping {
   seq: number;
   /** Sender's monotonic clock, ms; echoed unchanged in the PONG. */
   t: number;
+}
+/** A PING's answer: the PING's fields, and how long the answering side held it. */
+export interface Pong extends Ping {
+  /** From the PING's arrival at the answering side to its PONG going out, ms on that side's clock. */
+  hold_ms: number;
 }
 export interface RoundStart {
   round: number;
@@ -64,7 +71,7 @@ export type Message =
   | { type: typeof FrameType.HELLO; body: Hello }
   | { type: typeof FrameType.HELLO_ACK; body: HelloAck }
   | { type: typeof FrameType.PING; body: Ping }
-  | { type: typeof FrameType.PONG; body: Ping }
+  | { type: typeof FrameType.PONG; body: Pong }
   | { type: typeof FrameType.ROUND_START; body: RoundStart }
   | { type: typeof FrameType.ROUND_START_ACK; body: RoundStartAck }
   | { type: typeof FrameType.ROUND_END; body: RoundEnd }
@@ -72,12 +79,16 @@ export type Message =
   | { type: typeof FrameType.BYE; body: Bye };
 
 const PING_BYTES = 12;
+/** A PONG is the PING's payload and the hold time after it. */
+const PONG_BYTES = 20;
 
 export function encodeMessage(message: Message): Buffer {
   if (message.type === FrameType.PING || message.type === FrameType.PONG) {
-    const payload = Buffer.allocUnsafe(PING_BYTES);
+    const pong = message.type === FrameType.PONG;
+    const payload = Buffer.allocUnsafe(pong ? PONG_BYTES : PING_BYTES);
     payload.writeUInt32BE(message.body.seq >>> 0, 0);
     payload.writeDoubleBE(message.body.t, 4);
+    if (pong) payload.writeDoubleBE((message.body as Pong).hold_ms, 12);
     return encodeFrame(message.type, payload);
   }
   return encodeFrame(message.type, Buffer.from(JSON.stringify(message.body)));
@@ -142,17 +153,31 @@ const SHAPES: Record<number, Record<string, Check>> = {
 
 /** Decodes and checks a control frame's payload. Unknown or missing fields are errors. */
 export function decodeMessage(type: FrameType, payload: Buffer): Message {
-  if (type === FrameType.PING || type === FrameType.PONG) {
-    if (payload.length !== PING_BYTES) {
+  if (type === FrameType.PING) {
+    if (payload.length !== PING_BYTES)
       throw new ProtocolError(
         "bad-payload",
-        `${type === FrameType.PING ? "PING" : "PONG"} payload must be ${PING_BYTES} bytes, got ${payload.length}`,
+        `PING payload must be ${PING_BYTES} bytes, got ${payload.length}`,
       );
-    }
+    return { type, body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4) } };
+  }
+  if (type === FrameType.PONG) {
+    if (payload.length !== PONG_BYTES)
+      throw new ProtocolError(
+        "bad-payload",
+        `PONG payload must be ${PONG_BYTES} bytes, got ${payload.length}`,
+      );
+    const hold = payload.readDoubleBE(12);
+    // the peer's own figure, subtracted from an RTT: only a sane one is taken
+    if (!Number.isFinite(hold) || hold < 0 || hold > MAX_HOLD_MS)
+      throw new ProtocolError(
+        "bad-payload",
+        `PONG hold_ms must be 0 to ${MAX_HOLD_MS}, got ${hold}`,
+      );
     return {
       type,
-      body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4) },
-    } as Message;
+      body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4), hold_ms: hold },
+    };
   }
   const shape = SHAPES[type];
   if (!shape) throw new ProtocolError("unexpected", `frame type ${type} is not a control message`);

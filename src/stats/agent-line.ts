@@ -35,6 +35,11 @@ const rtt = z.object({
   p99_ms: z.number(),
   max_ms: z.number(),
   jitter_ms: z.number(),
+  raw_mean_ms: z.number(),
+  raw_p50_ms: z.number(),
+  raw_p99_ms: z.number(),
+  peer_hold_mean_ms: z.number(),
+  peer_hold_max_ms: z.number(),
 });
 
 const roundResult = z.object({

@@ -4,8 +4,13 @@
  * significant digits (error under 0.1 %), so memory stays bounded however
  * long the connection lives.
  *
- * The histogram is packed: it holds only the buckets in use, a few KB for
- * a connection's RTTs. The plain one preallocates every bucket from 1 µs to
+ * A sample is the round trip less the time the peer held the ping before its
+ * pong went out (the peer measures it and the pong carries it), as irtt
+ * takes off the server's processing time: what is left is the path and the
+ * two stacks, not the peer's event loop. The raw round trip is kept beside it.
+ *
+ * The histograms are packed: they hold only the buckets in use, a few KB for
+ * a connection's RTTs. A plain one preallocates every bucket from 1 µs to
  * an hour, 95 KB, for each of up to 1,024 server records: a flood of HELLOs
  * cost the agent about 100 MB that stayed.
  */
@@ -19,30 +24,28 @@ export const microSeconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 const HIGHEST_US = 3_600_000_000; // an hour: anything longer is clamped
 
-export class RttStats {
+/** The round trip less the peer's hold time; never below zero (the two are on different clocks). */
+export const netRtt = (rawMs: number, holdMs: number): number => Math.max(0, rawMs - holdMs);
+
+/** One distribution of durations: exact count, sum, min and max; percentiles from a histogram. */
+class Durations {
   private histogram = hdr.build({
     bitBucketSize: "packed",
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: 3,
   });
-  private count = 0;
-  private sum = 0;
-  private min = Number.POSITIVE_INFINITY;
-  private max = 0;
-  private last = 0;
-  private deltaSum = 0;
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = 0;
 
-  add(rttMs: number): void {
-    if (!Number.isFinite(rttMs) || rttMs < 0) return;
-    const us = Math.min(HIGHEST_US, Math.max(1, Math.round(rttMs * 1000)));
-    this.histogram.recordValue(us);
-    if (this.count > 0) this.deltaSum += Math.abs(rttMs - this.last);
+  add(ms: number): void {
+    this.histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
     this.count += 1;
-    this.sum += rttMs;
-    this.min = Math.min(this.min, rttMs);
-    this.max = Math.max(this.max, rttMs);
-    this.last = rttMs;
+    this.sum += ms;
+    this.min = Math.min(this.min, ms);
+    this.max = Math.max(this.max, ms);
   }
 
   reset(): void {
@@ -51,27 +54,66 @@ export class RttStats {
     this.sum = 0;
     this.min = Number.POSITIVE_INFINITY;
     this.max = 0;
-    this.last = 0;
-    this.deltaSum = 0;
   }
 
   /** The histogram's bucket value, kept within the exact min and max it approximates. */
-  private percentile(p: number): number {
+  percentile(p: number): number {
     const value = this.histogram.getValueAtPercentile(p) / 1000;
     return micro(Math.min(this.max, Math.max(this.min, value)));
   }
 
+  mean(): number {
+    return micro(this.sum / this.count);
+  }
+}
+
+export class RttStats {
+  private net = new Durations();
+  private raw = new Durations();
+  private last = 0;
+  private deltaSum = 0;
+  private holdSum = 0;
+  private holdMax = 0;
+
+  /** A round trip of `rawMs`, of which the peer held the ping `holdMs`. */
+  add(rawMs: number, holdMs = 0): void {
+    if (!Number.isFinite(rawMs) || rawMs < 0) return;
+    if (!Number.isFinite(holdMs) || holdMs < 0) return;
+    const rtt = netRtt(rawMs, holdMs);
+    if (this.net.count > 0) this.deltaSum += Math.abs(rtt - this.last);
+    this.net.add(rtt);
+    this.raw.add(rawMs);
+    this.last = rtt;
+    this.holdSum += holdMs;
+    this.holdMax = Math.max(this.holdMax, holdMs);
+  }
+
+  reset(): void {
+    this.net.reset();
+    this.raw.reset();
+    this.last = 0;
+    this.deltaSum = 0;
+    this.holdSum = 0;
+    this.holdMax = 0;
+  }
+
   summary(): RttSummary | null {
-    if (this.count === 0) return null;
+    const n = this.net;
+    if (n.count === 0) return null;
     return {
-      samples: this.count,
+      samples: n.count,
       last_ms: micro(this.last),
-      min_ms: micro(this.min),
-      mean_ms: micro(this.sum / this.count),
-      p50_ms: this.percentile(50),
-      p99_ms: this.percentile(99),
-      max_ms: micro(this.max),
-      jitter_ms: micro(this.count > 1 ? this.deltaSum / (this.count - 1) : 0),
+      min_ms: micro(n.min),
+      mean_ms: n.mean(),
+      p50_ms: n.percentile(50),
+      p99_ms: n.percentile(99),
+      max_ms: micro(n.max),
+      jitter_ms: micro(n.count > 1 ? this.deltaSum / (n.count - 1) : 0),
+      raw_mean_ms: this.raw.mean(),
+      raw_p50_ms: this.raw.percentile(50),
+      raw_p99_ms: this.raw.percentile(99),
+      peer_hold_mean_ms: micro(this.holdSum / n.count),
+      peer_hold_max_ms: micro(this.holdMax),
     };
   }
 }

@@ -31,6 +31,13 @@ export interface RttSummary {
   max_ms: number;
   /** Mean absolute difference between consecutive samples. */
   jitter_ms: number;
+  /** The round trips as measured, before the peer's hold time was taken off. */
+  raw_mean_ms: number;
+  raw_p50_ms: number;
+  raw_p99_ms: number;
+  /** How long the peer held a ping before its pong went out. */
+  peer_hold_mean_ms: number;
+  peer_hold_max_ms: number;
 }
 
 /** What the receiving side measured over one bandwidth round in one direction. */

@@ -36,6 +36,11 @@ const RTT = {
   p99_ms: 1.548,
   max_ms: 2,
   jitter_ms: 0.1,
+  raw_mean_ms: 0.95,
+  raw_p50_ms: 0.85,
+  raw_p99_ms: 1.6,
+  peer_hold_mean_ms: 0.05,
+  peer_hold_max_ms: 0.1,
 };
 
 const UDP = {

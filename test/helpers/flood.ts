@@ -7,7 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { FrameType } from "../../src/protocol/frame.js";
+import { FrameType, VERSION } from "../../src/protocol/frame.js";
 import { encodeMessage } from "../../src/protocol/messages.js";
 import { mulberry32 } from "./seeded-random.js";
 
@@ -19,7 +19,12 @@ export interface FloodTarget {
 }
 
 /** An 8-byte frame header, with any field as given (valid or not). */
-export function frameHeader(type: number, payloadLength: number, magic = 0x4354, version = 1) {
+export function frameHeader(
+  type: number,
+  payloadLength: number,
+  magic = 0x4354,
+  version = VERSION,
+) {
   const b = Buffer.alloc(8);
   b.writeUInt16BE(magic, 0);
   b.writeUInt8(version, 2);

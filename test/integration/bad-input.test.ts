@@ -9,7 +9,7 @@ import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
 import { after, test } from "node:test";
 import { MAX_SERVER_RECORDS } from "../../src/agent/server-sessions.js";
-import { FrameType } from "../../src/protocol/frame.js";
+import { FrameType, VERSION } from "../../src/protocol/frame.js";
 import { encodeMessage } from "../../src/protocol/messages.js";
 import { AgentProcess, FAST, freePort, type LogLine } from "../helpers/agent-process.js";
 import { mulberry32 } from "../helpers/seeded-random.js";
@@ -91,9 +91,9 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
   await server.waitFor("TCP wrong magic", serverError(/bad magic 0x5858/));
   await tcpSend(port, [header(0x4354, 9, 1, 2), Buffer.from("{}")]);
   await server.waitFor("TCP wrong version", serverError(/protocol version 9/));
-  await tcpSend(port, [header(0x4354, 1, FrameType.DATA, 0xfffffff0)]);
+  await tcpSend(port, [header(0x4354, VERSION, FrameType.DATA, 0xfffffff0)]);
   await server.waitFor("TCP frame over the maximum", serverError(/exceeds the maximum/));
-  await tcpSend(port, [header(0x4354, 1, FrameType.HELLO, 100), Buffer.alloc(10)]);
+  await tcpSend(port, [header(0x4354, VERSION, FrameType.HELLO, 100), Buffer.alloc(10)]);
   await server.waitFor("TCP truncated frame", serverError(/stream ended inside a frame/));
   // a HELLO flood on one connection: the second HELLO ends it
   const flood = await tcpSend(
@@ -117,9 +117,9 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
     new Promise<void>((resolve) => udp.send(b, port, host, () => resolve()));
   await send(randomBytes(2, 1200));
   await server.waitFor("UDP random datagram", serverError(/bad magic|shorter than/));
-  await send(Buffer.from([0x43, 0x54, 1]));
+  await send(Buffer.from([0x43, 0x54, VERSION]));
   await server.waitFor("UDP truncated datagram", serverError(/shorter than a 8-byte frame header/));
-  await send(Buffer.concat([header(0x4354, 1, FrameType.HELLO, 500), Buffer.from("{}")]));
+  await send(Buffer.concat([header(0x4354, VERSION, FrameType.HELLO, 500), Buffer.from("{}")]));
   await server.waitFor("UDP length mismatch", serverError(/header says 500/));
   // a session of our own, then garbage from its address: that session closes
   await send(hello("udp-own"));
@@ -127,7 +127,7 @@ test("garbage on TCP and UDP closes only the offending connections", async () =>
     "UDP own session",
     (l) => l.event === "connected" && l.conn_id === "udp-own",
   );
-  await send(header(0x4354, 1, FrameType.PING, 3));
+  await send(header(0x4354, VERSION, FrameType.PING, 3));
   await server.waitFor(
     "UDP own session closed",
     (l) =>

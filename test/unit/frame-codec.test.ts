@@ -13,6 +13,7 @@ import {
   MAX_FRAME_BYTES,
   MIN_DATA_FRAME,
   readDataHeader,
+  VERSION,
 } from "../../src/protocol/frame.js";
 import {
   decodeDatagram,
@@ -68,7 +69,7 @@ function isProtocolError(code: ProtocolErrorCode): (err: unknown) => boolean {
 }
 
 /** A raw 8-byte frame header with every field chosen by the test. */
-function rawHeader(type: number, payloadLength: number, magic = 0x4354, version = 1): Buffer {
+function rawHeader(type: number, payloadLength: number, magic = 0x4354, version = VERSION): Buffer {
   const b = Buffer.alloc(HEADER_BYTES);
   b.writeUInt16BE(magic, 0);
   b.writeUInt8(version, 2);
@@ -118,7 +119,7 @@ const SAMPLES: Message[] = [
   { type: FrameType.HELLO, body: { name: "alpha", conn_id: "c-1" } },
   { type: FrameType.HELLO_ACK, body: { name: "béta ✓", conn_id: "x".repeat(MAX_NAME_LENGTH) } },
   { type: FrameType.PING, body: { seq: 7, t: 1234.5678901234 } },
-  { type: FrameType.PONG, body: { seq: 4_294_967_295, t: 0.1 + 0.2 } },
+  { type: FrameType.PONG, body: { seq: 4_294_967_295, t: 0.1 + 0.2, hold_ms: 0.0123 } },
   {
     type: FrameType.ROUND_START,
     body: { round: 3, direction: "up", packet_size: 1400, duration_ms: 5000, rate_bps: 1.5e6 },
@@ -158,7 +159,7 @@ describe("frame header", () => {
   it("lays out HELLO as 'CT', version 1, type, big-endian length, then JSON", () => {
     const frame = encodeMessage({ type: FrameType.HELLO, body: { name: "alpha", conn_id: "c-1" } });
     // {"name":"alpha","conn_id":"c-1"} is 32 characters = 0x20
-    assert.equal(frame.subarray(0, 8).toString("hex"), "4354010100000020");
+    assert.equal(frame.subarray(0, 8).toString("hex"), "4354020100000020");
     assert.equal(frame.subarray(8).toString("utf8"), '{"name":"alpha","conn_id":"c-1"}');
     assert.equal(frame.length, 40);
   });
@@ -166,7 +167,18 @@ describe("frame header", () => {
   it("lays out PING as 12 binary bytes: seq u32 BE then t f64 BE", () => {
     const frame = encodeMessage({ type: FrameType.PING, body: { seq: 0x01020304, t: 1 } });
     // 1.0 as an IEEE 754 double is 0x3ff0000000000000
-    assert.equal(frame.toString("hex"), "435401030000000c" + "01020304" + "3ff0000000000000");
+    assert.equal(frame.toString("hex"), "435402030000000c" + "01020304" + "3ff0000000000000");
+  });
+
+  it("lays out PONG as 20 binary bytes: the PING's seq and t, then hold_ms f64 BE", () => {
+    const frame = encodeMessage({
+      type: FrameType.PONG,
+      body: { seq: 0x01020304, t: 1, hold_ms: 2 },
+    });
+    assert.equal(
+      frame.toString("hex"),
+      "4354020400000014" + "01020304" + "3ff0000000000000" + "4000000000000000",
+    );
   });
 
   it("lays out the DATA header: length counts the whole frame minus 8", () => {
@@ -176,7 +188,7 @@ describe("frame header", () => {
     // 1000 - 8 = 992 = 0x3e0; 2.0 = 0x4000000000000000
     assert.equal(
       head.toString("hex"),
-      "43540107" + "000003e0" + "00000005" + "0000002a" + "4000000000000000",
+      "43540207" + "000003e0" + "00000005" + "0000002a" + "4000000000000000",
     );
     assert.deepEqual(readDataHeader(head, HEADER_BYTES), { round: 5, seq: 42, sendTimeMs: 2 });
   });
@@ -192,7 +204,7 @@ describe("frame header", () => {
 
   it("encodeFrame copies the payload after the header", () => {
     const frame = encodeFrame(FrameType.BYE, Buffer.from("abc"));
-    assert.equal(frame.toString("hex"), "4354010a00000003616263");
+    assert.equal(frame.toString("hex"), "4354020a00000003616263");
   });
 });
 
@@ -227,7 +239,7 @@ describe("message round trips", () => {
     for (const t of [0, 5e-324, 1e-9, 123456.789012345, 2 ** 53 + 2, Number.MAX_VALUE]) {
       const back = decodeMessage(
         FrameType.PONG,
-        controlPayload({ type: FrameType.PONG, body: { seq: 1, t } }),
+        controlPayload({ type: FrameType.PONG, body: { seq: 1, t, hold_ms: 0.004 } }),
       );
       assert.equal(back.type, FrameType.PONG);
       assert.equal(back.type === FrameType.PONG ? back.body.t : Number.NaN, t);
@@ -453,7 +465,7 @@ describe("bad frames throw ProtocolError with the right code", () => {
   });
 
   it("wrong version", () => {
-    for (const version of [0, 2, 255]) {
+    for (const version of [0, 1, 3, 255]) {
       const bytes = rawHeader(FrameType.PING, 12, 0x4354, version);
       streamThrows(bytes, "bad-version");
       assert.throws(
@@ -795,11 +807,20 @@ describe("bad control payloads throw ProtocolError 'bad-payload'", () => {
   });
 
   it("PING and PONG payloads of the wrong size", () => {
-    for (const type of [FrameType.PING, FrameType.PONG]) {
-      for (const size of [0, 11, 13, 24]) bad(type, Buffer.alloc(size), `${type} of ${size}`);
-    }
+    for (const size of [0, 11, 13, 20, 24])
+      bad(FrameType.PING, Buffer.alloc(size), `PING of ${size}`);
+    for (const size of [0, 12, 19, 21, 24])
+      bad(FrameType.PONG, Buffer.alloc(size), `PONG of ${size}`);
     // a JSON ping is not a ping
     bad(FrameType.PING, '{"seq":1,"t":2}', "JSON ping");
+  });
+
+  it("a PONG whose hold time is negative, not finite or over a minute", () => {
+    for (const hold of [-0.001, Number.NaN, Number.POSITIVE_INFINITY, 60_000.5]) {
+      const payload = Buffer.alloc(20);
+      payload.writeDoubleBE(hold, 12);
+      bad(FrameType.PONG, payload, `hold ${hold}`);
+    }
   });
 
   it("DATA is not a control message", () => {

@@ -26,6 +26,11 @@ const client: ConnectionSnapshot = {
     p99_ms: 4,
     max_ms: 5,
     jitter_ms: 0.5,
+    raw_mean_ms: 0,
+    raw_p50_ms: 0,
+    raw_p99_ms: 0,
+    peer_hold_mean_ms: 0,
+    peer_hold_max_ms: 0,
   },
   round_active: null,
   up: {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { micro, RttStats } from "../../src/stats/rtt-stats.js";
+import { micro, netRtt, RttStats } from "../../src/stats/rtt-stats.js";
 import { mulberry32 as prng } from "../helpers/seeded-random.js";
 
 /** |actual - expected| within `relative` of expected. */
@@ -72,6 +72,11 @@ describe("RttStats", () => {
       p99_ms: 1.25,
       max_ms: 1.25,
       jitter_ms: 0,
+      raw_mean_ms: 1.25,
+      raw_p50_ms: 1.25,
+      raw_p99_ms: 1.25,
+      peer_hold_mean_ms: 0,
+      peer_hold_max_ms: 0,
     });
   });
 
@@ -218,5 +223,52 @@ describe("RttStats memory", () => {
     const mb = (process.memoryUsage().arrayBuffers - before) / 1e6;
     // the server keeps up to 1,024 records; preallocated histograms took 95 MB for 1,000
     assert.ok(mb < 20, `${mb.toFixed(1)} MB for ${kept.length} records`);
+  });
+});
+
+describe("RttStats: the peer's hold time", () => {
+  it("takes each sample's hold time off its round trip, and keeps the raw figures beside", () => {
+    const s = new RttStats();
+    // raw round trips 0.5, 0.7, 0.6 ms; the peer held the pings 0.1, 0.3, 0.05 ms
+    s.add(0.5, 0.1);
+    s.add(0.7, 0.3);
+    s.add(0.6, 0.05);
+    const sum = s.summary();
+    assert.ok(sum);
+    assert.equal(sum.samples, 3);
+    // net: 0.4, 0.4, 0.55
+    assert.equal(sum.min_ms, 0.4);
+    assert.equal(sum.max_ms, 0.55);
+    assert.equal(sum.last_ms, 0.55);
+    assert.equal(sum.mean_ms, 0.45);
+    assert.equal(sum.p50_ms, 0.4);
+    // |0.4-0.4| + |0.55-0.4| = 0.15 over 2 differences
+    assert.equal(sum.jitter_ms, 0.075);
+    assert.equal(sum.raw_mean_ms, 0.6);
+    assert.equal(sum.raw_p50_ms, 0.6);
+    assert.equal(sum.raw_p99_ms, 0.7);
+    assert.equal(sum.peer_hold_mean_ms, 0.15);
+    assert.equal(sum.peer_hold_max_ms, 0.3);
+  });
+
+  it("never goes below zero, and ignores a hold time that is not a finite non-negative number", () => {
+    assert.equal(netRtt(0.2, 0.3), 0);
+    assert.equal(netRtt(0.3, 0.1), 0.19999999999999998);
+    const s = new RttStats();
+    s.add(0.2, 0.3);
+    s.add(0.5, -1);
+    s.add(0.5, Number.NaN);
+    assert.equal(s.summary()?.samples, 1);
+    assert.equal(s.summary()?.min_ms, 0);
+    assert.equal(s.summary()?.raw_p50_ms, 0.2);
+  });
+
+  it("without a hold time, the raw figures are the RTT's", () => {
+    const s = new RttStats();
+    for (const ms of [1, 2, 3]) s.add(ms);
+    const sum = s.summary();
+    assert.equal(sum?.raw_p50_ms, sum?.p50_ms);
+    assert.equal(sum?.raw_mean_ms, sum?.mean_ms);
+    assert.equal(sum?.peer_hold_max_ms, 0);
   });
 });
