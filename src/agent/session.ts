@@ -26,6 +26,8 @@ import {
   type RoundEnd,
   type RoundResultMsg,
   type RoundStart,
+  stampPingTime,
+  stampPongHold,
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 import type { ConnectionStats } from "../stats/connection-stats.js";
@@ -274,11 +276,15 @@ export class Session {
         return;
       case FrameType.PING:
         if (!this.handshaken(message.type)) return;
-        // how long we held the ping goes back with it, for the pinger to take off its RTT
-        this.sendControl({
-          type: FrameType.PONG,
-          body: { ...message.body, hold_ms: now() - arrivalMs },
-        });
+        {
+          // how long we held the ping goes back with it, for the pinger to take off its RTT;
+          // taken once the PONG is encoded, just before it is sent
+          const pong = encodeMessage({
+            type: FrameType.PONG,
+            body: { ...message.body, hold_ms: 0 },
+          });
+          this.sendStamped(pong, (frame) => stampPongHold(frame, now() - arrivalMs));
+        }
         return;
       case FrameType.PONG:
         if (!this.handshaken(message.type)) return;
@@ -510,6 +516,14 @@ export class Session {
     this.stats.sent(frame.length);
   }
 
+  /** Sends an encoded PING or PONG, its time field written by `stamp` right before it goes. */
+  private sendStamped(frame: Buffer, stamp: (frame: Buffer) => void): void {
+    if (this.closed) return;
+    this.stats.sent(frame.length);
+    stamp(frame);
+    this.link.send(frame);
+  }
+
   /** Sends `frame` and, over UDP, again until `answered(key)`; TCP delivers it once. */
   private async request(key: string, frame: Buffer): Promise<void> {
     const done = new Promise<void>((resolve) => this.awaiting.set(key, { resolve }));
@@ -562,13 +576,18 @@ export class Session {
     if (this.pinging && t - this.lastPingMs >= this.timing.pingIntervalMs) {
       this.lastPingMs = t;
       const seq = this.pingSeq++ >>> 0;
-      this.pingsInFlight.set(seq, { t, epoch: this.roundEpoch });
       // forget pings that will never be answered
-      if (this.pingsInFlight.size > 64) {
+      if (this.pingsInFlight.size >= 64) {
         const oldest = this.pingsInFlight.keys().next().value as number;
         this.pingsInFlight.delete(oldest);
       }
-      this.sendControl({ type: FrameType.PING, body: { seq, t } });
+      const ping = encodeMessage({ type: FrameType.PING, body: { seq, t: 0 } });
+      // the ping's time is taken once it is encoded, just before it is sent
+      this.sendStamped(ping, (frame) => {
+        const sentAt = now();
+        stampPingTime(frame, sentAt);
+        this.pingsInFlight.set(seq, { t: sentAt, epoch: this.roundEpoch });
+      });
     }
   }
 

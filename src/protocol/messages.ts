@@ -4,7 +4,7 @@
  * PING/PONG are binary to keep timestamps exact; the rest are small JSON objects.
  */
 import type { Direction } from "../stats/snapshot.js";
-import { encodeFrame, FrameType } from "./frame.js";
+import { encodeFrame, FrameType, HEADER_BYTES } from "./frame.js";
 import { ProtocolError } from "./protocol-error.js";
 
 export const MAX_NAME_LENGTH = 64;
@@ -92,6 +92,17 @@ export function encodeMessage(message: Message): Buffer {
     return encodeFrame(message.type, payload);
   }
   return encodeFrame(message.type, Buffer.from(JSON.stringify(message.body)));
+}
+
+/**
+ * Time fields written into an encoded PING or PONG frame at the last moment before it is sent:
+ * what the frame's encoding and the session's bookkeeping cost then stays out of the RTT.
+ */
+export function stampPingTime(frame: Buffer, t: number): void {
+  frame.writeDoubleBE(t, HEADER_BYTES + 4);
+}
+export function stampPongHold(frame: Buffer, holdMs: number): void {
+  frame.writeDoubleBE(holdMs, HEADER_BYTES + 12);
 }
 
 type Check = (value: unknown, field: string) => void;

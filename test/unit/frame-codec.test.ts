@@ -26,6 +26,8 @@ import {
   MAX_HELLO_PAYLOAD,
   MAX_NAME_LENGTH,
   type Message,
+  stampPingTime,
+  stampPongHold,
 } from "../../src/protocol/messages.js";
 import { ProtocolError, type ProtocolErrorCode } from "../../src/protocol/protocol-error.js";
 import { mulberry32 as prng } from "../helpers/seeded-random.js";
@@ -179,6 +181,22 @@ describe("frame header", () => {
       frame.toString("hex"),
       "4354020400000014" + "01020304" + "3ff0000000000000" + "4000000000000000",
     );
+  });
+
+  it("a PING's time and a PONG's hold time can be written into the encoded frame last", () => {
+    const ping = encodeMessage({ type: FrameType.PING, body: { seq: 9, t: 0 } });
+    stampPingTime(ping, 1234.5678);
+    assert.deepEqual(decodeDatagram(ping), {
+      kind: "control",
+      type: FrameType.PING,
+      payload: controlPayload({ type: FrameType.PING, body: { seq: 9, t: 1234.5678 } }),
+    });
+    const pong = encodeMessage({ type: FrameType.PONG, body: { seq: 9, t: 5, hold_ms: 0 } });
+    stampPongHold(pong, 0.042);
+    assert.deepEqual(decodeMessage(FrameType.PONG, pong.subarray(HEADER_BYTES)), {
+      type: FrameType.PONG,
+      body: { seq: 9, t: 5, hold_ms: 0.042 },
+    });
   });
 
   it("lays out the DATA header: length counts the whole frame minus 8", () => {
