@@ -107,6 +107,20 @@ export function lastRtt(lines: readonly AgentLine[]): { p50: number; samples: nu
   return { p50: last.rtt.p50_ms, samples: last.rtt.samples };
 }
 
+/** The client's last RTT summary over `proto`: p50, p99 and the raw p50; NaN when it has none. */
+export function lastRttOf(
+  lines: readonly AgentLine[],
+  proto: "tcp" | "udp",
+): { p50: number; p99: number; samples: number; raw50: number } {
+  const last = lines.findLast(
+    (l) => l.type === "stats" && l.side === "client" && l.proto === proto && l.rtt,
+  );
+  if (last?.type !== "stats" || last.rtt === null)
+    return { p50: Number.NaN, p99: Number.NaN, samples: 0, raw50: Number.NaN };
+  const r = last.rtt;
+  return { p50: r.p50_ms, p99: r.p99_ms, samples: r.samples, raw50: r.raw_p50_ms };
+}
+
 /** CPU share of one core from two cumulative CPU-time readings (seconds) over a wall-clock span. */
 export function coreShare(cpuBeforeS: number, cpuAfterS: number, wallS: number): number {
   return wallS > 0 ? (cpuAfterS - cpuBeforeS) / wallS : Number.NaN;

@@ -48,6 +48,7 @@ import {
 } from "./figures.js";
 import { floodMemoryFigures, runFloodMemory } from "./flood-memory.js";
 import { runStorm, STORM_LAB, stormFigures, stormLab } from "./kill-storm.js";
+import { rttSideBySide } from "./rtt-side-by-side.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = (
@@ -59,6 +60,7 @@ const work = mkdtempSync(join(tmpdir(), "conntest-bench-"));
 const BENCH_LABS = [
   "bench-pair",
   "bench-router",
+  "bench-rtt",
   "bench-2",
   "bench-10",
   "bench-30",
@@ -741,6 +743,10 @@ async function main(): Promise<void> {
           tools,
           figures,
         ),
+    ],
+    [
+      "RTT side by side",
+      () => rttSideBySide({ progress, sh, withBenchLab }, runtime, tools, figures),
     ],
   ];
   try {
