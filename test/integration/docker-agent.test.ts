@@ -157,9 +157,11 @@ test("older agent images go, unless a container uses one or it is recent", {
       Labels: labels(LAB, `t${process.pid}`, "node", "test"),
     });
 
-    // just built, so kept under the default age; with no age limit they are fair game
-    assert.equal(await removeOlderImages(d, "agent-image", image), 0);
+    // just built, so kept under the default age; with no age limit they are fair game. (The
+    // count is not ours to check: agent images of the user's own, over an hour old, may go.)
+    await removeOlderImages(d, "agent-image", image);
     assert.equal(await imageExists(d, older("unused")), true, "a recent image stays");
+    assert.equal(await imageExists(d, older("used")), true, "a recent image stays");
     const removed = await removeOlderImages(d, "agent-image", image, 0);
 
     assert.ok(removed >= 1, `removed ${removed}`);
