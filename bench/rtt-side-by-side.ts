@@ -5,22 +5,15 @@
  * reference for a user-space round trip; sockperf and ping are shown beside them.
  */
 import type { LabRuntime } from "../src/runtime/lab-runtime.js";
+import type { ClusterBenchKit } from "./cluster-bench.js";
 import { agentLines, type Figure, lastRttOf, pingTimesMs, ratioFigure } from "./figures.js";
 import { irttRtt, type RttFigures, rttOf, sockperfRtt } from "./rtt-tools.js";
 
-export interface RttBenchKit {
-  progress: (text: string) => void;
+/** The bench's helpers this step uses: those of the cluster step, and running a shell in a node. */
+export type RttBenchKit = Pick<ClusterBenchKit, "progress" | "withBenchLab"> & {
   /** Runs a shell script in a node of a lab; its output. */
   sh: (runtime: LabRuntime, lab: string, node: string, script: string) => Promise<string>;
-  /** A lab of its own on `image`, removed after `run`. */
-  withBenchLab: <T>(
-    runtime: LabRuntime,
-    name: string,
-    yaml: string,
-    image: string,
-    run: (runtime: LabRuntime) => Promise<T>,
-  ) => Promise<T>;
-}
+};
 
 const LAB = "bench-rtt";
 const YAML = `

@@ -104,9 +104,7 @@ export async function connectEngine(
   let docker: Docker;
   try {
     // the default socket through the agent above; anything else as dockerode reads DOCKER_HOST
-    docker = where.startsWith("unix://")
-      ? localDocker(where.slice(7) || "/var/run/docker.sock")
-      : new Docker();
+    docker = where.startsWith("unix://") ? dockerAt(where, env) : new Docker();
   } catch (err) {
     throw new EngineUnavailable(where, (err as Error).message, env);
   }
