@@ -13,6 +13,10 @@ WORKDIR /opt/conntest
 COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
 COPY dist/src ./dist/src
+# The native addon (TCP_INFO), built by node-gyp at `npm install` against the
+# host's Node: Node-API is ABI-stable across Node versions, so the image's Node
+# loads it. Where it was not built only binding.gyp is here, and the agent says so.
+COPY native ./native
 LABEL org.conntest-lab.role=agent
 # `conntest` on the PATH runs the bin through its shebang, which carries the
 # agent's V8 flags (see src/bin/conntest.ts); labs and the bench call it so.

@@ -11,6 +11,7 @@ import { Connector } from "./connector.js";
 import { EventLimiter } from "./event-limiter.js";
 import { ServerSessions } from "./server-sessions.js";
 import type { SessionTiming } from "./session.js";
+import { tcpKernelNote } from "./tcp-kernel-probe.js";
 import { type Listener, listenTcp } from "./tcp-listener.js";
 import { listenUdp } from "./udp-listener.js";
 
@@ -74,7 +75,9 @@ export class Agent {
   /** Opens every listener (throws ListenError, having closed any it opened), then starts connecting. */
   async start(): Promise<Listener[]> {
     const { config } = this;
-    this.emit({ event: "started", local_name: config.name });
+    const usesTcp = [...config.connect, ...config.listen].some((e) => e.proto === "tcp");
+    const note = usesTcp ? tcpKernelNote : null;
+    this.emit({ event: "started", local_name: config.name, ...(note ? { note } : {}) });
     for (const spec of config.listen) {
       try {
         const listener =

@@ -146,7 +146,7 @@ export class Connector {
     const events = {
       connected: (peerName: string) => {
         wasUp = true;
-        this.stats.markConnected(now(), peerName, link.remote);
+        this.stats.markConnected(now(), peerName, link.remote, link.kernelView);
         options.emit({
           event: "connected",
           ...this.base(),

@@ -21,6 +21,8 @@ export interface Link {
    * hardly ever are, and a BYE the peer hears is a clean reason instead of a timeout.
    */
   sendBye(frame: Buffer): void;
+  /** TCP: reads the socket's kernel view (TCP_INFO); null once it is closed. */
+  kernelView?: () => import("../stats/snapshot.js").TcpKernelView | null;
   /** Graceful: what is queued (a BYE, and its repeats over UDP) goes out first, within a second. */
   close(graceful?: boolean): void;
 }

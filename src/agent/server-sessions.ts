@@ -64,7 +64,7 @@ export class ServerSessions {
       timing,
       {
         connected: (peerName) => {
-          stats.markConnected(now(), peerName, link.remote);
+          stats.markConnected(now(), peerName, link.remote, link.kernelView);
           this.downSince.delete(key);
           emit({ event: "connected", ...base() });
         },

@@ -3,8 +3,10 @@ import type { Socket } from "node:net";
 import type { DataHeader, FrameType } from "../protocol/frame.js";
 import { StreamDecoder } from "../protocol/frame-decoder.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
+import type { TcpKernelView } from "../stats/snapshot.js";
 import { now } from "./clock.js";
 import type { Link } from "./link.js";
+import { tcpKernelProbe } from "./tcp-kernel-probe.js";
 
 /** Queued bytes in user space above which a bulk sender waits for 'drain'. */
 const HIGH_WATER = 1 << 20;
@@ -12,10 +14,12 @@ const HIGH_WATER = 1 << 20;
 export class TcpLink implements Link {
   readonly proto = "tcp" as const;
   readonly remote: string;
+  readonly kernelView: () => TcpKernelView | null;
 
   constructor(private readonly socket: Socket) {
     this.remote = formatAddress(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
     socket.setNoDelay(true);
+    this.kernelView = tcpKernelProbe(socket);
   }
 
   send(frame: Buffer): void {

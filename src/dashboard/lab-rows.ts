@@ -36,6 +36,9 @@ export interface LabRow {
   /** UDP only (null over TCP or before the first summary). */
   udp_loss_pct: number | null;
   udp_out_of_order: number | null;
+  /** TCP only: the kernel's count of retransmitted segments, and its smoothed RTT (null without TCP_INFO). */
+  tcp_retransmits: number | null;
+  tcp_srtt_ms: number | null;
   reconnects: number;
   down_s: number;
 }
@@ -56,6 +59,7 @@ export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "rtt p99", column: "rtt_p99_ms" },
   { title: "loss", column: "udp_loss_pct" },
   { title: "ooo", column: "udp_out_of_order" },
+  { title: "retr", column: "tcp_retransmits" },
   { title: "reconn", column: "reconnects" },
   { title: "uptime", column: "uptime_s" },
   { title: "down for", column: "down_s" },
@@ -83,6 +87,8 @@ function rowOf(node: string, s: StatsLine): LabRow {
     down_bps: client ? s.rx.bps : s.tx.bps,
     udp_loss_pct: udp?.loss_pct ?? null,
     udp_out_of_order: udp?.out_of_order ?? null,
+    tcp_retransmits: s.tcp?.retransmits ?? null,
+    tcp_srtt_ms: s.tcp?.srtt_ms ?? null,
     reconnects: s.reconnects,
     down_s: s.down_s,
   };
@@ -211,6 +217,7 @@ export function rowCells(row: LabRow): string[] {
     orDash(row.rtt_p99_ms, formatMs),
     orDash(row.udp_loss_pct, formatPct),
     orDash(row.udp_out_of_order, String),
+    orDash(row.tcp_retransmits, String),
     String(row.reconnects),
     formatDuration(row.uptime_s),
     formatDuration(row.down_s),

@@ -34,6 +34,8 @@ function rowFields(row: LabRow): Record<string, unknown> {
     down_bps: row.down_bps,
     udp_loss_pct: row.udp_loss_pct,
     udp_out_of_order: row.udp_out_of_order,
+    tcp_retransmits: row.tcp_retransmits,
+    tcp_srtt_ms: row.tcp_srtt_ms,
     reconnects: row.reconnects,
     down_s: row.down_s,
     conn_id: row.conn_id,

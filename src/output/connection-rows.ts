@@ -36,6 +36,7 @@ export const COLUMNS: readonly Column[] = [
   { title: "round down", align: "right" },
   { title: "lost/ooo/dup", align: "right" },
   { title: "jitter", align: "right" },
+  { title: "retr/cwnd", align: "right" },
 ];
 
 export function peerLabel(s: ConnectionSnapshot): string {
@@ -62,6 +63,9 @@ export function connectionRow(s: ConnectionSnapshot): string[] {
     s.down ? formatBits(s.down.bps) : NONE,
     s.udp ? `${s.udp.lost}/${s.udp.out_of_order}/${s.udp.duplicates}` : NONE,
     s.udp ? formatMs(s.udp.jitter_ms) : NONE,
+    s.tcp && s.tcp.retransmits !== null && s.tcp.cwnd_bytes !== null
+      ? `${s.tcp.retransmits}/${formatBytes(s.tcp.cwnd_bytes)}`
+      : NONE,
   ];
 }
 

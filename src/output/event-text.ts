@@ -61,6 +61,8 @@ function agentText(e: AgentEvent, reason: string | null): string {
       const parts = Object.entries(e.counts ?? {}).map(([kind, n]) => `${n} ${kind}`);
       return `left out ${parts.join(", ") || "some"} event lines (rate limit)`;
     }
+    case "started":
+      return e.note === undefined ? "started" : `started (${e.note})`;
     default:
       return withReason(e.event, reason);
   }

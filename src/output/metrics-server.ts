@@ -250,6 +250,30 @@ export function createMetricsRegistry(
     },
   );
 
+  // TCP: the kernel's view of the current socket (TCP_INFO); absent where it could not be read.
+  counter(
+    "conntest_tcp_retransmits_total",
+    "Segments the connection's current socket retransmitted (starts again at a reconnect).",
+    (s) => s.tcp?.retransmits ?? null,
+  );
+  const tcpGauges = [
+    ["conntest_tcp_cwnd_bytes", "Congestion window, bytes.", "cwnd_bytes", 1],
+    ["conntest_tcp_srtt_seconds", "The kernel's smoothed round-trip time.", "srtt_ms", 1e-3],
+    ["conntest_tcp_rttvar_seconds", "The kernel's round-trip time variance.", "rttvar_ms", 1e-3],
+    [
+      "conntest_tcp_delivery_rate_bits_per_second",
+      "The kernel's estimate of the recent delivery rate.",
+      "delivery_rate_bps",
+      1,
+    ],
+  ] as const;
+  for (const [name, help, field, scale] of tcpGauges) {
+    gauge(name, help, [], (s, set) => {
+      const v = s.tcp?.[field];
+      if (v !== null && v !== undefined) set(connLabels(s), v * scale);
+    });
+  }
+
   return registry;
 }
 

@@ -13,6 +13,7 @@ import type {
   ConnectionSnapshot,
   RoundResult,
   RttSummary,
+  TcpKernelView,
   TrafficCounters,
   UdpReceiveSummary,
 } from "./snapshot.js";
@@ -67,6 +68,20 @@ const udpSummary = z.object({
   jitter_ms: z.number(),
 });
 
+const nullableNumber = z.number().nullable();
+const tcpView = z.object({
+  retransmits: nullableNumber,
+  retransmitted_bytes: nullableNumber,
+  cwnd_segments: nullableNumber,
+  cwnd_bytes: nullableNumber,
+  mss_bytes: nullableNumber,
+  srtt_ms: nullableNumber,
+  rttvar_ms: nullableNumber,
+  min_rtt_ms: nullableNumber,
+  delivery_rate_bps: nullableNumber,
+  unavailable: z.string().nullable(),
+});
+
 export const connectionSnapshotSchema = z.object({
   conn_id: z.string(),
   side,
@@ -86,6 +101,8 @@ export const connectionSnapshotSchema = z.object({
   up: roundResult.nullable(),
   down: roundResult.nullable(),
   udp: udpSummary.nullable(),
+  // an agent from before TCP_INFO (a lab's older image) has no such field
+  tcp: tcpView.nullable().default(null),
 });
 
 export const AGENT_EVENT_KINDS = [
@@ -118,6 +135,7 @@ export const agentEventSchema = z.object({
   attempt: z.number().optional(),
   result: roundResult.optional(),
   counts: z.partialRecord(eventKind, z.number()).optional(),
+  note: z.string().optional(),
 });
 
 /** A `stats` line: one connection's snapshot at `time` (ISO 8601, UTC). */
@@ -169,6 +187,7 @@ export type SchemasMatchTypes = [
   Check<Same<z.infer<typeof rtt>, RttSummary>>,
   Check<Same<z.infer<typeof roundResult>, RoundResult>>,
   Check<Same<z.infer<typeof udpSummary>, UdpReceiveSummary>>,
+  Check<Same<z.infer<typeof tcpView>, TcpKernelView>>,
   Check<Same<z.infer<typeof connectionSnapshotSchema>, ConnectionSnapshot>>,
   Check<Same<z.infer<typeof agentEventSchema>, AgentEvent>>,
   Check<Same<z.infer<typeof agentLineSchema>, AgentLine>>,

@@ -13,6 +13,7 @@ import type {
   Protocol,
   RoundResult,
   Side,
+  TcpKernelView,
   UdpReceiveSummary,
 } from "./snapshot.js";
 
@@ -49,6 +50,10 @@ export class ConnectionStats {
   private udpJitterMs = 0;
   /** The round this side is receiving now, included live in the UDP summary. */
   private liveTracker: SequenceTracker | null = null;
+  /** TCP: reads the current socket's kernel view; null while down. */
+  private tcpProbe: (() => TcpKernelView | null) | null = null;
+  /** The last view read, kept across a disconnect (the figures of the socket that went). */
+  private lastTcp: TcpKernelView | null = null;
 
   constructor(
     readonly connId: string,
@@ -63,7 +68,14 @@ export class ConnectionStats {
     this.intervalStartMs = nowMs;
   }
 
-  markConnected(nowMs: number, peerName: string, peerAddress: string): void {
+  markConnected(
+    nowMs: number,
+    peerName: string,
+    peerAddress: string,
+    tcpProbe?: () => TcpKernelView | null,
+  ): void {
+    this.tcpProbe = tcpProbe ?? null;
+    this.readTcp();
     if (this.downSinceMs !== null) this.downTotalMs += nowMs - this.downSinceMs;
     this.downSinceMs = null;
     if (this.everConnected) this.reconnects += 1;
@@ -77,6 +89,8 @@ export class ConnectionStats {
 
   /** The connection was lost (client: it will retry; server: it waits for the client). */
   markDown(nowMs: number): void {
+    this.readTcp();
+    this.tcpProbe = null;
     if (this.state === "connected") this.downSinceMs = nowMs;
     this.connectedAtMs = null;
     this.roundActive = null;
@@ -153,7 +167,13 @@ export class ConnectionStats {
     this.intervalStartMs = nowMs;
   }
 
+  private readTcp(): void {
+    const view = this.tcpProbe?.();
+    if (view) this.lastTcp = view;
+  }
+
   snapshot(nowMs: number): ConnectionSnapshot {
+    this.readTcp();
     const downMs = this.downTotalMs + (this.downSinceMs !== null ? nowMs - this.downSinceMs : 0);
     return {
       conn_id: this.connId,
@@ -174,6 +194,7 @@ export class ConnectionStats {
       up: this.lastUp,
       down: this.lastDown,
       udp: this.proto === "udp" ? this.udpSummary() : null,
+      tcp: this.proto === "tcp" ? this.lastTcp : null,
     };
   }
 

@@ -70,6 +70,30 @@ export interface UdpReceiveSummary {
   jitter_ms: number;
 }
 
+/**
+ * The kernel's own view of a TCP connection's current socket (getsockopt
+ * TCP_INFO, as iperf3 and ss show it). Counts start again with each new
+ * socket, i.e. at each reconnect. Null fields: the kernel gave none, or the
+ * native addon is missing (then `unavailable` says why).
+ */
+export interface TcpKernelView {
+  /** Segments this socket retransmitted (tcpi_total_retrans; /proc/net/snmp RetransSegs counts the same). */
+  retransmits: number | null;
+  retransmitted_bytes: number | null;
+  /** Congestion window: segments, and bytes (segments × MSS). */
+  cwnd_segments: number | null;
+  cwnd_bytes: number | null;
+  mss_bytes: number | null;
+  /** The kernel's smoothed RTT and its variance (mean deviation), and the smallest it saw. */
+  srtt_ms: number | null;
+  rttvar_ms: number | null;
+  min_rtt_ms: number | null;
+  /** The kernel's estimate of the recent delivery rate, bits/s. */
+  delivery_rate_bps: number | null;
+  /** Why the figures are null (no addon, the socket gone before a read); null when they were read. */
+  unavailable: string | null;
+}
+
 export interface ConnectionSnapshot {
   conn_id: string;
   side: Side;
@@ -96,6 +120,8 @@ export interface ConnectionSnapshot {
   down: RoundResult | null;
   /** UDP connections only. */
   udp: UdpReceiveSummary | null;
+  /** TCP connections only, from their first connect on. */
+  tcp: TcpKernelView | null;
 }
 
 export type AgentEventKind =
@@ -134,4 +160,6 @@ export interface AgentEvent {
   result?: RoundResult;
   /** suppressed: the lines left out since the last `suppressed` line. */
   counts?: SuppressedCounts;
+  /** started: what this agent cannot measure here, and why. */
+  note?: string;
 }

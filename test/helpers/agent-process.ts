@@ -19,9 +19,11 @@ export class AgentProcess {
   private readonly child: ChildProcess;
   private waiters: (() => void)[] = [];
 
-  constructor(args: string[]) {
+  /** `env`: added to this process's environment. */
+  constructor(args: string[], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [BIN, "--ui", "log", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
     });
     createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       try {

@@ -36,6 +36,7 @@ function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
     up: null,
     down: null,
     udp: null,
+    tcp: null,
     ...over,
   };
 }
@@ -100,6 +101,7 @@ describe("connectionRow", () => {
       "9.50 Mbit/s",
       "12/3/1",
       "0.250 ms",
+      "-",
     ]);
     assert.equal(connectionRow(full).length, COLUMNS.length);
   });
@@ -114,8 +116,27 @@ describe("connectionRow", () => {
     assert.equal(row[13], NONE); // round down
     assert.equal(row[14], NONE); // udp
     assert.equal(row[15], NONE); // jitter
+    assert.equal(row[16], NONE); // tcp kernel view
     assert.equal(row[7], "0/0 B");
     assert.equal(row[9], "0 bit/s");
+  });
+
+  it("shows a TCP connection's retransmits and congestion window from the kernel", () => {
+    const tcp = {
+      retransmits: 4,
+      retransmitted_bytes: 5792,
+      cwnd_segments: 10,
+      cwnd_bytes: 14_480,
+      mss_bytes: 1448,
+      srtt_ms: 1,
+      rttvar_ms: 0.5,
+      min_rtt_ms: 0.2,
+      delivery_rate_bps: 1e6,
+      unavailable: null,
+    };
+    assert.equal(connectionRow(snap({ tcp }))[16], "4/14.5 kB");
+    const none = { ...tcp, retransmits: null, cwnd_bytes: null, unavailable: "no addon" };
+    assert.equal(connectionRow(snap({ tcp: none }))[16], NONE);
   });
 
   it("shows - for an RTT summary without samples", () => {

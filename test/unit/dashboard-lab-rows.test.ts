@@ -85,6 +85,8 @@ describe("labRows", () => {
       down_bps: 632,
       udp_loss_pct: null,
       udp_out_of_order: null,
+      tcp_retransmits: null,
+      tcp_srtt_ms: null,
       reconnects: 0,
       down_s: 0.011392,
     });
@@ -303,10 +305,17 @@ describe("rowCells", () => {
       "1.55 ms",
       "-",
       "-",
+      "-",
       "0",
       "7.0s",
       "0.0s",
     ]);
+    assert.equal(
+      rowCells({ ...c1, tcp_retransmits: 7 })[
+        LAB_COLUMNS.findIndex((c) => c.column === "tcp_retransmits")
+      ],
+      "7",
+    );
     const c2Cells = rowCells(c2);
     assert.deepEqual(c2Cells.slice(0, 2), ["sender", "10.0.0.3:16003"]);
     assert.deepEqual(c2Cells.slice(3), [
@@ -319,6 +328,7 @@ describe("rowCells", () => {
       "-",
       "2.02%",
       "18",
+      "-",
       "2",
       "0.0s",
       "1m15s",

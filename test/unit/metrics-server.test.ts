@@ -57,6 +57,7 @@ const client: ConnectionSnapshot = {
     loss_pct: 5,
     jitter_ms: 0.25,
   },
+  tcp: null,
 };
 
 const server: ConnectionSnapshot = {

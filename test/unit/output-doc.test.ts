@@ -65,6 +65,7 @@ test("every key of an event line is in docs/output.md", () => {
     attempt: 1,
     result: round,
     counts: { connected: 1 },
+    note: "n",
   };
   const line = { type: "event", time: "t", ...event };
   const missing = keyPaths(line).filter((p) => !doc.includes(`\`${p}\``));
@@ -77,6 +78,7 @@ test("every key of an event line is in docs/output.md", () => {
 function schemaPaths(schema: z.ZodType, prefix = ""): string[] {
   if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional)
     return schemaPaths(schema.unwrap() as z.ZodType, prefix);
+  if (schema instanceof z.ZodDefault) return schemaPaths(schema.unwrap() as z.ZodType, prefix);
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([k, v]) => {
     const path = prefix ? `${prefix}.${k}` : k;
@@ -87,6 +89,7 @@ function schemaPaths(schema: z.ZodType, prefix = ""): string[] {
 test("every key the lines' schema (what the lab reads) knows is in docs/output.md", () => {
   const paths = [...schemaPaths(statsLineSchema), ...schemaPaths(eventLineSchema)];
   assert.ok(paths.includes("rtt.p99_ms") && paths.includes("result.loss_pct"));
+  assert.ok(paths.includes("tcp.retransmits"));
   assert.deepEqual(
     paths.filter((p) => !doc.includes(`\`${p}\``)),
     [],

@@ -9,7 +9,15 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +29,9 @@ export const OFFLINE_BASE = "conntest-base:trixie";
 const PULL_TIMEOUT_MS = 30_000;
 
 export type Progress = (line: string) => void;
+
+/** The native addon's part of the image: binding.gyp always, the built addon where install built it. */
+const NATIVE_PARTS = ["native/binding.gyp", "native/build/Release/conntest_native.node"];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -35,6 +46,7 @@ export function contentHash(root: string): string {
     join(root, "Dockerfile"),
     join(root, "package-lock.json"),
     ...filesUnder(join(root, "dist/src")),
+    ...NATIVE_PARTS.map((p) => join(root, p)).filter((f) => existsSync(f)),
   ];
   for (const file of files) {
     if (file.endsWith(".map")) continue;
@@ -199,6 +211,7 @@ export async function ensureAgentImage(
       "package.json",
       "package-lock.json",
       "dist/src",
+      ...NATIVE_PARTS,
       ...(await productionModules(root)),
     ];
     for (const part of parts) {
@@ -212,7 +225,7 @@ export async function ensureAgentImage(
     const stream = await docker.buildImage(
       {
         context: stage,
-        src: ["Dockerfile", "package.json", "package-lock.json", "dist", "node_modules"],
+        src: ["Dockerfile", "package.json", "package-lock.json", "dist", "native", "node_modules"],
       },
       {
         t: tag,

@@ -1,0 +1,29 @@
+/** Reads a TCP socket's TCP_INFO through the native addon, as a TcpKernelView. */
+import type { Socket } from "node:net";
+import { addon, addonMissing } from "../native/addon.js";
+import type { TcpKernelView } from "../stats/snapshot.js";
+import { tcpKernelView, unavailableTcpView } from "../stats/tcp-kernel-view.js";
+
+/** The one line `started` carries where TCP_INFO cannot be read; null where it can. */
+export const tcpKernelNote: string | null = addonMissing
+  ? `TCP kernel figures (retransmits, cwnd, srtt) are null: ${addonMissing}`
+  : null;
+
+/** A probe of `socket`'s kernel view; null once the socket has no file descriptor (closed). */
+export function tcpKernelProbe(socket: Socket): () => TcpKernelView | null {
+  if (!addon) {
+    const view = unavailableTcpView(addonMissing ?? "no native addon");
+    return () => view;
+  }
+  const read = addon.tcpInfo;
+  return () => {
+    // libuv's handle holds the socket's descriptor; Node has no public accessor for it
+    const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+    if (fd === undefined || fd < 0 || socket.destroyed) return null;
+    try {
+      return tcpKernelView(read(fd));
+    } catch {
+      return null; // closed between the check and the read
+    }
+  };
+}
