@@ -14,6 +14,7 @@ import type { SessionTiming } from "./session.js";
 import { tcpKernelNote } from "./tcp-kernel-probe.js";
 import { type Listener, listenTcp } from "./tcp-listener.js";
 import { listenUdp } from "./udp-listener.js";
+import { wireClock } from "./wire-clock.js";
 
 /** A port that could not be opened; the agent stops before anything else starts. */
 export class ListenError extends Error {
@@ -52,6 +53,7 @@ export class Agent {
       pingIntervalMs: config.pingIntervalMs,
       roundMs: config.roundMs,
       roundPauseMs: config.roundPauseMs,
+      clock: wireClock(config.clockSync),
     };
     this.sessions = new ServerSessions({
       name: config.name,

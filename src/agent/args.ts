@@ -148,6 +148,12 @@ const VALUE_OPTIONS: readonly ValueOption[] = [
 const FLAG_OPTIONS = [
   { flags: "-h, --help", key: "help", description: "Show this help and exit" },
   { flags: "--version", key: "version", description: "Show the version and exit" },
+  {
+    flags: "--clock-sync",
+    key: "clockSync",
+    description:
+      "This host's wall clock is synchronised with its peers' (PTP, NTP): measure one-way delay on it. Give it to every agent or none. Agents on one kernel (a lab on one host) share its monotonic clock and need no flag",
+  },
 ] as const;
 
 const URI_OPTIONS = [
@@ -267,7 +273,7 @@ function unknownArgument(arg: string): string {
     return `unexpected argument ${quote(arg)}: every value follows its option, as in --listen tcp:1234; see conntest --help`;
   }
   const flag = arg.startsWith("--") ? (arg.split("=")[0] ?? arg) : arg;
-  const known = [...VALUE_OPTIONS.map((o) => o.flag), "--help", "--version"];
+  const known = [...VALUE_OPTIONS.map((o) => o.flag), "--help", "--version", "--clock-sync"];
   const near = known.find((k) => editDistance(flag, k) <= 2);
   const hint = near === undefined ? "" : ` (did you mean ${near}?)`;
   return `unknown argument ${quote(flag)}${hint}; see conntest --help`;
@@ -405,6 +411,7 @@ function buildConfig(opts: Record<string, unknown>, env: ArgsEnv): AgentConfig {
     roundPauseMs: secondsOption("roundPause", DEFAULTS.roundPauseMs),
     reconnectMaxMs: secondsOption("reconnectMax", DEFAULTS.reconnectMaxMs),
     statsIntervalMs: secondsOption("statsInterval", DEFAULTS.statsIntervalMs),
+    clockSync: opts.clockSync === true,
   };
 
   const metricsText = once("metricsPort");

@@ -49,6 +49,8 @@ export interface AgentConfig {
   statsIntervalMs: number;
   /** Serve Prometheus text format at /metrics on this port; absent means off. */
   metricsPort?: number;
+  /** --clock-sync: one-way delay on the wall clock, declared synchronised with the peers'. */
+  clockSync: boolean;
 }
 
 export const DEFAULTS = {

@@ -31,17 +31,21 @@ import {
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 import type { ConnectionStats } from "../stats/connection-stats.js";
+import { oneWayDelays } from "../stats/one-way-delay.js";
 import { micro, microSeconds } from "../stats/rtt-stats.js";
 import { SequenceTracker } from "../stats/sequence-tracker.js";
 import type { Direction, RoundResult, Side } from "../stats/snapshot.js";
 import { now, sleep } from "./clock.js";
 import type { Link } from "./link.js";
+import { sharedClockProblem, type WireClock } from "./wire-clock.js";
 
 export interface SessionTiming {
   timeoutMs: number;
   pingIntervalMs: number;
   roundMs: number;
   roundPauseMs: number;
+  /** The clock one-way delay is measured on; HELLO tells the peer which. */
+  clock: WireClock;
 }
 
 export interface BandwidthPlan {
@@ -107,6 +111,8 @@ export class Session {
   /** Bumped at every round start and end: a ping that spans a round is not an idle RTT sample. */
   private roundEpoch = 0;
   private roundsRunning = 0;
+  /** Both ends keep one clock (wire-clock.ts): pongs give one-way delays. */
+  private sharedClock = false;
   private nextRound = 1;
   private receiving: ReceivingRound | null = null;
   private lastResult: RoundResultMsg | null = null;
@@ -133,7 +139,7 @@ export class Session {
   startClient(): void {
     const hello = encodeMessage({
       type: FrameType.HELLO,
-      body: { name: this.localName, conn_id: this.connId },
+      body: { name: this.localName, conn_id: this.connId, clock: this.timing.clock.id },
     });
     void this.request("hello", hello);
     this.startWatchdog();
@@ -142,9 +148,10 @@ export class Session {
   /** Server: the HELLO that created this session (TCP: the first frame; UDP: the listener routed it). */
   acceptHello(hello: Hello): void {
     this.peerName = hello.name;
+    this.notePeerClock(hello.clock);
     this.sendControl({
       type: FrameType.HELLO_ACK,
-      body: { name: this.localName, conn_id: this.connId },
+      body: { name: this.localName, conn_id: this.connId, clock: this.timing.clock.id },
     });
     if (!this.handshakeDone) {
       this.handshakeDone = true;
@@ -264,6 +271,7 @@ export class Session {
         if (!this.handshakeDone) {
           this.handshakeDone = true;
           this.peerName = message.body.name;
+          this.notePeerClock(message.body.clock);
           this.answered("hello");
           this.events.connected(message.body.name);
           this.startPinging();
@@ -279,9 +287,10 @@ export class Session {
         {
           // how long we held the ping goes back with it, for the pinger to take off its RTT;
           // taken once the PONG is encoded, just before it is sent
+          const rx_ms = this.timing.clock.fromLocal(arrivalMs);
           const pong = encodeMessage({
             type: FrameType.PONG,
-            body: { ...message.body, hold_ms: 0 },
+            body: { ...message.body, hold_ms: 0, rx_ms },
           });
           this.sendStamped(pong, (frame) => stampPongHold(frame, now() - arrivalMs));
         }
@@ -360,7 +369,27 @@ export class Session {
     // A ping that queued behind bulk data measures the queue, not the path.
     if (ping.epoch === this.roundEpoch && this.roundsRunning === 0) {
       this.stats.rtt.add(arrivalMs - pong.t, pong.hold_ms);
+      if (this.sharedClock) {
+        const { fromLocal } = this.timing.clock;
+        const times = {
+          sentMs: fromLocal(pong.t),
+          peerRxMs: pong.rx_ms,
+          holdMs: pong.hold_ms,
+          arrivalMs: fromLocal(arrivalMs),
+        };
+        this.stats.owd.add(oneWayDelays(times, this.side));
+      }
     }
+  }
+
+  /** Whether the peer's clock is ours (one-way delay is then measured), from its HELLO or HELLO_ACK. */
+  private notePeerClock(theirs: string | null | undefined): void {
+    const ours = this.timing.clock.id;
+    const problem = sharedClockProblem(ours, theirs);
+    this.sharedClock = problem === null;
+    this.stats.owd.unavailable = problem;
+    this.stats.owd.clock =
+      problem === null ? (ours === "realtime" ? "realtime" : "monotonic") : null;
   }
 
   private onRoundStart(start: RoundStart): void {

@@ -29,6 +29,9 @@ export interface LabRow {
   uptime_s: number;
   rtt_p50_ms: number | null;
   rtt_p99_ms: number | null;
+  /** One-way delay medians, client → server and back (null without a shared clock). */
+  owd_up_p50_ms: number | null;
+  owd_down_p50_ms: number | null;
   /** Client → server, bit/s: a client row's tx, a server row's rx. */
   up_bps: number;
   /** Server → client, bit/s: a client row's rx, a server row's tx. */
@@ -57,6 +60,8 @@ export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "down", column: "down_bps" },
   { title: "rtt p50", column: "rtt_p50_ms" },
   { title: "rtt p99", column: "rtt_p99_ms" },
+  { title: "owd up", column: "owd_up_p50_ms" },
+  { title: "owd down", column: "owd_down_p50_ms" },
   { title: "loss", column: "udp_loss_pct" },
   { title: "ooo", column: "udp_out_of_order" },
   { title: "retr", column: "tcp_retransmits" },
@@ -83,6 +88,8 @@ function rowOf(node: string, s: StatsLine): LabRow {
     uptime_s: s.uptime_s,
     rtt_p50_ms: s.rtt?.p50_ms ?? null,
     rtt_p99_ms: s.rtt?.p99_ms ?? null,
+    owd_up_p50_ms: s.owd?.up.p50_ms ?? null,
+    owd_down_p50_ms: s.owd?.down.p50_ms ?? null,
     up_bps: client ? s.tx.bps : s.rx.bps,
     down_bps: client ? s.rx.bps : s.tx.bps,
     udp_loss_pct: udp?.loss_pct ?? null,
@@ -215,6 +222,8 @@ export function rowCells(row: LabRow): string[] {
     formatBits(row.down_bps),
     orDash(row.rtt_p50_ms, formatMs),
     orDash(row.rtt_p99_ms, formatMs),
+    orDash(row.owd_up_p50_ms, formatMs),
+    orDash(row.owd_down_p50_ms, formatMs),
     orDash(row.udp_loss_pct, formatPct),
     orDash(row.udp_out_of_order, String),
     orDash(row.tcp_retransmits, String),

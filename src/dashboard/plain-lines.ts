@@ -30,6 +30,8 @@ function rowFields(row: LabRow): Record<string, unknown> {
     uptime_s: row.uptime_s,
     rtt_p50_ms: row.rtt_p50_ms,
     rtt_p99_ms: row.rtt_p99_ms,
+    owd_up_p50_ms: row.owd_up_p50_ms,
+    owd_down_p50_ms: row.owd_down_p50_ms,
     up_bps: row.up_bps,
     down_bps: row.down_bps,
     udp_loss_pct: row.udp_loss_pct,

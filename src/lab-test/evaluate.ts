@@ -388,6 +388,30 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
         return { ok: p99 <= limit, text: `p99 ${p99.toFixed(3)} ms` };
       });
     }
+    case "owd_p99": {
+      const ms = (text: string | undefined) =>
+        text === undefined ? null : (parseDelay(text) ?? 0);
+      const band = new Band(ms(e.owd_p99_at_least), ms(e.owd_p99_at_most));
+      const directions = e.direction === undefined ? (["up", "down"] as const) : [e.direction];
+      const which = e.direction === undefined ? "each way" : e.direction;
+      return perConnection(
+        conns,
+        `one-way delay p99 ${which} ${band.text((v) => `${v} ms`)}`,
+        (c) => {
+          const last = c.lines
+            .filter(isStats)
+            .findLast((r) => r.line.owd !== null || r.line.owd_unavailable !== null)?.line;
+          if (!last?.owd)
+            return { ok: false, text: last?.owd_unavailable ?? "no one-way delay sample" };
+          const owd = last.owd;
+          const p99s = directions.map((d) => ({ d, p99: owd[d].p99_ms }));
+          return {
+            ok: p99s.every((x) => band.holds(x.p99)),
+            text: p99s.map((x) => `${x.d} p99 ${x.p99.toFixed(3)} ms`).join(", "),
+          };
+        },
+      );
+    }
     default:
       return {
         passed: false,
@@ -506,6 +530,7 @@ const KIND_LABELS: Record<string, string> = {
   throughput: "throughput",
   loss: "loss",
   rtt_p99_at_most: "RTT p99",
+  owd_p99: "one-way delay p99",
 };
 
 /** The expectation's own name, or a short one: what it selects and what it checks (the bounds are in `expected`). */
@@ -513,7 +538,10 @@ export function expectationName(e: LabExpectation): string {
   if (e.name !== undefined) return e.name;
   const kind = kindsOf(e)[0] ?? "";
   if (kind === "no_crash") return "no agent crashed";
-  const dir = e.direction && (kind === "throughput" || kind === "loss") ? ` ${e.direction}` : "";
+  const dir =
+    e.direction && (kind === "throughput" || kind === "loss" || kind === "owd_p99")
+      ? ` ${e.direction}`
+      : "";
   return `${selectorText(e)}: ${KIND_LABELS[kind] ?? kind}${dir}`;
 }
 

@@ -100,7 +100,9 @@ export function runLengthMs(lab: Lab, planned: readonly PlannedStep[]): number {
       e.throughput_at_most !== undefined ||
       e.loss_at_least !== undefined ||
       e.loss_at_most !== undefined ||
-      e.rtt_p99_at_most !== undefined;
+      e.rtt_p99_at_most !== undefined ||
+      e.owd_p99_at_least !== undefined ||
+      e.owd_p99_at_most !== undefined;
     if (measuring) end = Math.max(end, MEASURING_RUN_MS);
     if (e.never_connects) end = Math.max(end, 5000);
   }

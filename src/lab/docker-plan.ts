@@ -56,6 +56,7 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
     subnetOf,
     nodesByName: new Map(addressPlan.nodes.map((n) => [n.name, n])),
     resolveEndpoint: (value) => endpointCidrs(value, addressPlan, subnetOf),
+    clockSync: lab.clocks_synchronized === true,
   };
   const onHost = (c: PlannedContainer, host: string | undefined): PlannedContainer =>
     host === undefined ? c : { ...c, host };
@@ -102,6 +103,8 @@ interface PlanContext {
   subnetOf: Map<string, string>;
   nodesByName: Map<string, LabPlannedNode>;
   resolveEndpoint: (value: string) => string[];
+  /** The lab declares its hosts' wall clocks synchronised: agents measure one-way delay on them. */
+  clockSync: boolean;
 }
 
 /** One router's view of the plan: its topology entry and its interfaces' addresses. */
@@ -290,6 +293,7 @@ function nodeContainer(
       "log",
       ...node.listen.flatMap((l) => ["--listen", l]),
       ...node.connect.flatMap((c) => ["--connect", rewrite(c)]),
+      ...(ctx.clockSync ? ["--clock-sync"] : []),
     ],
     capAdd: ["NET_ADMIN"],
     sysctls: {},

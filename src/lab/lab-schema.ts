@@ -345,6 +345,12 @@ export const ExpectationSchema = strict(
     rtt_p99_at_most: duration
       .optional()
       .describe("The connection's RTT p99 at the end of the run."),
+    owd_p99_at_least: duration
+      .optional()
+      .describe(
+        "The connection's one-way delay p99 at the end of the run, in `direction` (both when absent); e.g. a queue's delay shows on the limited direction.",
+      ),
+    owd_p99_at_most: duration.optional(),
     no_crash: z
       .boolean({ error: "true" })
       .optional()
@@ -361,6 +367,12 @@ export const LabSchema = strict(
       .optional()
       .describe(
         "Docker hosts joined in a swarm that the lab spans; routers and nodes pick one with host:. The first is the default. Without it a lab is on one engine, unless host: names hosts of the simulated cluster.",
+      ),
+    clocks_synchronized: z
+      .boolean({ error: "true or false" })
+      .optional()
+      .describe(
+        "The hosts' wall clocks are synchronised (PTP, NTP): agents measure one-way delay across hosts on them (--clock-sync). Not needed on one host or the simulated cluster, whose agents share one kernel's clock.",
       ),
     networks: list(NetworkSchema, "networks").min(1, { error: "at least one network" }),
     routers: list(RouterSchema, "routers").optional(),

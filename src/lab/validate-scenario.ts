@@ -39,6 +39,7 @@ export const EXPECTATION_KINDS = [
   "throughput",
   "loss",
   "rtt_p99_at_most",
+  "owd_p99",
   "no_crash",
 ] as const;
 export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
@@ -52,6 +53,7 @@ export function kindsOf(e: LabExpectation): ExpectationKind[] {
     kinds.push("throughput");
   if (e.loss_at_least !== undefined || e.loss_at_most !== undefined) kinds.push("loss");
   if (e.rtt_p99_at_most !== undefined) kinds.push("rtt_p99_at_most");
+  if (e.owd_p99_at_least !== undefined || e.owd_p99_at_most !== undefined) kinds.push("owd_p99");
   if (e.no_crash !== undefined) kinds.push("no_crash");
   return kinds;
 }
@@ -191,12 +193,14 @@ export function validateScenario(lab: Lab): LabIssue[] {
         kinds.length === 0
           ? "an expectation that checks nothing"
           : `an expectation that checks ${kinds.length} things (${kinds.join(", ")})`,
-        "exactly one of connected_within, never_connects, reconnects_within (with after), throughput_at_least/at_most, loss_at_least/at_most, rtt_p99_at_most, no_crash; split it",
+        "exactly one of connected_within, never_connects, reconnects_within (with after), throughput_at_least/at_most, loss_at_least/at_most, rtt_p99_at_most, owd_p99_at_least/at_most, no_crash; split it",
       );
     }
     duration([...base, "connected_within"], e.connected_within);
     duration([...base, "reconnects_within"], e.reconnects_within);
     duration([...base, "rtt_p99_at_most"], e.rtt_p99_at_most);
+    duration([...base, "owd_p99_at_least"], e.owd_p99_at_least);
+    duration([...base, "owd_p99_at_most"], e.owd_p99_at_most);
     rate([...base, "throughput_at_least"], e.throughput_at_least);
     rate([...base, "throughput_at_most"], e.throughput_at_most);
     percent([...base, "loss_at_least"], e.loss_at_least);
@@ -239,11 +243,14 @@ export function validateScenario(lab: Lab): LabIssue[] {
         "no_crash: false checks nothing",
         "true, or leave it out",
       );
-    if (e.direction !== undefined && !kinds.some((k) => k === "throughput" || k === "loss"))
+    if (
+      e.direction !== undefined &&
+      !kinds.some((k) => k === "throughput" || k === "loss" || k === "owd_p99")
+    )
       add(
         "FIELD_CONFLICT",
         [...base, "direction"],
-        "direction applies to throughput and loss only",
+        "direction applies to throughput, loss and owd_p99_at_least/at_most only",
         "leave it out",
       );
     if (kinds.includes("loss") && e.proto === "tcp")

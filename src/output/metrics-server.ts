@@ -195,6 +195,28 @@ export function createMetricsRegistry(
       set({ ...connLabels(s), quantile: "0.99" }, s.rtt.raw_p99_ms / 1000);
     },
   );
+  gauge(
+    "conntest_owd_seconds",
+    "One-way delay quantiles per direction (up: client to server), where both ends share a clock.",
+    ["direction", "quantile"],
+    (s, set) => {
+      if (!s.owd) return;
+      for (const direction of ["up", "down"] as const) {
+        set({ ...connLabels(s), direction, quantile: "0.5" }, s.owd[direction].p50_ms / 1000);
+        set({ ...connLabels(s), direction, quantile: "0.99" }, s.owd[direction].p99_ms / 1000);
+      }
+    },
+  );
+  gauge(
+    "conntest_owd_ipdv_seconds",
+    "One-way delay variation per direction: mean change between consecutive delays.",
+    ["direction"],
+    (s, set) => {
+      if (!s.owd) return;
+      for (const direction of ["up", "down"] as const)
+        set({ ...connLabels(s), direction }, s.owd[direction].ipdv_ms / 1000);
+    },
+  );
   const rttGauges = [
     ["conntest_rtt_min_seconds", "Smallest round-trip time.", "min_ms"],
     ["conntest_rtt_max_seconds", "Largest round-trip time.", "max_ms"],

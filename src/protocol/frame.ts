@@ -11,7 +11,7 @@
  */
 
 export const MAGIC = 0x4354; // "CT"
-export const VERSION = 2;
+export const VERSION = 3;
 export const HEADER_BYTES = 8;
 /** Largest frame, header included. DATA payloads are streamed, never buffered whole. */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;

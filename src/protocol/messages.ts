@@ -21,10 +21,13 @@ export interface Hello {
   name: string;
   /** Chosen once per --connect and kept across reconnects. */
   conn_id: string;
+  /** The clock PONGs' rx_ms are on (wire-clock.ts): equal on both sides, one-way delay is measured. */
+  clock?: string | null;
 }
 export interface HelloAck {
   name: string;
   conn_id: string;
+  clock?: string | null;
 }
 export interface Ping {
   seq: number;
@@ -35,6 +38,8 @@ export interface Ping {
 export interface Pong extends Ping {
   /** From the PING's arrival at the answering side to its PONG going out, ms on that side's clock. */
   hold_ms: number;
+  /** When the PING arrived at the answering side, ms on its clock as named in its HELLO. */
+  rx_ms: number;
 }
 export interface RoundStart {
   round: number;
@@ -79,8 +84,8 @@ export type Message =
   | { type: typeof FrameType.BYE; body: Bye };
 
 const PING_BYTES = 12;
-/** A PONG is the PING's payload and the hold time after it. */
-const PONG_BYTES = 20;
+/** A PONG is the PING's payload, then the hold time and the PING's arrival time. */
+const PONG_BYTES = 28;
 
 export function encodeMessage(message: Message): Buffer {
   if (message.type === FrameType.PING || message.type === FrameType.PONG) {
@@ -88,7 +93,10 @@ export function encodeMessage(message: Message): Buffer {
     const payload = Buffer.allocUnsafe(pong ? PONG_BYTES : PING_BYTES);
     payload.writeUInt32BE(message.body.seq >>> 0, 0);
     payload.writeDoubleBE(message.body.t, 4);
-    if (pong) payload.writeDoubleBE((message.body as Pong).hold_ms, 12);
+    if (pong) {
+      payload.writeDoubleBE((message.body as Pong).hold_ms, 12);
+      payload.writeDoubleBE((message.body as Pong).rx_ms, 20);
+    }
     return encodeFrame(message.type, payload);
   }
   return encodeFrame(message.type, Buffer.from(JSON.stringify(message.body)));
@@ -130,6 +138,15 @@ const isDirection: Check = (v, field) => {
     throw new ProtocolError("bad-payload", `${field} must be "up" or "down"`);
   }
 };
+/** Optional; plain characters only, so the longest HELLO stays within MAX_HELLO_PAYLOAD. */
+const isClockId: Check = (v, field) => {
+  if (v !== undefined && v !== null && (typeof v !== "string" || !/^[\w:.-]{1,80}$/.test(v))) {
+    throw new ProtocolError(
+      "bad-payload",
+      `${field} must be null or 1 to 80 of A-Z a-z 0-9 _ : . -`,
+    );
+  }
+};
 const isText: Check = (v, field) => {
   if (typeof v !== "string" || v.length > 256) {
     throw new ProtocolError("bad-payload", `${field} must be a string of at most 256 characters`);
@@ -137,8 +154,8 @@ const isText: Check = (v, field) => {
 };
 
 const SHAPES: Record<number, Record<string, Check>> = {
-  [FrameType.HELLO]: { name: isName, conn_id: isName },
-  [FrameType.HELLO_ACK]: { name: isName, conn_id: isName },
+  [FrameType.HELLO]: { name: isName, conn_id: isName, clock: isClockId },
+  [FrameType.HELLO_ACK]: { name: isName, conn_id: isName, clock: isClockId },
   [FrameType.ROUND_START]: {
     round: isCount,
     direction: isDirection,
@@ -185,9 +202,12 @@ export function decodeMessage(type: FrameType, payload: Buffer): Message {
         "bad-payload",
         `PONG hold_ms must be 0 to ${MAX_HOLD_MS}, got ${hold}`,
       );
+    const rx = payload.readDoubleBE(20);
+    if (!Number.isFinite(rx))
+      throw new ProtocolError("bad-payload", `PONG rx_ms must be a finite number, got ${rx}`);
     return {
       type,
-      body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4), hold_ms: hold },
+      body: { seq: payload.readUInt32BE(0), t: payload.readDoubleBE(4), hold_ms: hold, rx_ms: rx },
     };
   }
   const shape = SHAPES[type];

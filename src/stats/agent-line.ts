@@ -11,6 +11,7 @@ import type {
   AgentEvent,
   AgentEventKind,
   ConnectionSnapshot,
+  OneWayDelay,
   RoundResult,
   RttSummary,
   TcpKernelView,
@@ -42,6 +43,18 @@ const rtt = z.object({
   peer_hold_mean_ms: z.number(),
   peer_hold_max_ms: z.number(),
 });
+
+const delay = z.object({
+  samples: z.number(),
+  last_ms: z.number(),
+  min_ms: z.number(),
+  mean_ms: z.number(),
+  p50_ms: z.number(),
+  p99_ms: z.number(),
+  max_ms: z.number(),
+  ipdv_ms: z.number(),
+});
+const owd = z.object({ clock: z.enum(["monotonic", "realtime"]), up: delay, down: delay });
 
 const roundResult = z.object({
   round: z.number(),
@@ -97,6 +110,9 @@ export const connectionSnapshotSchema = z.object({
   tx: traffic,
   rx: traffic,
   rtt: rtt.nullable(),
+  // absent from an agent before one-way delay (a lab's older image)
+  owd: owd.nullable().default(null),
+  owd_unavailable: z.string().nullable().default(null),
   round_active: z.object({ round: z.number(), direction }).nullable(),
   up: roundResult.nullable(),
   down: roundResult.nullable(),
@@ -188,6 +204,7 @@ export type SchemasMatchTypes = [
   Check<Same<z.infer<typeof roundResult>, RoundResult>>,
   Check<Same<z.infer<typeof udpSummary>, UdpReceiveSummary>>,
   Check<Same<z.infer<typeof tcpView>, TcpKernelView>>,
+  Check<Same<z.infer<typeof owd>, OneWayDelay>>,
   Check<Same<z.infer<typeof connectionSnapshotSchema>, ConnectionSnapshot>>,
   Check<Same<z.infer<typeof agentEventSchema>, AgentEvent>>,
   Check<Same<z.infer<typeof agentLineSchema>, AgentLine>>,

@@ -4,6 +4,7 @@
  * monotonic clock), so it is tested without sockets or timers.
  */
 
+import { OwdStats } from "./one-way-delay.js";
 import { micro, microSeconds, RttStats } from "./rtt-stats.js";
 import type { SequenceTracker } from "./sequence-tracker.js";
 import type {
@@ -35,6 +36,7 @@ export class ConnectionStats {
   peerAddress: string | null = null;
   reconnects = 0;
   readonly rtt = new RttStats();
+  readonly owd = new OwdStats();
   roundActive: { round: number; direction: Direction } | null = null;
   lastUp: RoundResult | null = null;
   lastDown: RoundResult | null = null;
@@ -161,6 +163,7 @@ export class ConnectionStats {
     });
     this.udpJitterMs = 0;
     this.rtt.reset();
+    this.owd.reset();
     this.reconnects = 0;
     this.downTotalMs = 0;
     if (this.downSinceMs !== null) this.downSinceMs = nowMs;
@@ -190,6 +193,8 @@ export class ConnectionStats {
       tx: { packets: this.tx.packets, bytes: this.tx.bytes, bps: Math.round(this.tx.bps) },
       rx: { packets: this.rx.packets, bytes: this.rx.bytes, bps: Math.round(this.rx.bps) },
       rtt: this.rtt.summary(),
+      owd: this.owd.summary(),
+      owd_unavailable: this.owd.unavailable,
       round_active: this.roundActive,
       up: this.lastUp,
       down: this.lastDown,

@@ -40,6 +40,27 @@ export interface RttSummary {
   peer_hold_max_ms: number;
 }
 
+/** Delays of one direction, ms. */
+export interface DelaySummary {
+  samples: number;
+  last_ms: number;
+  min_ms: number;
+  mean_ms: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** Delay variation: mean absolute difference between consecutive delays (IPDV, RFC 3393). */
+  ipdv_ms: number;
+}
+
+/** One-way delay per direction: up is client → server, down server → client. */
+export interface OneWayDelay {
+  /** monotonic: both ends on one kernel, exact; realtime: wall clocks the user declared synchronised. */
+  clock: "monotonic" | "realtime";
+  up: DelaySummary;
+  down: DelaySummary;
+}
+
 /** What the receiving side measured over one bandwidth round in one direction. */
 export interface RoundResult {
   round: number;
@@ -113,6 +134,9 @@ export interface ConnectionSnapshot {
   tx: TrafficCounters;
   rx: TrafficCounters;
   rtt: RttSummary | null;
+  /** Null until the first sample, and where the two ends share no clock (`owd_unavailable` says why). */
+  owd: OneWayDelay | null;
+  owd_unavailable: string | null;
   /** The bandwidth round running now, if any. */
   round_active: { round: number; direction: Direction } | null;
   /** Last finished round, each way. */

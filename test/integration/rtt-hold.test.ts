@@ -38,7 +38,7 @@ function answer(type: FrameType, payload: Buffer, send: (frame: Buffer) => void)
     setTimeout(() => {
       const pong: Message = {
         type: FrameType.PONG,
-        body: { ...message.body, hold_ms: performance.now() - arrived },
+        body: { ...message.body, hold_ms: performance.now() - arrived, rx_ms: 0 },
       };
       send(encodeMessage(pong));
     }, HOLD_MS);

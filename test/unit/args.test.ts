@@ -67,8 +67,10 @@ describe("parseAgentArgs: defaults and options", () => {
       roundPauseMs: DEFAULTS.roundPauseMs,
       reconnectMaxMs: DEFAULTS.reconnectMaxMs,
       statsIntervalMs: DEFAULTS.statsIntervalMs,
+      clockSync: false,
     });
     assert.equal(c.metricsPort, undefined);
+    assert.equal(run([...BASE, "--clock-sync"]).clockSync, true);
   });
 
   it("defaults --ui to tui on a terminal and to log otherwise", () => {

@@ -32,6 +32,8 @@ function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
     tx: { packets: 0, bytes: 0, bps: 0 },
     rx: { packets: 0, bytes: 0, bps: 0 },
     rtt: null,
+    owd: null,
+    owd_unavailable: null,
     round_active: null,
     up: null,
     down: null,
@@ -97,6 +99,7 @@ describe("connectionRow", () => {
       "12.3 Mbit/s",
       "941 Mbit/s",
       "0.377 ms/1.20 ms",
+      "-",
       "10.0 Mbit/s",
       "9.50 Mbit/s",
       "12/3/1",
@@ -112,11 +115,12 @@ describe("connectionRow", () => {
     assert.equal(row[1], NONE); // address
     assert.equal(row[4], NONE); // uptime while not connected
     assert.equal(row[11], NONE); // rtt
-    assert.equal(row[12], NONE); // round up
-    assert.equal(row[13], NONE); // round down
-    assert.equal(row[14], NONE); // udp
-    assert.equal(row[15], NONE); // jitter
-    assert.equal(row[16], NONE); // tcp kernel view
+    assert.equal(row[12], NONE); // owd
+    assert.equal(row[13], NONE); // round up
+    assert.equal(row[14], NONE); // round down
+    assert.equal(row[15], NONE); // udp
+    assert.equal(row[16], NONE); // jitter
+    assert.equal(row[17], NONE); // tcp kernel view
     assert.equal(row[7], "0/0 B");
     assert.equal(row[9], "0 bit/s");
   });
@@ -134,9 +138,9 @@ describe("connectionRow", () => {
       delivery_rate_bps: 1e6,
       unavailable: null,
     };
-    assert.equal(connectionRow(snap({ tcp }))[16], "4/14.5 kB");
+    assert.equal(connectionRow(snap({ tcp }))[17], "4/14.5 kB");
     const none = { ...tcp, retransmits: null, cwnd_bytes: null, unavailable: "no addon" };
-    assert.equal(connectionRow(snap({ tcp: none }))[16], NONE);
+    assert.equal(connectionRow(snap({ tcp: none }))[17], NONE);
   });
 
   it("shows - for an RTT summary without samples", () => {

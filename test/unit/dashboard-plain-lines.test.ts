@@ -24,7 +24,7 @@ describe("plain and JSON lines", () => {
   it("prints key=value lines a grep or awk can use", () => {
     assert.deepEqual(intervalLines("plain", "basic", T, nodes, rows), [
       "2026-11-24T17:30:05Z node lab=basic node=sender role=node state=killed networks=net:-",
-      "2026-11-24T17:30:05Z conn lab=basic node=sender from=sender to=receiver address=10.0.0.2:16001 proto=tcp side=client state=connected uptime_s=6.99 rtt_p50_ms=- rtt_p99_ms=- up_bps=12248027017 down_bps=632 udp_loss_pct=- udp_out_of_order=- tcp_retransmits=- tcp_srtt_ms=- reconnects=0 down_s=0.011 conn_id=c1",
+      "2026-11-24T17:30:05Z conn lab=basic node=sender from=sender to=receiver address=10.0.0.2:16001 proto=tcp side=client state=connected uptime_s=6.99 rtt_p50_ms=- rtt_p99_ms=- owd_up_p50_ms=- owd_down_p50_ms=- up_bps=12248027017 down_bps=632 udp_loss_pct=- udp_out_of_order=- tcp_retransmits=- tcp_srtt_ms=- reconnects=0 down_s=0.011 conn_id=c1",
     ]);
   });
 

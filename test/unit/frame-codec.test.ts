@@ -119,9 +119,21 @@ function controlPayload(message: Message): Buffer {
 
 const SAMPLES: Message[] = [
   { type: FrameType.HELLO, body: { name: "alpha", conn_id: "c-1" } },
+  {
+    type: FrameType.HELLO,
+    body: {
+      name: "alpha",
+      conn_id: "c-1",
+      clock: "monotonic:0c1e7f3a-5b2d-4e8f-9a10-2b3c4d5e6f70",
+    },
+  },
   { type: FrameType.HELLO_ACK, body: { name: "béta ✓", conn_id: "x".repeat(MAX_NAME_LENGTH) } },
+  { type: FrameType.HELLO_ACK, body: { name: "b", conn_id: "c", clock: null } },
   { type: FrameType.PING, body: { seq: 7, t: 1234.5678901234 } },
-  { type: FrameType.PONG, body: { seq: 4_294_967_295, t: 0.1 + 0.2, hold_ms: 0.0123 } },
+  {
+    type: FrameType.PONG,
+    body: { seq: 4_294_967_295, t: 0.1 + 0.2, hold_ms: 0.0123, rx_ms: 987_654_321.123456 },
+  },
   {
     type: FrameType.ROUND_START,
     body: { round: 3, direction: "up", packet_size: 1400, duration_ms: 5000, rate_bps: 1.5e6 },
@@ -161,7 +173,7 @@ describe("frame header", () => {
   it("lays out HELLO as 'CT', version 1, type, big-endian length, then JSON", () => {
     const frame = encodeMessage({ type: FrameType.HELLO, body: { name: "alpha", conn_id: "c-1" } });
     // {"name":"alpha","conn_id":"c-1"} is 32 characters = 0x20
-    assert.equal(frame.subarray(0, 8).toString("hex"), "4354020100000020");
+    assert.equal(frame.subarray(0, 8).toString("hex"), "4354030100000020");
     assert.equal(frame.subarray(8).toString("utf8"), '{"name":"alpha","conn_id":"c-1"}');
     assert.equal(frame.length, 40);
   });
@@ -169,17 +181,21 @@ describe("frame header", () => {
   it("lays out PING as 12 binary bytes: seq u32 BE then t f64 BE", () => {
     const frame = encodeMessage({ type: FrameType.PING, body: { seq: 0x01020304, t: 1 } });
     // 1.0 as an IEEE 754 double is 0x3ff0000000000000
-    assert.equal(frame.toString("hex"), "435402030000000c" + "01020304" + "3ff0000000000000");
+    assert.equal(frame.toString("hex"), "435403030000000c" + "01020304" + "3ff0000000000000");
   });
 
-  it("lays out PONG as 20 binary bytes: the PING's seq and t, then hold_ms f64 BE", () => {
+  it("lays out PONG as 28 binary bytes: the PING's seq and t, then hold_ms and rx_ms f64 BE", () => {
     const frame = encodeMessage({
       type: FrameType.PONG,
-      body: { seq: 0x01020304, t: 1, hold_ms: 2 },
+      body: { seq: 0x01020304, t: 1, hold_ms: 2, rx_ms: 1 },
     });
     assert.equal(
       frame.toString("hex"),
-      "4354020400000014" + "01020304" + "3ff0000000000000" + "4000000000000000",
+      "435403040000001c" +
+        "01020304" +
+        "3ff0000000000000" +
+        "4000000000000000" +
+        "3ff0000000000000",
     );
   });
 
@@ -191,11 +207,14 @@ describe("frame header", () => {
       type: FrameType.PING,
       payload: controlPayload({ type: FrameType.PING, body: { seq: 9, t: 1234.5678 } }),
     });
-    const pong = encodeMessage({ type: FrameType.PONG, body: { seq: 9, t: 5, hold_ms: 0 } });
+    const pong = encodeMessage({
+      type: FrameType.PONG,
+      body: { seq: 9, t: 5, hold_ms: 0, rx_ms: 7 },
+    });
     stampPongHold(pong, 0.042);
     assert.deepEqual(decodeMessage(FrameType.PONG, pong.subarray(HEADER_BYTES)), {
       type: FrameType.PONG,
-      body: { seq: 9, t: 5, hold_ms: 0.042 },
+      body: { seq: 9, t: 5, hold_ms: 0.042, rx_ms: 7 },
     });
   });
 
@@ -206,7 +225,7 @@ describe("frame header", () => {
     // 1000 - 8 = 992 = 0x3e0; 2.0 = 0x4000000000000000
     assert.equal(
       head.toString("hex"),
-      "43540207" + "000003e0" + "00000005" + "0000002a" + "4000000000000000",
+      "43540307" + "000003e0" + "00000005" + "0000002a" + "4000000000000000",
     );
     assert.deepEqual(readDataHeader(head, HEADER_BYTES), { round: 5, seq: 42, sendTimeMs: 2 });
   });
@@ -222,7 +241,7 @@ describe("frame header", () => {
 
   it("encodeFrame copies the payload after the header", () => {
     const frame = encodeFrame(FrameType.BYE, Buffer.from("abc"));
-    assert.equal(frame.toString("hex"), "4354020a00000003616263");
+    assert.equal(frame.toString("hex"), "4354030a00000003616263");
   });
 });
 
@@ -257,7 +276,7 @@ describe("message round trips", () => {
     for (const t of [0, 5e-324, 1e-9, 123456.789012345, 2 ** 53 + 2, Number.MAX_VALUE]) {
       const back = decodeMessage(
         FrameType.PONG,
-        controlPayload({ type: FrameType.PONG, body: { seq: 1, t, hold_ms: 0.004 } }),
+        controlPayload({ type: FrameType.PONG, body: { seq: 1, t, hold_ms: 0.004, rx_ms: t } }),
       );
       assert.equal(back.type, FrameType.PONG);
       assert.equal(back.type === FrameType.PONG ? back.body.t : Number.NaN, t);
@@ -419,7 +438,7 @@ describe("a stream split anywhere decodes the same", () => {
 
   it("in one push", () => {
     assert.deepEqual(decodeStream(stream).events, expected);
-    assert.equal(expected.length, 9 + 18 + 1);
+    assert.equal(expected.length, SAMPLES.length * 3 + 1);
   });
 
   it("one byte at a time, at a frame boundary exactly between frames", () => {
@@ -483,7 +502,7 @@ describe("bad frames throw ProtocolError with the right code", () => {
   });
 
   it("wrong version", () => {
-    for (const version of [0, 1, 3, 255]) {
+    for (const version of [0, 1, 2, 4, 255]) {
       const bytes = rawHeader(FrameType.PING, 12, 0x4354, version);
       streamThrows(bytes, "bad-version");
       assert.throws(

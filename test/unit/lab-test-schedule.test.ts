@@ -126,7 +126,7 @@ describe("validateScenario", () => {
         'expect.4.throughput_at_least: "fast" is not a rate',
         "expect.5.proto: loss is measured on UDP connections only",
         'expect.6.to: unknown node "servr"',
-        "expect.7.direction: direction applies to throughput and loss only",
+        "expect.7.direction: direction applies to throughput, loss and owd_p99_at_least/at_most only",
       ],
     );
   });

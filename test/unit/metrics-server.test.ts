@@ -58,6 +58,8 @@ const client: ConnectionSnapshot = {
     jitter_ms: 0.25,
   },
   tcp: null,
+  owd: null,
+  owd_unavailable: null,
 };
 
 const server: ConnectionSnapshot = {
