@@ -37,6 +37,7 @@ import { SequenceTracker } from "../stats/sequence-tracker.js";
 import type { Direction, RoundResult, Side } from "../stats/snapshot.js";
 import { now, sleep } from "./clock.js";
 import type { Link } from "./link.js";
+import { nextPingDue, pingPhases } from "./ping-schedule.js";
 import { sharedClockProblem, type WireClock } from "./wire-clock.js";
 
 export interface SessionTiming {
@@ -244,6 +245,7 @@ export class Session {
     this.closed = true;
     this.abort.abort();
     if (this.timer) clearInterval(this.timer);
+    if (this.pingTimer) clearTimeout(this.pingTimer);
     for (const pending of this.awaiting.values()) pending.resolve();
     this.awaiting.clear();
     this.link.close(sendBye);
@@ -584,13 +586,21 @@ export class Session {
     this.timer = setInterval(() => this.onTick(), tick);
   }
 
-  private pinging = false;
-  private lastPingMs = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
 
+  /** The first ping at once, the rest on this session's own grid (ping-schedule.ts). */
   private startPinging(): void {
-    this.pinging = true;
-    this.lastPingMs = 0;
-    this.onTick();
+    if (this.pingTimer || this.closed) return;
+    const anchor = now();
+    const phase = pingPhases.next();
+    const interval = this.timing.pingIntervalMs;
+    const pingAndWait = () => {
+      if (this.closed) return;
+      this.sendPing();
+      const t = now();
+      this.pingTimer = setTimeout(pingAndWait, nextPingDue(anchor, interval, phase, t) - t);
+    };
+    pingAndWait();
   }
 
   private onTick(): void {
@@ -602,22 +612,22 @@ export class Session {
       this.close(`timeout: ${what} for ${(silentMs / 1000).toFixed(1)} s`);
       return;
     }
-    if (this.pinging && t - this.lastPingMs >= this.timing.pingIntervalMs) {
-      this.lastPingMs = t;
-      const seq = this.pingSeq++ >>> 0;
-      // forget pings that will never be answered
-      if (this.pingsInFlight.size >= 64) {
-        const oldest = this.pingsInFlight.keys().next().value as number;
-        this.pingsInFlight.delete(oldest);
-      }
-      const ping = encodeMessage({ type: FrameType.PING, body: { seq, t: 0 } });
-      // the ping's time is taken once it is encoded, just before it is sent
-      this.sendStamped(ping, (frame) => {
-        const sentAt = now();
-        stampPingTime(frame, sentAt);
-        this.pingsInFlight.set(seq, { t: sentAt, epoch: this.roundEpoch });
-      });
+  }
+
+  private sendPing(): void {
+    const seq = this.pingSeq++ >>> 0;
+    // forget pings that will never be answered
+    if (this.pingsInFlight.size >= 64) {
+      const oldest = this.pingsInFlight.keys().next().value as number;
+      this.pingsInFlight.delete(oldest);
     }
+    const ping = encodeMessage({ type: FrameType.PING, body: { seq, t: 0 } });
+    // the ping's time is taken once it is encoded, just before it is sent
+    this.sendStamped(ping, (frame) => {
+      const sentAt = now();
+      stampPingTime(frame, sentAt);
+      this.pingsInFlight.set(seq, { t: sentAt, epoch: this.roundEpoch });
+    });
   }
 
   /** Client: up round, down round, pause, for as long as the connection lives. */
