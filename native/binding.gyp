@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "conntest_native",
-      "sources": ["tcp_info.c"],
+      "sources": ["conntest_native.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "defines": ["NAPI_VERSION=8"]
     }

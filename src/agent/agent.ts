@@ -2,6 +2,7 @@
  * The agent: its listeners, its connectors, and the stats clock that hands
  * every connection's snapshot to the reporter once per interval.
  */
+import { addonNote } from "../native/addon.js";
 import type { Reporter } from "../output/reporter.js";
 import type { ConnectionStats } from "../stats/connection-stats.js";
 import type { AgentEvent, ConnectionSnapshot } from "../stats/snapshot.js";
@@ -11,7 +12,6 @@ import { Connector } from "./connector.js";
 import { EventLimiter } from "./event-limiter.js";
 import { ServerSessions } from "./server-sessions.js";
 import type { SessionTiming } from "./session.js";
-import { tcpKernelNote } from "./tcp-kernel-probe.js";
 import { type Listener, listenTcp } from "./tcp-listener.js";
 import { listenUdp } from "./udp-listener.js";
 import { wireClock } from "./wire-clock.js";
@@ -77,8 +77,7 @@ export class Agent {
   /** Opens every listener (throws ListenError, having closed any it opened), then starts connecting. */
   async start(): Promise<Listener[]> {
     const { config } = this;
-    const usesTcp = [...config.connect, ...config.listen].some((e) => e.proto === "tcp");
-    const note = usesTcp ? tcpKernelNote : null;
+    const note = addonNote;
     this.emit({ event: "started", local_name: config.name, ...(note ? { note } : {}) });
     for (const spec of config.listen) {
       try {

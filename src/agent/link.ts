@@ -12,6 +12,17 @@ export interface Link {
   send(frame: Buffer): void;
   /** Queues a DATA frame made of its header and a shared, never modified, zero payload. */
   sendData(head: Buffer, payload: Buffer): void;
+  /**
+   * UDP with the native addon: DATA seq `firstSeq` … + count − 1 in one system call (udp-batch.ts).
+   * Returns how many went, 0 when the kernel's buffer is full. Absent where datagrams go one at a time.
+   */
+  sendDataBatch?(
+    frameBytes: number,
+    round: number,
+    firstSeq: number,
+    count: number,
+    sendTimeMs: number,
+  ): number;
   /** A promise while the send queue is full; null when more may be sent now. */
   congested(): Promise<void> | null;
   /**

@@ -38,6 +38,7 @@ import type { Direction, RoundResult, Side } from "../stats/snapshot.js";
 import { now, sleep } from "./clock.js";
 import type { Link } from "./link.js";
 import { nextPingDue, pingPhases } from "./ping-schedule.js";
+import { BATCH_MAX } from "./udp-batch.js";
 import { sharedClockProblem, type WireClock } from "./wire-clock.js";
 
 export interface SessionTiming {
@@ -685,6 +686,7 @@ export class Session {
     this.stats.roundActive = { round, direction };
     let seq = 0;
     let bytes = 0;
+    let yieldedAt = 0;
     const startMs = now();
     const endMs = startMs + durationMs;
     try {
@@ -699,18 +701,43 @@ export class Session {
             continue;
           }
         }
-        // resolves on drain or on close, so no timer is needed here
-        const congestion = this.link.congested();
-        if (congestion) {
-          await congestion;
-          continue;
+        if (this.link.sendDataBatch) {
+          // as many as the rate allows now, in one system call (udp-batch.ts)
+          const due =
+            bytesPerMs > 0
+              ? Math.floor(((t - startMs) * bytesPerMs + frameBytes - bytes) / frameBytes)
+              : Number.POSITIVE_INFINITY;
+          const sent = this.link.sendDataBatch(
+            frameBytes,
+            round,
+            seq,
+            Math.max(1, Math.min(due, BATCH_MAX)),
+            now(),
+          );
+          if (sent === 0) {
+            await sleep(1, signal); // the kernel's send buffer is full
+            continue;
+          }
+          this.stats.sent(frameBytes * sent, sent);
+          seq += sent;
+          bytes += frameBytes * sent;
+        } else {
+          // resolves on drain or on close, so no timer is needed here
+          const congestion = this.link.congested();
+          if (congestion) {
+            await congestion;
+            continue;
+          }
+          const head = encodeDataHeader(frameBytes, round, seq, now());
+          this.link.sendData(head, payload);
+          this.stats.sent(frameBytes);
+          seq += 1;
+          bytes += frameBytes;
         }
-        const head = encodeDataHeader(frameBytes, round, seq, now());
-        this.link.sendData(head, payload);
-        this.stats.sent(frameBytes);
-        seq += 1;
-        bytes += frameBytes;
-        if (seq % SEND_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+        if (seq - yieldedAt >= SEND_YIELD_EVERY) {
+          yieldedAt = seq;
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
       if (!this.closed) {
         const end = encodeMessage({

@@ -4,11 +4,6 @@ import { addon, addonMissing } from "../native/addon.js";
 import type { TcpKernelView } from "../stats/snapshot.js";
 import { tcpKernelView, unavailableTcpView } from "../stats/tcp-kernel-view.js";
 
-/** The one line `started` carries where TCP_INFO cannot be read; null where it can. */
-export const tcpKernelNote: string | null = addonMissing
-  ? `TCP kernel figures (retransmits, cwnd, srtt) are null: ${addonMissing}`
-  : null;
-
 /** A probe of `socket`'s kernel view; null once the socket has no file descriptor (closed). */
 export function tcpKernelProbe(socket: Socket): () => TcpKernelView | null {
   if (!addon) {

@@ -3,6 +3,7 @@ import type { Socket } from "node:dgram";
 import { now } from "./clock.js";
 import { BYE_REPEATS_MS, type Link } from "./link.js";
 import { formatAddress } from "./tcp-link.js";
+import { UdpBatchSender } from "./udp-batch.js";
 
 /** Datagrams handed to the kernel but not yet confirmed sent, above which a bulk sender waits. */
 const MAX_IN_FLIGHT = 256;
@@ -47,7 +48,22 @@ export class UdpLink implements Link {
     private readonly onSendError: (err: NodeJS.ErrnoException) => void,
   ) {
     this.remote = formatAddress(address, port);
+    const batch = UdpBatchSender.for(socket, connected ? null : { host: address, port });
+    if (batch) {
+      this.sendDataBatch = (frameBytes, round, firstSeq, count, sendTimeMs) => {
+        if (this.closed) return 0;
+        try {
+          return batch.send(frameBytes, round, firstSeq, count, sendTimeMs);
+        } catch (err) {
+          if (!this.closed) this.onSendError(err as NodeJS.ErrnoException);
+          return 0;
+        }
+      };
+    }
   }
+
+  /** Set where the native addon sends DATA in batches (Link.sendDataBatch). */
+  readonly sendDataBatch?: Link["sendDataBatch"];
 
   send(frame: Buffer): void {
     this.transmit(frame);

@@ -1,5 +1,5 @@
 /**
- * The native addon (native/tcp_info.c), loaded once. Built at install by
+ * The native addon (native/conntest_native.c), loaded once. Built at install by
  * node-gyp; where it is missing or CONNTEST_NO_ADDON is set, `addon` is null
  * and `addonMissing` says why, in one line the agent prints once.
  */
@@ -25,6 +25,19 @@ export interface RawTcpInfo {
 
 export interface NativeAddon {
   tcpInfo(fd: number): RawTcpInfo;
+  /**
+   * Sends `count` (1 to 64) datagrams of `size` bytes laid end to end in `buffer` with one
+   * sendmmsg: to `host`:`port`, or, with host null, to a connected socket's peer. Returns how
+   * many the kernel took, 0 when its buffer is full; throws on a socket error (err.code).
+   */
+  sendDatagrams(
+    fd: number,
+    buffer: Buffer,
+    size: number,
+    count: number,
+    host: string | null,
+    port: number,
+  ): number;
 }
 
 // dist/src/native/addon.js → the package root, in a checkout and in the image alike
@@ -58,3 +71,7 @@ const loaded = load();
 export const addon: NativeAddon | null = loaded.addon;
 /** Why `addon` is null; null when it loaded. */
 export const addonMissing: string | null = loaded.missing;
+/** The line `started` carries where the addon is missing: what the agent does without it. */
+export const addonNote: string | null = addonMissing
+  ? `TCP kernel figures (retransmits, cwnd, srtt) are null and UDP datagrams go one system call each: ${addonMissing}`
+  : null;

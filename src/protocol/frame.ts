@@ -71,11 +71,23 @@ export function encodeDataHeader(
   sendTimeMs: number,
 ): Buffer {
   const head = Buffer.allocUnsafe(MIN_DATA_FRAME);
-  writeHeader(head, FrameType.DATA, frameBytes - HEADER_BYTES);
-  head.writeUInt32BE(round >>> 0, HEADER_BYTES);
-  head.writeUInt32BE(seq >>> 0, HEADER_BYTES + 4);
-  head.writeDoubleBE(sendTimeMs, HEADER_BYTES + 8);
+  writeDataHeader(head, 0, frameBytes, round, seq, sendTimeMs);
   return head;
+}
+
+/** The same header written into `target` at `offset` (a batch of datagrams laid end to end). */
+export function writeDataHeader(
+  target: Buffer,
+  offset: number,
+  frameBytes: number,
+  round: number,
+  seq: number,
+  sendTimeMs: number,
+): void {
+  writeHeader(target, FrameType.DATA, frameBytes - HEADER_BYTES, offset);
+  target.writeUInt32BE(round >>> 0, offset + HEADER_BYTES);
+  target.writeUInt32BE(seq >>> 0, offset + HEADER_BYTES + 4);
+  target.writeDoubleBE(sendTimeMs, offset + HEADER_BYTES + 8);
 }
 
 export interface DataHeader {

@@ -1,0 +1,80 @@
+/**
+ * The native addon's batched UDP sends on real sockets: one call hands the
+ * kernel many DATA datagrams, each arriving whole, with its own seq and the
+ * batch's send time, on a connected socket and to an address on a shared one.
+ */
+import assert from "node:assert/strict";
+import { createSocket, type Socket } from "node:dgram";
+import { after, test } from "node:test";
+import { BATCH_MAX, UdpBatchSender } from "../../src/agent/udp-batch.js";
+import { decodeDatagram } from "../../src/protocol/frame-decoder.js";
+
+const sockets: Socket[] = [];
+after(() => {
+  for (const s of sockets) s.close();
+});
+
+async function bound(host = "127.0.0.1"): Promise<Socket> {
+  const s = createSocket("udp4");
+  sockets.push(s);
+  await new Promise<void>((resolve) => s.bind(0, host, resolve));
+  return s;
+}
+
+function collect(receiver: Socket, n: number): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${got.length} of ${n} datagrams`)), 5000);
+    receiver.on("message", (msg) => {
+      got.push(msg);
+      if (got.length === n) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+  });
+}
+
+for (const connected of [true, false])
+  test(`a batch of DATA datagrams in one call: ${connected ? "connected socket" : "to an address"}`, async () => {
+    const receiver = await bound();
+    const sender = await bound();
+    const { port } = receiver.address();
+    if (connected) await new Promise<void>((resolve) => sender.connect(port, "127.0.0.1", resolve));
+    const batch = UdpBatchSender.for(sender, connected ? null : { host: "127.0.0.1", port });
+    assert.ok(batch, "the addon is built (npm install) and the socket shows its descriptor");
+    const frameBytes = 1400;
+    // one batch at a time: a receive buffer holds about 90 of these, and this process reads it
+    const datagrams: Buffer[] = [];
+    for (const first of [0, BATCH_MAX]) {
+      const arrived = collect(receiver, BATCH_MAX);
+      assert.equal(batch.send(frameBytes, 7, first, BATCH_MAX, 1234.5), BATCH_MAX);
+      datagrams.push(...(await arrived));
+      receiver.removeAllListeners("message");
+    }
+    assert.deepEqual(
+      datagrams.map((d) => {
+        const frame = decodeDatagram(d);
+        assert.equal(d.length, frameBytes);
+        assert.equal(frame.kind, "data");
+        return frame.kind === "data"
+          ? [frame.header.round, frame.header.seq, frame.header.sendTimeMs]
+          : [];
+      }),
+      Array.from({ length: 2 * BATCH_MAX }, (_, i) => [7, i, 1234.5]),
+    );
+    assert.ok(
+      datagrams.every((d) => d.subarray(24).every((b) => b === 0)),
+      "zero payloads",
+    );
+  });
+
+test("without the addon (CONNTEST_NO_ADDON) there is no batch sender", async () => {
+  const socket = await bound();
+  process.env.CONNTEST_NO_ADDON = "1";
+  try {
+    assert.equal(UdpBatchSender.for(socket, null), null);
+  } finally {
+    delete process.env.CONNTEST_NO_ADDON;
+  }
+});
