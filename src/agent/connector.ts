@@ -22,6 +22,7 @@ import { Session, type SessionTiming } from "./session.js";
 import { describeError, formatAddress, pipeSocket, TcpLink } from "./tcp-link.js";
 import { UdpLink } from "./udp-link.js";
 import { RECV_BUFFER_BYTES } from "./udp-listener.js";
+import { receiveDatagrams } from "./udp-receive.js";
 
 export interface ConnectorOptions {
   name: string;
@@ -224,7 +225,7 @@ export class Connector {
 
 function wireUdpClient(socket: UdpSocket, session: Session): void {
   let lastDatagramMs = now();
-  socket.on("message", (datagram: Buffer) => {
+  receiveDatagrams(socket, (datagram) => {
     const arrival = now();
     lastDatagramMs = arrival;
     try {

@@ -9,22 +9,17 @@
 import type { Socket } from "node:dgram";
 import { addon, type NativeAddon } from "../native/addon.js";
 import { writeDataHeader } from "../protocol/frame.js";
+import { dgramHandle } from "./udp-receive.js";
 
 /** Most datagrams in one system call (the addon's limit). */
 export const BATCH_MAX = 64;
 /** A batch's buffer stays under this: 64 datagrams of 1,400 bytes, 4 of 64 KB. */
 const BATCH_BYTES = 256 * 1024;
 
-/** A dgram socket's file descriptor: Node keeps its handle under a symbol (`_handle` is deprecated). */
+/** A dgram socket's file descriptor, or null (closed, or Node's insides changed). */
 function descriptorOf(socket: Socket): number | null {
-  for (const sym of Object.getOwnPropertySymbols(socket)) {
-    const state = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[
-      sym
-    ];
-    const fd = state?.handle?.fd;
-    if (typeof fd === "number" && fd >= 0) return fd;
-  }
-  return null;
+  const fd = dgramHandle(socket)?.fd;
+  return typeof fd === "number" && fd >= 0 ? fd : null;
 }
 
 export class UdpBatchSender {

@@ -2,7 +2,7 @@
  * `--listen udp:PORT`: one socket for every client. Datagrams are routed by
  * the sender's address; a HELLO from a new address starts a session.
  */
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { FrameType } from "../protocol/frame.js";
 import { decodeDatagram } from "../protocol/frame-decoder.js";
@@ -16,6 +16,7 @@ import type { Session } from "./session.js";
 import { describeError, formatAddress } from "./tcp-link.js";
 import type { Listener } from "./tcp-listener.js";
 import { byeRepeatsLeftMs, UdpLink } from "./udp-link.js";
+import { receiveDatagrams } from "./udp-receive.js";
 
 /** Peer addresses with a session at once; when full, a new one evicts the idlest (eviction.ts). */
 const MAX_UDP_SESSIONS = 1024;
@@ -46,7 +47,7 @@ export async function listenUdp(
     });
   };
 
-  socket.on("message", (datagram: Buffer, rinfo: RemoteInfo) => {
+  receiveDatagrams(socket, (datagram, rinfo) => {
     const arrival = now();
     const peer = formatAddress(rinfo.address, rinfo.port);
     const session = byPeer.get(peer);

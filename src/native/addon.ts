@@ -38,6 +38,22 @@ export interface NativeAddon {
     host: string | null,
     port: number,
   ): number;
+  /**
+   * Starts reading the UDP socket `fd` in batches (recvmmsg on a uv_poll of its duplicate):
+   * `onBatch(count, error)` runs once per batch, datagram i in `slots` at i × slotBytes, its
+   * length (u32 LE) and source (family 4|6 at byte 4, port u16 BE at 6, address at 8) in `meta`
+   * at i × metaBytes. The slots are reused: copy what must outlive the call.
+   */
+  receiveDatagrams(
+    fd: number,
+    onBatch: (count: number, error: string | null) => void,
+  ): {
+    slots: Buffer;
+    meta: Buffer;
+    slotBytes: number;
+    metaBytes: number;
+    close(): void;
+  };
 }
 
 // dist/src/native/addon.js → the package root, in a checkout and in the image alike

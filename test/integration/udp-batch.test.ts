@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { after, test } from "node:test";
 import { BATCH_MAX, UdpBatchSender } from "../../src/agent/udp-batch.js";
+import { type DatagramSource, receiveDatagrams } from "../../src/agent/udp-receive.js";
 import { decodeDatagram } from "../../src/protocol/frame-decoder.js";
 
 const sockets: Socket[] = [];
@@ -15,7 +16,7 @@ after(() => {
 });
 
 async function bound(host = "127.0.0.1"): Promise<Socket> {
-  const s = createSocket("udp4");
+  const s = createSocket(host.includes(":") ? "udp6" : "udp4");
   sockets.push(s);
   await new Promise<void>((resolve) => s.bind(0, host, resolve));
   return s;
@@ -77,4 +78,71 @@ test("without the addon (CONNTEST_NO_ADDON) there is no batch sender", async () 
   } finally {
     delete process.env.CONNTEST_NO_ADDON;
   }
+});
+
+for (const host of ["127.0.0.1", "::1"])
+  test(`batched reads deliver every datagram whole, with its source: ${host}`, {
+    timeout: 30_000,
+  }, async () => {
+    const receiver = await bound(host);
+    const got: { text: string; from: DatagramSource }[] = [];
+    const all = new Promise<void>((resolve) => {
+      const how = receiveDatagrams(receiver, (datagram, from) => {
+        // the slot is reused: what is kept is copied (here, as text)
+        got.push({ text: datagram.toString(), from });
+        if (got.length === 300) resolve();
+      });
+      assert.equal(how, "batched");
+    });
+    const senders = [await bound(host), await bound(host)];
+    for (let i = 0; i < 300; i++) {
+      const sender = senders[i % 2] as Socket;
+      // sizes 1 to 4,000 bytes: bigger than the old slots, smaller than the new
+      sender.send(
+        Buffer.from(`${i}:`.padEnd(1 + ((i * 13) % 4000), "x")),
+        receiver.address().port,
+        host,
+      );
+      // paced: this process reads too, and a full receive buffer would drop some
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.race([
+      all,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`${got.length} of 300 datagrams arrived`)), 10_000),
+      ),
+    ]);
+    const bySender = senders.map((s) => s.address().port);
+    got.forEach(({ text, from }, n) => {
+      const i = Number(text.split(":")[0]);
+      assert.equal(
+        text.length,
+        Math.max(text.indexOf(":") + 1, 1 + ((i * 13) % 4000)),
+        `datagram ${i}`,
+      );
+      assert.equal(from.address, host);
+      assert.equal(from.port, bySender[i % 2], `datagram ${i}'s source port`);
+      assert.equal(from.family, host.includes(":") ? "IPv6" : "IPv4");
+      assert.equal(i, n, "in order");
+    });
+  });
+
+test("batched reads report a refused peer (ICMP port unreachable) as an error event", {
+  timeout: 30_000,
+}, async () => {
+  const gone = await bound();
+  const port = gone.address().port;
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  sockets.splice(sockets.indexOf(gone), 1);
+  const client = await bound();
+  await new Promise<void>((resolve) => client.connect(port, "127.0.0.1", resolve));
+  const refused = new Promise<string>((resolve) =>
+    client.on("error", (err: NodeJS.ErrnoException) => resolve(String(err.code))),
+  );
+  assert.equal(
+    receiveDatagrams(client, () => {}),
+    "batched",
+  );
+  client.send(Buffer.from("anyone?"));
+  assert.equal(await refused, "ECONNREFUSED");
 });
