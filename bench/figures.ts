@@ -153,7 +153,15 @@ export interface PairSamples {
   /** bit/s the receiver got, per run. */
   tcp: { conntest: number[]; iperf: number[] };
   /** Datagrams/s the receiver got and the loss in %, per run. */
-  udp: { conntest: number[]; iperf: number[]; conntestLoss: number[]; iperfLoss: number[] };
+  udp: {
+    conntest: number[];
+    iperf: number[];
+    conntestLoss: number[];
+    iperfLoss: number[];
+    /** The agent without its native addon (CONNTEST_NO_ADDON). */
+    plain: number[];
+    plainLoss: number[];
+  };
   /** TCP bytes the receiving agent counted over the payload the sender's eth0 sent, per run. */
   counted: number[];
   /** TCP segments the sender retransmitted meanwhile, per run. */

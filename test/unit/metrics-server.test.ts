@@ -58,7 +58,29 @@ const client: ConnectionSnapshot = {
     jitter_ms: 0.25,
   },
   tcp: null,
-  owd: null,
+  owd: {
+    clock: "monotonic",
+    up: {
+      samples: 5,
+      last_ms: 1,
+      min_ms: 1,
+      mean_ms: 1.5,
+      p50_ms: 1.5,
+      p99_ms: 3,
+      max_ms: 3,
+      ipdv_ms: 0.5,
+    },
+    down: {
+      samples: 5,
+      last_ms: 0.5,
+      min_ms: 0.5,
+      mean_ms: 0.5,
+      p50_ms: 0.5,
+      p99_ms: 1,
+      max_ms: 1,
+      ipdv_ms: 0.25,
+    },
+  },
   owd_unavailable: null,
 };
 
@@ -79,6 +101,19 @@ const server: ConnectionSnapshot = {
   rtt: null,
   up: null,
   udp: null,
+  owd: null,
+  tcp: {
+    retransmits: 7,
+    retransmitted_bytes: 10_136,
+    cwnd_segments: 10,
+    cwnd_bytes: 14_480,
+    mss_bytes: 1448,
+    srtt_ms: 2,
+    rttvar_ms: 0.5,
+    min_rtt_ms: 0.2,
+    delivery_rate_bps: 1e6,
+    unavailable: null,
+  },
 };
 
 const C = 'side="client",proto="udp",local="a",peer="b",conn_id="c1"';
@@ -147,6 +182,13 @@ describe("metrics server", () => {
       'conntest_connections{side="server",state="disconnected"} 1',
       'conntest_connections{side="server",state="connected"} 0',
       'conntest_agent_info{agent="a"} 1',
+      `conntest_owd_seconds{${C},direction="up",quantile="0.99"} 0.003`,
+      `conntest_owd_seconds{${C},direction="down",quantile="0.5"} 0.0005`,
+      `conntest_owd_ipdv_seconds{${C},direction="up"} 0.0005`,
+      `conntest_tcp_retransmits_total{${S}} 7`,
+      `conntest_tcp_cwnd_bytes{${S}} 14480`,
+      `conntest_tcp_srtt_seconds{${S}} 0.002`,
+      `conntest_tcp_delivery_rate_bits_per_second{${S}} 1000000`,
     ];
     for (const line of expected) assert.ok(lines.includes(line), `missing: ${line}`);
   });
@@ -158,6 +200,8 @@ describe("metrics server", () => {
       `conntest_rtt_seconds{${S}`,
       `conntest_udp_lost{${S}}`,
       `conntest_udp_jitter_seconds{${S}}`,
+      `conntest_owd_seconds{${S}`,
+      `conntest_tcp_retransmits_total{${C}}`,
     ];
     for (const prefix of absent) {
       assert.ok(!lines.some((l) => l.startsWith(prefix)), `unexpected: ${prefix}`);
