@@ -595,13 +595,16 @@ export class Session {
     const anchor = now();
     const phase = pingPhases.next();
     const interval = this.timing.pingIntervalMs;
-    const pingAndWait = () => {
+    const pingAndWait = (due: number) => {
       if (this.closed) return;
       this.sendPing();
       const t = now();
-      this.pingTimer = setTimeout(pingAndWait, nextPingDue(anchor, interval, phase, t) - t);
+      // a timer may fire a fraction of a millisecond before `due` (Node rounds delays to
+      // whole ms): the next point is the one after `due`, never `due` again
+      const next = nextPingDue(anchor, interval, phase, Math.max(t, due));
+      this.pingTimer = setTimeout(() => pingAndWait(next), next - t);
     };
-    pingAndWait();
+    pingAndWait(anchor);
   }
 
   private onTick(): void {

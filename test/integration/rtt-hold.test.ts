@@ -24,10 +24,14 @@ after(async () => {
   for (const close of closers) close();
 });
 
+/** When each PING reached the stand-in peer, ms. */
+let pingArrivals: number[] = [];
+
 /** What the stand-in peer answers to one decoded frame, after how long; nothing to DATA. */
 function answer(type: FrameType, payload: Buffer, send: (frame: Buffer) => void): void {
   const arrived = performance.now();
   const message = decodeMessage(type, payload);
+  if (message.type === FrameType.PING) pingArrivals.push(arrived);
   if (message.type === FrameType.HELLO) {
     const ack: Message = {
       type: FrameType.HELLO_ACK,
@@ -77,6 +81,7 @@ function udpHolder(port: number): UdpSocket {
 for (const proto of ["tcp", "udp"] as const) {
   test(`${proto}: the RTT is the round trip less the ${HOLD_MS} ms the peer held each ping`, async () => {
     const port = await freePort(HOST);
+    pingArrivals = [];
     if (proto === "tcp") tcpHolder(port);
     else udpHolder(port);
     const agent = new AgentProcess([
@@ -108,6 +113,15 @@ for (const proto of ["tcp", "udp"] as const) {
       Math.abs((rtt.raw_mean_ms ?? 0) - (rtt.peer_hold_mean_ms ?? 0) - (rtt.mean_ms ?? 0)) < 0.01,
       JSON.stringify(rtt),
     );
+    // one ping per 100 ms, never two at once (a timer firing a hair early once sent the same
+    // grid point's ping twice: 1.7 pings per interval)
+    const spanMs = (pingArrivals.at(-1) ?? 0) - (pingArrivals[0] ?? 0);
+    assert.ok(
+      pingArrivals.length <= spanMs / 100 + 2,
+      `${pingArrivals.length} pings in ${spanMs} ms`,
+    );
+    const gaps = pingArrivals.slice(1).map((t, i) => t - (pingArrivals[i] as number));
+    assert.ok(Math.min(...gaps) > 30, `pings ${Math.min(...gaps).toFixed(1)} ms apart`);
     await agent.stop();
   });
 }

@@ -8,6 +8,8 @@ test("pings fall on the session's own grid, and a late timer skips what it misse
   assert.equal(nextPingDue(1000, 100, 0.25, 1025), 1125);
   assert.equal(nextPingDue(1000, 100, 0.25, 1124.9), 1125);
   assert.equal(nextPingDue(1000, 100, 0.25, 1390), 1425, "no burst after a stall");
+  // served from the point itself (a timer that fired early): the next one, not the same
+  assert.equal(nextPingDue(1000, 100, 0.25, 1125), 1225);
 });
 
 test("any number of sessions get phases well apart", () => {
