@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -127,6 +128,8 @@ typedef struct {
   struct mmsghdr msgs[SLOTS];
   struct iovec iovs[SLOTS];
   struct sockaddr_storage from[SLOTS];
+  /* room for one SCM_TIMESTAMPNS per datagram */
+  char control[SLOTS][CMSG_SPACE(sizeof(struct timespec))];
 } watcher;
 
 static void call_batch(watcher *w, int count, const char *error) {
@@ -155,8 +158,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
    * watching starts again after it. */
   int stopped = status < 0;
   for (int batch = 0; batch < BATCHES_PER_WAKEUP && !w->closing; batch++) {
-    for (int i = 0; i < SLOTS; i++) w->msgs[i].msg_hdr.msg_namelen = sizeof w->from[i];
+    for (int i = 0; i < SLOTS; i++) {
+      w->msgs[i].msg_hdr.msg_namelen = sizeof w->from[i];
+      w->msgs[i].msg_hdr.msg_controllen = sizeof w->control[i];
+    }
     int n = recvmmsg(w->fd, w->msgs, SLOTS, MSG_DONTWAIT, NULL);
+    /* the kernel stamps arrivals on the wall clock: moved onto the monotonic clock here */
+    struct timespec real, mono;
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    double real_to_mono_ms = (mono.tv_sec - real.tv_sec) * 1e3 + (mono.tv_nsec - real.tv_nsec) / 1e6;
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -183,6 +194,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         memcpy(m + 6, &v6->sin6_port, 2);
         memcpy(m + 8, &v6->sin6_addr, 16);
       }
+      /* when the datagram reached the socket (SO_TIMESTAMPNS), monotonic ms; 0 if not stamped */
+      double arrival = 0;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&w->msgs[i].msg_hdr); c;
+           c = CMSG_NXTHDR(&w->msgs[i].msg_hdr, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          struct timespec ts;
+          memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          arrival = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 + real_to_mono_ms;
+        }
+      }
+      memcpy(m + 24, &arrival, 8);
     }
     if (n > 0) call_batch(w, n, NULL);
     if (n < SLOTS) break;
@@ -223,9 +245,11 @@ static void keep(napi_env env, void *data, void *hint) {
 /*
  * receiveDatagrams(fd, onBatch): starts batched reading of the UDP socket `fd`.
  * Returns { slots, meta, slotBytes, metaBytes, close }. onBatch(count, error)
- * runs with datagram i in slots at i × slotBytes, its length (u32, host order)
- * and source (family 4 or 6 at byte 4, port u16 BE at 6, address at 8) in meta
- * at i × metaBytes; error is an errno name when the socket reported one.
+ * runs with datagram i in slots at i × slotBytes, its length (u32, host order),
+ * source (family 4 or 6 at byte 4, port u16 BE at 6, address at 8) and the
+ * kernel's arrival time (f64 host order at 24, CLOCK_MONOTONIC ms, 0 when not
+ * stamped) in meta at i × metaBytes; error is an errno name when the socket
+ * reported one.
  * The slots are reused by the next batch: copy what must outlive the call.
  */
 napi_value receive_datagrams(napi_env env, napi_callback_info info) {
@@ -273,7 +297,11 @@ napi_value receive_datagrams(napi_env env, napi_callback_info info) {
     w->msgs[i].msg_hdr.msg_iov = &w->iovs[i];
     w->msgs[i].msg_hdr.msg_iovlen = 1;
     w->msgs[i].msg_hdr.msg_name = &w->from[i];
+    w->msgs[i].msg_hdr.msg_control = w->control[i];
   }
+  /* arrival times from the kernel, as irtt takes them: a process's wake-up stays out */
+  int on = 1;
+  setsockopt(w->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   napi_value resource_name;
   napi_create_string_utf8(env, "conntest:udp-receive", NAPI_AUTO_LENGTH, &resource_name);
   napi_async_init(env, NULL, resource_name, &w->async);

@@ -225,8 +225,8 @@ export class Connector {
 
 function wireUdpClient(socket: UdpSocket, session: Session): void {
   let lastDatagramMs = now();
-  receiveDatagrams(socket, (datagram) => {
-    const arrival = now();
+  receiveDatagrams(socket, (datagram, _from, kernelArrival) => {
+    const arrival = kernelArrival ?? now();
     lastDatagramMs = arrival;
     try {
       session.noteReceived(datagram.length);

@@ -29,8 +29,10 @@ export function nextPingDue(
 ): number {
   const first = anchorMs + phase * intervalMs;
   if (nowMs < first) return first;
-  // a late timer skips the points it missed rather than sending them in a burst
-  const k = Math.floor((nowMs - first) / intervalMs) + 1;
+  // a late timer skips the points it missed rather than sending them in a burst; the
+  // nanosecond of slack: a point recomputed in floating point (first + k × interval) can
+  // divide back to a hair under k, which named the same point again (pings 1 ms apart)
+  const k = Math.floor((nowMs - first) / intervalMs + 1e-6) + 1;
   return first + k * intervalMs;
 }
 

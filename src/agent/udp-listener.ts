@@ -47,8 +47,8 @@ export async function listenUdp(
     });
   };
 
-  receiveDatagrams(socket, (datagram, rinfo) => {
-    const arrival = now();
+  receiveDatagrams(socket, (datagram, rinfo, kernelArrival) => {
+    const arrival = kernelArrival ?? now();
     const peer = formatAddress(rinfo.address, rinfo.port);
     const session = byPeer.get(peer);
     try {

@@ -9,10 +9,15 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import ipaddr from "ipaddr.js";
 import { addon } from "../native/addon.js";
+import { localFromMonotonic } from "./wire-clock.js";
 
 export type DatagramSource = Pick<RemoteInfo, "address" | "port" | "family">;
-/** `datagram` is only valid during the call (its slot is reused): copy what must outlive it. */
-export type OnDatagram = (datagram: Buffer, from: DatagramSource) => void;
+/**
+ * `datagram` is only valid during the call (its slot is reused): copy what must outlive it.
+ * `arrivalMs`: when the kernel received it, on now()'s clock (batched reads; SO_TIMESTAMPNS);
+ * undefined where only the time of reading is known.
+ */
+export type OnDatagram = (datagram: Buffer, from: DatagramSource, arrivalMs?: number) => void;
 
 interface DgramHandle {
   fd?: unknown;
@@ -44,7 +49,8 @@ function sourceOf(meta: Buffer, at: number): DatagramSource {
 }
 
 /**
- * Delivers `socket`'s datagrams to `onDatagram` and its errors (ECONNREFUSED after an ICMP
+ * Delivers `socket`'s datagrams to `onDatagram` (batched: with the kernel's arrival time, as
+ * irtt takes it, so a process's wake-up stays out of RTTs and jitter) and its errors (ECONNREFUSED after an ICMP
  * port unreachable) as 'error' events, as Node would. Call it once the socket is bound or
  * connected. Returns how: "batched" (the addon) or "one-by-one".
  */
@@ -73,7 +79,12 @@ export function receiveDatagrams(socket: Socket, onDatagram: OnDatagram): "batch
         lastKey = key;
         lastSource = sourceOf(meta, at);
       }
-      onDatagram(slots.subarray(i * slotBytes, i * slotBytes + length), lastSource);
+      const kernelMs = meta.readDoubleLE(at + 24);
+      onDatagram(
+        slots.subarray(i * slotBytes, i * slotBytes + length),
+        lastSource,
+        kernelMs > 0 ? localFromMonotonic(kernelMs) : undefined,
+      );
     }
   });
   handle.recvStop(); // Node's own reading: the watcher reads instead

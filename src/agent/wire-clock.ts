@@ -34,6 +34,14 @@ function monotonicOffsetMs(): number {
   return offset;
 }
 
+let offsetMs: number | null = null;
+
+/** A CLOCK_MONOTONIC time in ms (a kernel timestamp) as now() would have read it. */
+export function localFromMonotonic(ms: number): number {
+  offsetMs ??= monotonicOffsetMs();
+  return ms - offsetMs;
+}
+
 function bootId(): string | null {
   try {
     const id = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
@@ -50,7 +58,8 @@ export function wireClock(synchronized: boolean): WireClock {
     return { id: "realtime", fromLocal: (t) => origin + t };
   }
   const boot = bootId();
-  const offset = monotonicOffsetMs();
+  offsetMs ??= monotonicOffsetMs();
+  const offset = offsetMs;
   return { id: boot === null ? null : `monotonic:${boot}`, fromLocal: (t) => offset + t };
 }
 

@@ -41,8 +41,9 @@ export interface NativeAddon {
   /**
    * Starts reading the UDP socket `fd` in batches (recvmmsg on a uv_poll of its duplicate):
    * `onBatch(count, error)` runs once per batch, datagram i in `slots` at i × slotBytes, its
-   * length (u32 LE) and source (family 4|6 at byte 4, port u16 BE at 6, address at 8) in `meta`
-   * at i × metaBytes. The slots are reused: copy what must outlive the call.
+   * length (u32 LE), source (family 4|6 at byte 4, port u16 BE at 6, address at 8) and kernel
+   * arrival time (f64 LE at 24, CLOCK_MONOTONIC ms, 0 if unstamped) in `meta` at i × metaBytes.
+   * The slots are reused: copy what must outlive the call.
    */
   receiveDatagrams(
     fd: number,

@@ -86,10 +86,13 @@ for (const host of ["127.0.0.1", "::1"])
   }, async () => {
     const receiver = await bound(host);
     const got: { text: string; from: DatagramSource }[] = [];
+    const arrivals: { kernel: number | undefined; read: number }[] = [];
+    const sentFrom = performance.now();
     const all = new Promise<void>((resolve) => {
-      const how = receiveDatagrams(receiver, (datagram, from) => {
+      const how = receiveDatagrams(receiver, (datagram, from, arrivalMs) => {
         // the slot is reused: what is kept is copied (here, as text)
         got.push({ text: datagram.toString(), from });
+        arrivals.push({ kernel: arrivalMs, read: performance.now() });
         if (got.length === 300) resolve();
       });
       assert.equal(how, "batched");
@@ -112,6 +115,14 @@ for (const host of ["127.0.0.1", "::1"])
         setTimeout(() => reject(new Error(`${got.length} of 300 datagrams arrived`)), 10_000),
       ),
     ]);
+    // the kernel's arrival times, on this process's clock: after the first send, before the read
+    for (const a of arrivals) {
+      assert.ok(a.kernel !== undefined, "stamped by the kernel (SO_TIMESTAMPNS)");
+      assert.ok(
+        a.kernel >= sentFrom - 1 && a.kernel <= a.read + 1,
+        JSON.stringify({ sentFrom, ...a }),
+      );
+    }
     const bySender = senders.map((s) => s.address().port);
     got.forEach(({ text, from }, n) => {
       const i = Number(text.split(":")[0]);

@@ -265,6 +265,23 @@ nodes:
     ]);
   });
 
+  it("passes --clock-sync to every agent of a lab that declares its clocks synchronised", () => {
+    const lab = (extra: string) =>
+      plan(`
+name: clocks
+${extra}
+networks:
+  - { name: net, subnet: 10.3.0.0/24 }
+nodes:
+  - { name: a, network: net, connect: ["udp://b:1234"] }
+  - { name: b, network: net, listen: [udp:1234] }
+`);
+    const synced = lab("clocks_synchronized: true");
+    for (const n of ["a", "b"]) assert.ok(container(synced, n).agentArgs?.includes("--clock-sync"));
+    const plain = lab("");
+    for (const n of ["a", "b"]) assert.ok(!container(plain, n).agentArgs?.includes("--clock-sync"));
+  });
+
   it("hides a NAT router's inside from the routers beyond it, and masquerades what is behind it", () => {
     // lan2 — r0 — lan — r1 (NAT lan → mid) — mid — r2 — wan
     const p = plan(`

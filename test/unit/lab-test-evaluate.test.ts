@@ -252,6 +252,46 @@ describe("evaluate", () => {
     );
   });
 
+  it("owd_p99 bounds a direction, or both, from the last stats line; says why when there is none", () => {
+    const delay = (p99: number) => ({
+      samples: 10,
+      last_ms: p99,
+      min_ms: p99,
+      mean_ms: p99,
+      p50_ms: p99,
+      p99_ms: p99,
+      max_ms: p99,
+      ipdv_ms: 0,
+    });
+    const owdLine = (s: number, up: number, down: number) =>
+      at(s, "client", {
+        type: "stats",
+        state: "connected",
+        peer_name: "server",
+        owd: { clock: "monotonic", up: delay(up), down: delay(down) },
+        owd_unavailable: null,
+      });
+    const r = rec([connected(1), owdLine(2, 1, 1), owdLine(3, 62.3, 2.2)]);
+    assert.equal(one({ direction: "up", owd_p99_at_least: "20ms" }, r).verdict, "passed");
+    assert.equal(one({ direction: "down", owd_p99_at_most: "10ms" }, r).verdict, "passed");
+    const both = one({ owd_p99_at_most: "10ms" }, r);
+    assert.equal(both.verdict, "failed");
+    assert.equal(both.measured, "client → server:1234 tcp: up p99 62.300 ms, down p99 2.200 ms");
+    const apart = rec([
+      connected(1),
+      at(2, "client", {
+        type: "stats",
+        state: "connected",
+        peer_name: "server",
+        owd: null,
+        owd_unavailable: "the peer runs on another kernel",
+      }),
+    ]);
+    const none = one({ owd_p99_at_most: "10ms" }, apart);
+    assert.equal(none.verdict, "failed");
+    assert.equal(none.measured, "client → server:1234 tcp: the peer runs on another kernel");
+  });
+
   it("no_crash allows the starts and stops the steps made, nothing else", () => {
     const started = (s: number, n: string) => ({
       node: n,

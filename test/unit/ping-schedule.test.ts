@@ -10,6 +10,10 @@ test("pings fall on the session's own grid, and a late timer skips what it misse
   assert.equal(nextPingDue(1000, 100, 0.25, 1390), 1425, "no burst after a stall");
   // served from the point itself (a timer that fired early): the next one, not the same
   assert.equal(nextPingDue(1000, 100, 0.25, 1125), 1225);
+  // a point in floating point: (2100.923 − 400.923) / 100 divides to 16.999…, not 17
+  const first = 339.123 + 0.618 * 100;
+  const point = first + 17 * 100;
+  assert.ok(nextPingDue(339.123, 100, 0.618, point) > point + 99, "the next point, not this one");
 });
 
 test("any number of sessions get phases well apart", () => {
