@@ -60,14 +60,16 @@ export const LAB_COLUMNS: readonly { title: string; column: LabColumn }[] = [
   { title: "down", column: "down_bps" },
   { title: "rtt p50", column: "rtt_p50_ms" },
   { title: "rtt p99", column: "rtt_p99_ms" },
-  { title: "owd up", column: "owd_up_p50_ms" },
-  { title: "owd down", column: "owd_down_p50_ms" },
   { title: "loss", column: "udp_loss_pct" },
   { title: "ooo", column: "udp_out_of_order" },
-  { title: "retr", column: "tcp_retransmits" },
   { title: "reconn", column: "reconnects" },
   { title: "uptime", column: "uptime_s" },
   { title: "down for", column: "down_s" },
+  // issue 16's figures come last: at 160 columns the table shows everything up to "down
+  // for", the rest is a scroll away (← →)
+  { title: "owd up", column: "owd_up_p50_ms" },
+  { title: "owd down", column: "owd_down_p50_ms" },
+  { title: "retr", column: "tcp_retransmits" },
 ];
 
 function rowOf(node: string, s: StatsLine): LabRow {
@@ -222,13 +224,13 @@ export function rowCells(row: LabRow): string[] {
     formatBits(row.down_bps),
     orDash(row.rtt_p50_ms, formatMs),
     orDash(row.rtt_p99_ms, formatMs),
-    orDash(row.owd_up_p50_ms, formatMs),
-    orDash(row.owd_down_p50_ms, formatMs),
     orDash(row.udp_loss_pct, formatPct),
     orDash(row.udp_out_of_order, String),
-    orDash(row.tcp_retransmits, String),
     String(row.reconnects),
     formatDuration(row.uptime_s),
     formatDuration(row.down_s),
+    orDash(row.owd_up_p50_ms, formatMs),
+    orDash(row.owd_down_p50_ms, formatMs),
+    orDash(row.tcp_retransmits, String),
   ];
 }

@@ -137,11 +137,11 @@ test("up shows the dashboard at 160×48; kill and start at a key; q, d tears dow
   await tmux.waitFor(/you: start server/, "the start in the event log");
   await tmux.waitFor(/server: killed → running/, "the container running again");
   screen = await tmux.waitFor(allRows("connected"), "connected again after start", 60_000);
-  // the client's rows count the reconnect
-  // (reconn is the third column from the right: uptime and down for follow it)
+  // the client's rows count the reconnect (reconn, then two durations: uptime and down for;
+  // the columns after them may be a scroll away)
   assert.match(
     screen,
-    /client\s+server\s+\S+\s+tcp\s+client\s+connected\s+.*\s[1-9]\d*\s+\S+\s+\S+\s*│/,
+    /client\s+server\s+\S+\s+tcp\s+client\s+connected\s+.*\s[1-9]\d*\s+\d[\dm.]*s\s+\d[\dm.]*s\s/,
   );
 
   // q asks; d tears the lab down and the command ends with 0

@@ -307,12 +307,12 @@ describe("rowCells", () => {
       "1.55 ms",
       "-",
       "-",
-      "-",
-      "-",
-      "-",
       "0",
       "7.0s",
       "0.0s",
+      "-",
+      "-",
+      "-",
     ]);
     assert.equal(
       rowCells({ ...c1, tcp_retransmits: 7 })[
@@ -330,14 +330,14 @@ describe("rowCells", () => {
       "3.60 Mbit/s",
       "-",
       "-",
-      "-",
-      "-",
       "2.02%",
       "18",
-      "-",
       "2",
       "0.0s",
       "1m15s",
+      "-",
+      "-",
+      "-",
     ]);
     assert.equal(rowCells(c1).length, LAB_COLUMNS.length);
   });
