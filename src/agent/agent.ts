@@ -2,6 +2,7 @@
  * The agent: its listeners, its connectors, and the stats clock that hands
  * every connection's snapshot to the reporter once per interval.
  */
+import { randomUUID } from "node:crypto";
 import { addonNote } from "../native/addon.js";
 import type { Reporter } from "../output/reporter.js";
 import type { ConnectionStats } from "../stats/connection-stats.js";
@@ -10,6 +11,7 @@ import { now } from "./clock.js";
 import type { AgentConfig, ListenSpec } from "./config.js";
 import { Connector } from "./connector.js";
 import { EventLimiter } from "./event-limiter.js";
+import { RoundDriver } from "./round-driver.js";
 import { ServerSessions } from "./server-sessions.js";
 import type { SessionTiming } from "./session.js";
 import { type Listener, listenTcp } from "./tcp-listener.js";
@@ -102,14 +104,23 @@ export class Agent {
       }
     }
     for (const spec of config.connect) {
-      const connector = new Connector(spec, {
-        name: config.name,
-        timing: this.timing,
-        reconnectMaxMs: config.reconnectMaxMs,
-        emit: this.emit,
-      });
-      this.connectors.push(connector);
-      connector.start();
+      const driver = spec.monitorBandwidth
+        ? new RoundDriver(config.roundPauseMs, spec.bidir)
+        : undefined;
+      // streams=N: N connections of their own (own ports, own conn_ids), one group
+      const group = randomUUID();
+      for (let index = 1; index <= spec.streams; index++) {
+        const connector = new Connector(spec, {
+          name: config.name,
+          timing: this.timing,
+          reconnectMaxMs: config.reconnectMaxMs,
+          emit: this.emit,
+          driver,
+          ...(spec.streams > 1 ? { stream: { group, index, of: spec.streams } } : {}),
+        });
+        this.connectors.push(connector);
+        connector.start();
+      }
     }
     this.ticker = setInterval(() => this.reporter.stats(this.sampleAll()), config.statsIntervalMs);
     this.suppressedTicker = setInterval(() => this.reportSuppressed(), 1000);

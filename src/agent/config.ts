@@ -20,6 +20,10 @@ export interface ConnectSpec {
   host: string;
   port: number;
   monitorBandwidth: boolean;
+  /** `bidir`: each bandwidth round sends both ways at once (iperf3 --bidir), on the same connection. */
+  bidir: boolean;
+  /** `streams=N`: N parallel connections, their rounds run together and summed (iperf3 -P). */
+  streams: number;
   /** Bytes per frame on the wire, header included (one frame per UDP datagram). */
   packetSize: number;
   /** Target send rate in bits per second during a bandwidth round; 0 means as fast as possible. */

@@ -7,7 +7,7 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { decodeDatagram } from "../protocol/frame-decoder.js";
 import { ConnectionStats } from "../stats/connection-stats.js";
-import type { AgentEvent } from "../stats/snapshot.js";
+import type { AgentEvent, StreamInfo } from "../stats/snapshot.js";
 import { backoffDelay } from "./backoff.js";
 import { now, sleep } from "./clock.js";
 import type { ConnectSpec } from "./config.js";
@@ -18,6 +18,7 @@ import {
   systemLookups,
 } from "./host-resolver.js";
 import type { Link } from "./link.js";
+import type { RoundDriver } from "./round-driver.js";
 import { Session, type SessionTiming } from "./session.js";
 import { describeError, formatAddress, pipeSocket, TcpLink } from "./tcp-link.js";
 import { UdpLink } from "./udp-link.js";
@@ -31,6 +32,10 @@ export interface ConnectorOptions {
   emit: (e: AgentEvent) => void;
   /** How names are looked up (tests give their own). */
   lookups?: NameLookups;
+  /** With monitor-bandwidth: runs the rounds of this connect's connections (round-driver.ts). */
+  driver?: RoundDriver;
+  /** One of a `streams=N` connect's connections. */
+  stream?: StreamInfo;
 }
 
 /** How long one attempt may wait for a name: half the back-off cap, at most 0.5 s. */
@@ -62,6 +67,7 @@ export class Connector {
       options.name,
       spec.uri,
       now(),
+      options.stream ?? null,
     );
   }
 
@@ -82,6 +88,7 @@ export class Connector {
       proto: this.spec.proto,
       conn_id: this.connId,
       target: this.spec.uri,
+      ...(this.options.stream ? { stream: this.options.stream } : {}),
     };
   }
 
@@ -177,9 +184,10 @@ export class Connector {
           result,
         }),
     };
-    const plan = spec.monitorBandwidth
-      ? { packetSize: spec.packetSize, rateBps: spec.rateBps }
-      : null;
+    const rounds =
+      spec.monitorBandwidth && options.driver
+        ? { plan: { packetSize: spec.packetSize, rateBps: spec.rateBps }, driver: options.driver }
+        : null;
     let link: Link;
     let wire: (session: Session) => void;
     let session: Session | null = null;
@@ -211,7 +219,7 @@ export class Connector {
       this.connId,
       options.timing,
       events,
-      plan,
+      rounds,
     );
     wire(session);
     this.session = session;

@@ -10,7 +10,16 @@ export const MIN_PACKET_SIZE = 64;
 export const MAX_UDP_PACKET_SIZE = 65_507;
 export const MAX_TCP_PACKET_SIZE = 16_000_000;
 
-export const CONNECT_OPTIONS = ["monitor-bandwidth", "packet-size", "rate"] as const;
+export const CONNECT_OPTIONS = [
+  "monitor-bandwidth",
+  "packet-size",
+  "rate",
+  "streams",
+  "bidir",
+] as const;
+
+/** iperf3's own bound on -P. */
+export const MAX_STREAMS = 128;
 
 const LISTEN_EXPECTED =
   "tcp:PORT or udp:PORT, or tcp:ADDRESS:PORT to listen on one address, e.g. --listen tcp:1234";
@@ -149,6 +158,8 @@ export function parseConnect(text: string): ConnectSpec {
   if (typeof port === "string") fail(`${port}: expected ${scheme}://HOST:PORT`);
 
   let monitorBandwidth = false;
+  let bidir = false;
+  let streams = 1;
   let packetSize: number = proto === "tcp" ? DEFAULTS.tcpPacketSize : DEFAULTS.udpPacketSize;
   let rateBps: number = proto === "tcp" ? DEFAULTS.tcpRateBps : DEFAULTS.udpRateBps;
   const seen = new Set<string>();
@@ -159,12 +170,21 @@ export function parseConnect(text: string): ConnectSpec {
     const value = eq < 0 ? undefined : item.slice(eq + 1);
     if (seen.has(key)) fail(`option ${quote(key)} is given twice; give it once`, key);
     seen.add(key);
-    if (key === "monitor-bandwidth") {
+    if (key === "monitor-bandwidth" || key === "bidir") {
       // A flag, as in the original: "monitor-bandwidth=false" would silently mean true.
       if (value !== undefined) {
-        fail(`option "monitor-bandwidth" is a flag and takes no value (got ${quote(item)})`, key);
+        fail(`option ${quote(key)} is a flag and takes no value (got ${quote(item)})`, key);
       }
-      monitorBandwidth = true;
+      if (key === "bidir") bidir = true;
+      else monitorBandwidth = true;
+    } else if (key === "streams") {
+      if (value === undefined || !/^\d+$/.test(value)) {
+        fail(`option "streams" needs a whole number of parallel connections, e.g. streams=4`, key);
+      }
+      streams = Number(value);
+      if (streams < 1 || streams > MAX_STREAMS) {
+        fail(`streams=${value}: expected 1 to ${MAX_STREAMS} parallel connections`, key);
+      }
     } else if (key === "packet-size" || key === "rate") {
       const eg = key === "rate" ? "10m" : "5mb";
       if (value === undefined || value === "") {
@@ -181,7 +201,13 @@ export function parseConnect(text: string): ConnectSpec {
       fail(`unknown option ${quote(key)}; known options: ${CONNECT_OPTIONS.join(", ")}`, key);
     }
   }
-  return { proto, host, port, monitorBandwidth, packetSize, rateBps, uri: text };
+  if (bidir && !monitorBandwidth) {
+    fail(
+      `option "bidir" measures bandwidth both ways at once, so it needs monitor-bandwidth too, e.g. ${scheme}://HOST:PORT?monitor-bandwidth&bidir`,
+      "bidir",
+    );
+  }
+  return { proto, host, port, monitorBandwidth, bidir, streams, packetSize, rateBps, uri: text };
 }
 
 function checkPacketSize(proto: Protocol, bytes: number, text: string): number {

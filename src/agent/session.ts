@@ -38,6 +38,7 @@ import type { Direction, RoundResult, Side } from "../stats/snapshot.js";
 import { now, sleep } from "./clock.js";
 import type { Link } from "./link.js";
 import { nextPingDue, pingPhases } from "./ping-schedule.js";
+import type { Cycle, CycleMember, RoundDriver } from "./round-driver.js";
 import { BATCH_MAX } from "./udp-batch.js";
 import { sharedClockProblem, type WireClock } from "./wire-clock.js";
 
@@ -53,6 +54,12 @@ export interface SessionTiming {
 export interface BandwidthPlan {
   packetSize: number;
   rateBps: number;
+}
+
+/** Client only: what to measure, and the driver that says when (round-driver.ts). */
+export interface BandwidthRounds {
+  plan: BandwidthPlan;
+  driver: RoundDriver;
 }
 
 export interface SessionEvents {
@@ -96,7 +103,7 @@ function zeroPayload(bytes: number): Buffer {
   return buf;
 }
 
-export class Session {
+export class Session implements CycleMember {
   readonly side: Side;
   peerName: string | null = null;
   private handshakeDone = false;
@@ -115,7 +122,6 @@ export class Session {
   private roundsRunning = 0;
   /** Both ends keep one clock (wire-clock.ts): pongs give one-way delays. */
   private sharedClock = false;
-  private nextRound = 1;
   private receiving: ReceivingRound | null = null;
   private lastResult: RoundResultMsg | null = null;
   private readonly awaiting = new Map<string, PendingAnswer>();
@@ -131,8 +137,8 @@ export class Session {
     readonly connId: string,
     private readonly timing: SessionTiming,
     private readonly events: SessionEvents,
-    /** Client only: what to measure. */
-    private readonly bandwidth: BandwidthPlan | null,
+    /** Client only: what to measure, and when. */
+    private readonly bandwidth: BandwidthRounds | null,
   ) {
     this.side = stats.side;
   }
@@ -244,6 +250,7 @@ export class Session {
       }
     }
     this.closed = true;
+    this.bandwidth?.driver.leave(this);
     this.abort.abort();
     if (this.timer) clearInterval(this.timer);
     if (this.pingTimer) clearTimeout(this.pingTimer);
@@ -278,11 +285,7 @@ export class Session {
           this.answered("hello");
           this.events.connected(message.body.name);
           this.startPinging();
-          if (this.bandwidth) {
-            this.runRounds(this.bandwidth).catch((err: Error) =>
-              this.close(`send failed: ${err.message}`),
-            );
-          }
+          this.bandwidth?.driver.join(this);
         }
         return;
       case FrameType.PING:
@@ -634,20 +637,24 @@ export class Session {
     });
   }
 
-  /** Client: up round, down round, pause, for as long as the connection lives. */
-  private async runRounds(plan: BandwidthPlan): Promise<void> {
-    const signal = this.abort.signal;
-    while (!this.closed) {
-      await sleep(this.timing.roundPauseMs, signal);
-      if (this.closed) return;
-      await this.clientRound("up", plan);
-      if (this.closed) return;
-      await this.clientRound("down", plan);
+  /** Client: one cycle of the driver: up then down, or both at once (`bidir`). */
+  async runCycle(cycle: Cycle): Promise<void> {
+    const plan = this.bandwidth?.plan;
+    if (!plan || this.closed) return;
+    const run = (round: number, direction: Direction) =>
+      this.clientRound(round, direction, plan).catch((err: Error) =>
+        this.close(`send failed: ${err.message}`),
+      );
+    if (cycle.bidir) {
+      await Promise.all([run(cycle.upRound, "up"), run(cycle.downRound, "down")]);
+      return;
     }
+    await run(cycle.upRound, "up");
+    if (this.closed) return;
+    await run(cycle.downRound, "down");
   }
 
-  private async clientRound(direction: Direction, plan: BandwidthPlan): Promise<void> {
-    const round = this.nextRound++;
+  private async clientRound(round: number, direction: Direction, plan: BandwidthPlan) {
     const start = encodeMessage({
       type: FrameType.ROUND_START,
       body: {

@@ -24,6 +24,9 @@ export interface LabRow {
    */
   address: string | null;
   proto: string;
+  /** A `streams=N` connect's client rows: "2/4"; the row of their sum: "Σ4"; else null. */
+  stream: string | null;
+  /** client, server, or sum (a `streams=N` group's client rows added up). */
   side: string;
   state: string;
   uptime_s: number;
@@ -85,6 +88,7 @@ function rowOf(node: string, s: StatsLine): LabRow {
     target: nonEmpty(s.target),
     address: nonEmpty(s.peer_address),
     proto: s.proto,
+    stream: s.stream ? `${s.stream.index}/${s.stream.of}` : null,
     side: s.side,
     state: s.state,
     uptime_s: s.uptime_s,
@@ -123,8 +127,52 @@ export function labRows(linesByNode: Map<string, AgentLine[]>): LabRow[] {
       latest.set(`${line.conn_id}/${line.side}`, line);
     }
     for (const line of latest.values()) rows.push(rowOf(node, line));
+    rows.push(...streamSumRows(node, [...latest.values()]));
   }
   return withoutRetired(rows, retired);
+}
+
+/**
+ * One row per `streams=N` group of a node: its client rows' rates added up,
+ * and how many of them are connected (as iperf3's [SUM] line).
+ */
+function streamSumRows(node: string, lines: readonly StatsLine[]): LabRow[] {
+  const groups = new Map<string, LabRow[]>();
+  for (const line of lines) {
+    if (line.side !== "client" || line.stream === null) continue;
+    const row = rowOf(node, line);
+    const members = groups.get(line.stream.group);
+    if (members === undefined) groups.set(line.stream.group, [row]);
+    else members.push(row);
+  }
+  return [...groups.entries()].map(([group, members]) => {
+    const first = members[0] as LabRow;
+    const of = Number(first.stream?.split("/")[1] ?? members.length);
+    const up = members.filter((m) => m.state === "connected").length;
+    const sum = (pick: (r: LabRow) => number) => members.reduce((t, r) => t + pick(r), 0);
+    return {
+      ...first,
+      key: `${node}/${group}/sum`,
+      conn_id: group,
+      stream: `Σ${of}`,
+      side: "sum",
+      state: `${up}/${of} up`,
+      uptime_s: Math.min(...members.map((m) => m.uptime_s)),
+      up_bps: sum((r) => r.up_bps),
+      down_bps: sum((r) => r.down_bps),
+      rtt_p50_ms: null,
+      rtt_p99_ms: null,
+      owd_up_p50_ms: null,
+      owd_down_p50_ms: null,
+      udp_loss_pct: null,
+      udp_out_of_order:
+        first.udp_out_of_order === null ? null : sum((r) => r.udp_out_of_order ?? 0),
+      tcp_retransmits: first.tcp_retransmits === null ? null : sum((r) => r.tcp_retransmits ?? 0),
+      tcp_srtt_ms: null,
+      reconnects: sum((r) => r.reconnects),
+      down_s: Math.max(...members.map((m) => m.down_s)),
+    };
+  });
 }
 
 /** Rows less the server side of connections whose client process is gone (`retired` conn_ids). */
@@ -160,7 +208,7 @@ export function naturalOrder(rows: readonly LabRow[]): LabRow[] {
   const key = (r: LabRow) => [
     r.from,
     r.to,
-    r.proto,
+    r.stream === null ? r.proto : `${r.proto} ${r.stream}`,
     reached.get(r.conn_id) ?? "",
     r.conn_id,
     r.side,
@@ -191,6 +239,7 @@ export function totals(rows: readonly LabRow[]): LabTotals {
   let upBps = 0;
   let downBps = 0;
   for (const r of rows) {
+    if (r.side === "sum") continue; // its streams are counted one by one
     up.set(r.conn_id, (up.get(r.conn_id) ?? true) && r.state === "connected");
     if (r.side === "client") {
       upBps += r.up_bps;
@@ -217,7 +266,7 @@ export function rowCells(row: LabRow): string[] {
     row.from,
     row.to,
     row.address ?? "-",
-    row.proto,
+    row.stream === null ? row.proto : `${row.proto} ${row.stream}`,
     row.side,
     row.state,
     formatBits(row.up_bps),

@@ -14,7 +14,8 @@ import { kindsOf } from "../lab/validate-scenario.js";
 import { formatBits } from "../output/format-units.js";
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
 import { type AgentLine, type EventLine, nonEmpty, type StatsLine } from "../stats/agent-line.js";
-import type { AgentEventKind, RoundResult } from "../stats/snapshot.js";
+import type { AgentEventKind, RoundResult, StreamInfo } from "../stats/snapshot.js";
+import { sumRounds } from "../stats/stream-sums.js";
 import type { ConnectionFigures, ExpectationResult } from "./report.js";
 import { bpsOf } from "./schedule.js";
 
@@ -54,6 +55,10 @@ interface Conn {
   port: number | null;
   to: string;
   lines: RecordedLine[];
+  /** One stream of a `streams=N` connect, or (joinStreams) all N of them as one. */
+  stream: StreamInfo | null;
+  /** How many connections this is: N when the streams are joined, else 1. */
+  joined: number;
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -96,6 +101,8 @@ export function clientConnections(rec: Recording): Conn[] {
         port: endpointOf(nonEmpty(l.target))?.port ?? null,
         to: "?",
         lines: [],
+        stream: l.stream ?? null,
+        joined: 1,
       };
       conns.set(key, c);
     }
@@ -137,7 +144,43 @@ function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
   );
 }
 
-const label = (c: Conn) => `${c.node} → ${c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}`;
+const label = (c: Conn) =>
+  `${c.node} → ${c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}${
+    c.stream === null
+      ? ""
+      : c.joined > 1
+        ? ` (${c.joined} streams)`
+        : ` stream ${c.stream.index}/${c.stream.of}`
+  }`;
+
+/**
+ * A `streams=N` connect's connections as one, for the checks that add them
+ * up (throughput, loss): their lines together, their rounds summed by round
+ * number (stream-sums.ts). Other connections as they are.
+ */
+export function joinStreams(conns: readonly Conn[]): Conn[] {
+  const joined: Conn[] = [];
+  const groups = new Map<string, Conn>();
+  for (const c of conns) {
+    if (c.stream === null) {
+      joined.push(c);
+      continue;
+    }
+    const key = `${c.node}/${c.stream.group}`;
+    const g = groups.get(key);
+    if (g === undefined) {
+      const first = { ...c, connId: c.stream.group, lines: [...c.lines], joined: 1 };
+      groups.set(key, first);
+      joined.push(first);
+    } else {
+      g.lines.push(...c.lines);
+      g.joined += 1;
+      if (g.to === "?") g.to = c.to;
+    }
+  }
+  for (const g of groups.values()) g.lines.sort((a, b) => a.atMs - b.atMs);
+  return joined;
+}
 
 /** A recorded line known to be of one type. */
 type Recorded<L extends AgentLine> = RecordedLine & { line: L };
@@ -338,6 +381,7 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
       return judgedVerdicts(expected, judged, (step.atMs + worst) / 1000);
     }
     case "throughput": {
+      conns = joinStreams(conns);
       const band = new Band(
         e.throughput_at_least === undefined ? null : bpsOf(e.throughput_at_least),
         e.throughput_at_most === undefined ? null : bpsOf(e.throughput_at_most),
@@ -352,12 +396,13 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
           const mean = rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
           return {
             ok: band.holds(mean),
-            text: `${formatBits(mean)} (mean of ${rounds.length} rounds)`,
+            text: `${formatBits(mean)} (mean of ${rounds.length} rounds${c.joined > 1 ? `, each the sum of its streams` : ""})`,
           };
         },
       );
     }
     case "loss": {
+      conns = joinStreams(conns);
       const band = new Band(
         e.loss_at_least === undefined ? null : (parsePercent(e.loss_at_least) ?? 0),
         e.loss_at_most === undefined ? null : (parsePercent(e.loss_at_most) ?? 100),
@@ -438,12 +483,14 @@ interface Round {
  * direction or both; with `sinceMs`, only rounds that started after it.
  */
 function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null): Round[] {
-  return events(c, "round")
+  const results = events(c, "round")
     .filter((r) => sinceMs === null || r.atMs - (r.line.result?.duration_s ?? 0) * 1000 >= sinceMs)
     .map((r) => r.line.result)
     .filter((r): r is RoundResult => r !== undefined)
-    .filter((r) => direction === undefined || r.direction === direction)
-    .map((r) => ({ bps: r.bps, sent: r.sent_packets, lost: r.lost }));
+    .filter((r) => direction === undefined || r.direction === direction);
+  // joined streams: each round's streams ran together, so their rates add up
+  const rounds = c.joined > 1 ? sumRounds(results) : results;
+  return rounds.map((r) => ({ bps: r.bps, sent: r.sent_packets, lost: r.lost }));
 }
 
 /** An at-least / at-most pair where either end may be missing (throughput, loss). */

@@ -6,6 +6,7 @@
 
 import { peerOf } from "../stats/agent-line-fields.js";
 import type { ConnectionSnapshot, ConnectionState, Side } from "../stats/snapshot.js";
+import { type StreamSum, streamSums } from "../stats/stream-sums.js";
 import { formatBits, formatBytes, formatDuration, formatMs } from "./format-units.js";
 import { naturalCompare } from "./natural-compare.js";
 import { type Align, fitWidths, GAP, padCells } from "./table-text.js";
@@ -41,7 +42,32 @@ export const COLUMNS: readonly Column[] = [
 ];
 
 export function peerLabel(s: ConnectionSnapshot): string {
-  return `${s.side === "client" ? "to" : "from"}: ${peerOf(s)}`;
+  const stream = s.stream ? ` #${s.stream.index}/${s.stream.of}` : "";
+  return `${s.side === "client" ? "to" : "from"}: ${peerOf(s)}${stream}`;
+}
+
+/**
+ * The row under a `streams=N` group's rows: its last round each way summed
+ * over the streams that ran it (stream-sums.ts), and how many are up.
+ */
+export function sumRow(sum: StreamSum, peer: string): string[] {
+  const summed = (r: StreamSum["up"]) =>
+    r === null
+      ? NONE
+      : `${formatBits(r.bps)}${r.streams < sum.of ? ` (${r.streams}/${sum.of})` : ""}`;
+  const lost = (r: StreamSum["up"]) => r?.lost ?? 0;
+  const cells = COLUMNS.map(() => NONE);
+  const set = (title: string, text: string) => {
+    cells[COLUMNS.findIndex((c) => c.title === title)] = text;
+  };
+  set("peer", `to: ${peer} Σ${sum.of}`);
+  set("proto", sum.proto.toUpperCase());
+  set("state", `${sum.connected}/${sum.of} up`);
+  set("round up", summed(sum.up));
+  set("round down", summed(sum.down));
+  if (sum.proto === "udp" && (sum.up || sum.down))
+    set("lost/ooo/dup", `${lost(sum.up) + lost(sum.down)}`);
+  return cells;
 }
 
 /** One table row; every cell is a string, NONE where there is nothing to show. */
@@ -86,6 +112,8 @@ export function sortConnections(snaps: readonly ConnectionSnapshot[]): Connectio
       naturalCompare(peerOf(a), peerOf(b)) ||
       compare(a.proto, b.proto) ||
       naturalCompare(a.peer_address ?? "", b.peer_address ?? "") ||
+      compare(a.stream?.group ?? "", b.stream?.group ?? "") ||
+      (a.stream?.index ?? 0) - (b.stream?.index ?? 0) ||
       compare(a.conn_id, b.conn_id),
   );
 }
@@ -146,7 +174,14 @@ export function tableLayout(snaps: readonly ConnectionSnapshot[]): TableLayout {
     { name: "As server", conns: sorted.filter((s) => s.side === "server") },
   ];
   const rows = new Map(sorted.map((s) => [s, connectionRow(s)]));
-  const widths = columnWidths([...rows.values()]);
+  // a streams=N group's sum goes under its last stream's row
+  const sums = new Map<ConnectionSnapshot, string[]>();
+  for (const sum of streamSums(sorted)) {
+    const members = sorted.filter((s) => s.stream?.group === sum.group);
+    const last = members.at(-1);
+    if (last) sums.set(last, sumRow(sum, peerOf(last)));
+  }
+  const widths = columnWidths([...rows.values(), ...sums.values()]);
   const total = widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
   const lines: TableLine[] = [];
   for (const [i, { name, conns }] of parts.entries()) {
@@ -157,6 +192,8 @@ export function tableLayout(snaps: readonly ConnectionSnapshot[]): TableLayout {
     if (conns.length === 0) lines.push({ kind: "empty", text: "(none)" });
     for (const s of conns) {
       lines.push({ kind: "row", text: formatRow(rows.get(s) ?? [], widths), state: s.state });
+      const sum = sums.get(s);
+      if (sum) lines.push({ kind: "row", text: formatRow(sum, widths) });
     }
   }
   const frozen = (widths[0] ?? 0) + GAP.length;

@@ -14,6 +14,7 @@ import type {
   OneWayDelay,
   RoundResult,
   RttSummary,
+  StreamInfo,
   TcpKernelView,
   TrafficCounters,
   UdpReceiveSummary,
@@ -95,6 +96,8 @@ const tcpView = z.object({
   unavailable: z.string().nullable(),
 });
 
+const streamInfo = z.object({ group: z.string(), index: z.number(), of: z.number() });
+
 export const connectionSnapshotSchema = z.object({
   conn_id: z.string(),
   side,
@@ -103,6 +106,8 @@ export const connectionSnapshotSchema = z.object({
   peer_name: z.string().nullable(),
   peer_address: z.string().nullable(),
   target: z.string().nullable(),
+  // absent from an agent before streams=N (a lab's older image)
+  stream: streamInfo.nullable().default(null),
   state,
   uptime_s: z.number(),
   reconnects: z.number(),
@@ -150,6 +155,7 @@ export const agentEventSchema = z.object({
   delay_ms: z.number().optional(),
   attempt: z.number().optional(),
   result: roundResult.optional(),
+  stream: streamInfo.optional(),
   counts: z.partialRecord(eventKind, z.number()).optional(),
   note: z.string().optional(),
 });
@@ -205,6 +211,7 @@ export type SchemasMatchTypes = [
   Check<Same<z.infer<typeof udpSummary>, UdpReceiveSummary>>,
   Check<Same<z.infer<typeof tcpView>, TcpKernelView>>,
   Check<Same<z.infer<typeof owd>, OneWayDelay>>,
+  Check<Same<z.infer<typeof streamInfo>, StreamInfo>>,
   Check<Same<z.infer<typeof connectionSnapshotSchema>, ConnectionSnapshot>>,
   Check<Same<z.infer<typeof agentEventSchema>, AgentEvent>>,
   Check<Same<z.infer<typeof agentLineSchema>, AgentLine>>,

@@ -14,6 +14,7 @@ import type {
   Protocol,
   RoundResult,
   Side,
+  StreamInfo,
   TcpKernelView,
   UdpReceiveSummary,
 } from "./snapshot.js";
@@ -64,6 +65,8 @@ export class ConnectionStats {
     readonly localName: string,
     readonly target: string | null,
     nowMs: number,
+    /** Client of a `streams=N` connect: which of its connections this is. */
+    readonly stream: StreamInfo | null = null,
   ) {
     this.state = side === "client" ? "connecting" : "connected";
     this.downSinceMs = side === "client" ? nowMs : null;
@@ -186,6 +189,7 @@ export class ConnectionStats {
       peer_name: this.peerName,
       peer_address: this.peerAddress,
       target: this.target,
+      stream: this.stream,
       state: this.state,
       uptime_s: this.connectedAtMs !== null ? microSeconds(nowMs - this.connectedAtMs) : 0,
       reconnects: this.reconnects,

@@ -115,6 +115,18 @@ export interface TcpKernelView {
   unavailable: string | null;
 }
 
+/**
+ * One of a connect's parallel connections (`streams=N`, like iperf3 -P): the
+ * N share a group id and run each bandwidth round together under the same
+ * round number, so a round's figures add up across the group (stream-sums.ts).
+ */
+export interface StreamInfo {
+  group: string;
+  /** 1..of */
+  index: number;
+  of: number;
+}
+
 export interface ConnectionSnapshot {
   conn_id: string;
   side: Side;
@@ -125,6 +137,8 @@ export interface ConnectionSnapshot {
   peer_address: string | null;
   /** Client side: the --connect URI. */
   target: string | null;
+  /** Client side of a `streams=N` connect; null for a single connection and on the server side. */
+  stream: StreamInfo | null;
   state: ConnectionState;
   /** Seconds since the current connection was established (0 when not connected). */
   uptime_s: number;
@@ -182,6 +196,8 @@ export interface AgentEvent {
   attempt?: number;
   /** round: the finished round's result. */
   result?: RoundResult;
+  /** Client events of a `streams=N` connect: which of its connections. */
+  stream?: StreamInfo;
   /** suppressed: the lines left out since the last `suppressed` line. */
   counts?: SuppressedCounts;
   /** started: what this agent cannot measure here, and why. */

@@ -44,6 +44,8 @@ describe("parseAgentArgs: the original's command lines", () => {
         host: "127.0.0.1",
         port: 1234,
         monitorBandwidth: true,
+        bidir: false,
+        streams: 1,
         packetSize: 5_000_000,
         rateBps: 0,
         uri,
@@ -284,7 +286,7 @@ describe("parseAgentArgs: errors", () => {
     const m = fails(["--name", "a", "--connect", "tcp://x:1234?foo"]);
     assert.equal(
       m,
-      'conntest: --connect "tcp://x:1234?foo": unknown option "foo"; known options: monitor-bandwidth, packet-size, rate',
+      'conntest: --connect "tcp://x:1234?foo": unknown option "foo"; known options: monitor-bandwidth, packet-size, rate, streams, bidir',
     );
     fails(["--name", "a", "--connect", "tcp://x"], '--connect "tcp://x"', "port is missing");
     fails(["--name", "a", "--connect", "udp://h:1?packet-size=70000"], "packet-size", "65507");

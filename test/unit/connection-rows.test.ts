@@ -25,6 +25,7 @@ function snap(over: Partial<ConnectionSnapshot>): ConnectionSnapshot {
     peer_name: null,
     peer_address: null,
     target: null,
+    stream: null,
     state: "connecting",
     uptime_s: 0,
     reconnects: 0,
@@ -285,5 +286,35 @@ describe("clipLine", () => {
       `${"peer".padEnd(frozen)}proto`,
     );
     assert.equal(width, lines[0]?.text.length);
+  });
+});
+
+describe("streams=N in the agent's table", () => {
+  const stream = (index: number, over: Partial<ConnectionSnapshot> = {}) =>
+    snap({
+      conn_id: `z${4 - index}`, // ids in the other order than the streams
+      peer_name: "b",
+      proto: "udp",
+      state: "connected",
+      stream: { group: "g", index, of: 3 },
+      up: roundResult({ round: 7, bps: 10_000_000 * index, lost: index, sent_packets: 100 }),
+      ...over,
+    });
+
+  it("lists the streams in order, then a row with their last round each way summed", () => {
+    const lines = tableLines([
+      stream(2),
+      stream(3, { up: roundResult({ round: 5, bps: 99_000_000 }), state: "reconnecting" }),
+      stream(1),
+    ]).filter((l) => l.kind === "row");
+    assert.deepEqual(
+      lines.map((l) => l.text.split(/\s{2,}/)[0]),
+      ["to: b #1/3", "to: b #2/3", "to: b #3/3", "to: b Σ3"],
+    );
+    const sum = lines.at(-1)?.text ?? "";
+    // round 7 ran on streams 1 and 2 (stream 3 was down): 10 + 20 Mbit/s
+    assert.match(sum, /UDP\s+2\/3 up/);
+    assert.match(sum, /30\.0 Mbit\/s \(2\/3\)/);
+    assert.match(sum, /Mbit\/s \(2\/3\)\s+-\s+3\s/, "lost in the summed round: 1 + 2");
   });
 });

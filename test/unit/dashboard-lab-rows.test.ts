@@ -76,6 +76,7 @@ describe("labRows", () => {
       target: "tcp://receiver:16001",
       address: "10.0.0.2:16001",
       proto: "tcp",
+      stream: null,
       side: "client",
       state: "connected",
       uptime_s: 6.989956,
@@ -340,5 +341,61 @@ describe("rowCells", () => {
       "-",
     ]);
     assert.equal(rowCells(c1).length, LAB_COLUMNS.length);
+  });
+});
+
+describe("streams=N", () => {
+  const stream = (index: number, fields: Record<string, unknown> = {}) =>
+    stats({
+      conn_id: `s${index}`,
+      target: "tcp://receiver:16001?monitor-bandwidth&streams=3",
+      stream: { group: "g1", index, of: 3 },
+      tx: { bps: 100 * index },
+      rx: { bps: 10 * index },
+      tcp: {
+        retransmits: index,
+        retransmitted_bytes: 0,
+        cwnd_segments: 10,
+        cwnd_bytes: 14_480,
+        mss_bytes: 1448,
+        srtt_ms: 1,
+        rttvar_ms: 0.5,
+        min_rtt_ms: 0.1,
+        delivery_rate_bps: 1,
+        unavailable: null,
+      },
+      ...fields,
+    });
+
+  it("each stream is a row, and a sum row adds up their rates and says how many are up", () => {
+    const rows = naturalOrder(
+      labRows(
+        new Map<string, AgentLine[]>([
+          ["sender", [stream(3, { state: "reconnecting" }), stream(1), stream(2), stats({})]],
+        ]),
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.side, r.stream, r.state]),
+      [
+        ["sender/c1/client", "client", null, "connected"],
+        ["sender/s1/client", "client", "1/3", "connected"],
+        ["sender/s2/client", "client", "2/3", "connected"],
+        ["sender/s3/client", "client", "3/3", "reconnecting"],
+        ["sender/g1/sum", "sum", "Σ3", "2/3 up"],
+      ],
+    );
+    const sum = rows.at(-1) as LabRow;
+    assert.equal(sum.up_bps, 600);
+    assert.equal(sum.down_bps, 60);
+    assert.equal(sum.tcp_retransmits, 6);
+    assert.equal(rowCells(sum)[3], "tcp Σ3");
+    assert.equal(rowCells(rows[1] as LabRow)[3], "tcp 1/3");
+  });
+
+  it("totals count the streams, not their sum row again", () => {
+    const t = totals(labRows(new Map<string, AgentLine[]>([["sender", [stream(1), stream(2)]]])));
+    assert.equal(t.connections_up, 2);
+    assert.equal(t.up_bps, 300);
   });
 });

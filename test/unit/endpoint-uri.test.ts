@@ -52,6 +52,8 @@ describe("parseConnect", () => {
       host: "127.0.0.1",
       port: 1234,
       monitorBandwidth: true,
+      bidir: false,
+      streams: 1,
       packetSize: 5_000_000,
       rateBps: DEFAULTS.tcpRateBps,
       uri,
@@ -77,6 +79,27 @@ describe("parseConnect", () => {
     assert.equal(parseConnect("tcp://h:1?rate=1.5G").rateBps, 1_500_000_000);
     assert.equal(parseConnect("tcp://h:1?").monitorBandwidth, false);
     assert.equal(parseConnect("tcp://h:1/?monitor-bandwidth").monitorBandwidth, true);
+  });
+
+  it("reads streams=N and bidir, as iperf3's -P and --bidir", () => {
+    const c = parseConnect("tcp://h:1?monitor-bandwidth&streams=4&bidir");
+    assert.equal(c.streams, 4);
+    assert.equal(c.bidir, true);
+    assert.equal(parseConnect("udp://h:1?streams=128").streams, 128);
+    assert.equal(parseConnect("tcp://h:1").streams, 1);
+    assert.equal(parseConnect("tcp://h:1").bidir, false);
+    throwsUsage(() => parseConnect("tcp://h:1?streams=0"), "streams", "1 to 128");
+    throwsUsage(() => parseConnect("tcp://h:1?streams=129"), "streams", "1 to 128");
+    throwsUsage(
+      () => parseConnect("tcp://h:1?streams=two"),
+      "streams",
+      "whole number",
+      "streams=4",
+    );
+    throwsUsage(() => parseConnect("tcp://h:1?streams"), "streams", "whole number");
+    throwsUsage(() => parseConnect("tcp://h:1?streams=1.5"), "streams", "whole number");
+    throwsUsage(() => parseConnect("tcp://h:1?monitor-bandwidth&bidir=1"), "bidir", "flag");
+    throwsUsage(() => parseConnect("tcp://h:1?bidir"), "bidir", "needs monitor-bandwidth");
   });
 
   it("accepts host names, Docker names included", () => {
@@ -108,7 +131,7 @@ describe("parseConnect", () => {
       "foo",
       '--connect "tcp://x:1234?foo"',
       'unknown option "foo"',
-      "known options: monitor-bandwidth, packet-size, rate",
+      "known options: monitor-bandwidth, packet-size, rate, streams, bidir",
     );
     throwsUsage(() => parseConnect("tcp://x:1?foo=1"), "foo", 'unknown option "foo"');
     throwsUsage(

@@ -212,6 +212,33 @@ describe("evaluate", () => {
     assert.match(none.measured, /no bandwidth round finished \(is monitor-bandwidth on\?\)/);
   });
 
+  it("streams=N: throughput and loss add up each round's streams; other checks judge each stream", () => {
+    const group = { group: "g", of: 2 };
+    const streamLine = (s: number, index: number, fields: Record<string, unknown>) =>
+      at(s, "client", { peer_name: "server", stream: { ...group, index }, ...fields }, `s${index}`);
+    const lines = [
+      streamLine(1, 1, { event: "connected" }),
+      streamLine(1, 2, { event: "connected" }),
+      // round 1 ran on both streams, round 3 on both: sums 20 and 24 Mbit/s
+      streamLine(3, 1, { event: "round", result: { round: 1, direction: "up", bps: 12e6 } }),
+      streamLine(3, 2, { event: "round", result: { round: 1, direction: "up", bps: 8e6 } }),
+      streamLine(6, 2, { event: "round", result: { round: 3, direction: "up", bps: 13e6 } }),
+      streamLine(6, 1, { event: "round", result: { round: 3, direction: "up", bps: 11e6 } }),
+    ];
+    const up = one({ to: "server", direction: "up", throughput_at_least: "21m" }, rec(lines));
+    assert.equal(up.verdict, "passed");
+    assert.equal(
+      up.measured,
+      "client → server:1234 tcp (2 streams): 22.0 Mbit/s (mean of 2 rounds, each the sum of its streams)",
+    );
+    assert.equal(up.connections.length, 1);
+    assert.equal(up.connections[0]?.up_bps, 22e6);
+    const each = one({ to: "server", connected_within: "2s" }, rec(lines));
+    assert.equal(each.verdict, "passed");
+    assert.match(each.measured, /client → server:1234 tcp stream 1\/2: connected after 1\.0 s/);
+    assert.equal(each.connections.length, 2);
+  });
+
   it("loss sums lost over sent across rounds: a band around the configured drop", () => {
     const lines = [
       round(3, "up", { bps: 1e6, sent_packets: 1000, lost: 95 }, "udp"),

@@ -11,6 +11,7 @@ const client: ConnectionSnapshot = {
   peer_name: "b",
   peer_address: "10.0.0.2:1234",
   target: "udp://b:1234",
+  stream: null,
   state: "connected",
   uptime_s: 12.5,
   reconnects: 3,

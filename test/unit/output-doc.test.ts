@@ -37,7 +37,8 @@ const round: RoundResult = {
 };
 
 test("every key of a stats line is in docs/output.md", () => {
-  const stats = new ConnectionStats("id", "client", "udp", "a", "udp://b:1", 0);
+  const stream = { group: "g", index: 1, of: 2 };
+  const stats = new ConnectionStats("id", "client", "udp", "a", "udp://b:1", 0, stream);
   stats.markConnected(10, "b", "127.0.0.1:1");
   stats.rtt.add(1);
   stats.roundActive = { round: 2, direction: "down" };
@@ -64,6 +65,7 @@ test("every key of an event line is in docs/output.md", () => {
     delay_ms: 1,
     attempt: 1,
     result: round,
+    stream: { group: "g", index: 1, of: 2 },
     counts: { connected: 1 },
     note: "n",
   };
