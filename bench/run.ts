@@ -49,6 +49,7 @@ import {
 import { floodMemoryFigures, runFloodMemory } from "./flood-memory.js";
 import { runStorm, STORM_LAB, stormFigures, stormLab } from "./kill-storm.js";
 import { rttSideBySide } from "./rtt-side-by-side.js";
+import { streamsSideBySide } from "./streams-side-by-side.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = (
@@ -61,6 +62,7 @@ const BENCH_LABS = [
   "bench-pair",
   "bench-router",
   "bench-rtt",
+  "bench-streams",
   "bench-2",
   "bench-10",
   "bench-30",
@@ -783,6 +785,10 @@ async function main(): Promise<void> {
     [
       "RTT side by side",
       () => rttSideBySide({ progress, sh, withBenchLab }, runtime, tools, figures),
+    ],
+    [
+      "parallel TCP streams side by side",
+      () => streamsSideBySide({ progress, sh, withBenchLab, runs: RUNS }, runtime, tools, figures),
     ],
   ];
   try {
