@@ -266,6 +266,37 @@ async function throughputAndLatency(
 }
 
 /**
+ * One conntest UDP run tx → rx:`port` of lab `lab`: 1400-byte datagrams, no rate limit, a 3 s
+ * up round; the datagrams/s the receiver got and the loss, or null without a round. `env`: as
+ * conntestCommand's.
+ */
+async function conntestUdpRun(
+  runtime: LabRuntime,
+  lab: string,
+  port: number,
+  env = "",
+): Promise<{ pps: number; lossPct: number } | null> {
+  const u = rounds(
+    await conntest(
+      runtime,
+      lab,
+      "tx",
+      `udp://rx:${port}?monitor-bandwidth&rate=0&packet-size=1400`,
+      "--round 3 --round-pause 0.5",
+      6,
+      env,
+    ),
+    "up",
+  );
+  if (u[0] && u[0].durationS > 0)
+    return {
+      pps: u[0].packets / u[0].durationS,
+      lossPct: u[0].sent > 0 ? (100 * u[0].lost) / u[0].sent : 0,
+    };
+  return null;
+}
+
+/**
  * The pair tx → rx of lab `lab` (the tools image): RUNS runs each of TCP (conntest's first up
  * round of 3 s with the sender's interface counters, then iperf3 -t 3) and UDP (1400-byte
  * datagrams unlimited, conntest then iperf3), then RTT: conntest pinging every 50 ms for 12 s
@@ -315,41 +346,20 @@ async function pairSamples(runtime: LabRuntime, lab: string): Promise<PairSample
     );
 
     progress(`UDP run ${run}/${RUNS}: 1400-byte datagrams, no rate limit, 3 s each`);
-    const u = rounds(
-      await conntest(
-        runtime,
-        lab,
-        "tx",
-        "udp://rx:1234?monitor-bandwidth&rate=0&packet-size=1400",
-        "--round 3 --round-pause 0.5",
-        6,
-      ),
-      "up",
-    );
-    if (u[0] && u[0].durationS > 0) {
-      udp.conntest.push(u[0].packets / u[0].durationS);
-      udp.conntestLoss.push(u[0].sent > 0 ? (100 * u[0].lost) / u[0].sent : 0);
+    const u = await conntestUdpRun(runtime, lab, 1234);
+    if (u) {
+      udp.conntest.push(u.pps);
+      udp.conntestLoss.push(u.lossPct);
     }
     const i = iperfUdp(
       await sh(runtime, lab, "tx", "iperf3 -c rx -p 5201 -u -b 0 -l 1400 -t 3 -J"),
     );
     udp.iperf.push(i.receivedPps);
     udp.iperfLoss.push(i.lossPct);
-    const plain = rounds(
-      await conntest(
-        runtime,
-        lab,
-        "tx",
-        "udp://rx:1236?monitor-bandwidth&rate=0&packet-size=1400",
-        "--round 3 --round-pause 0.5",
-        6,
-        "CONNTEST_NO_ADDON=1",
-      ),
-      "up",
-    );
-    if (plain[0] && plain[0].durationS > 0) {
-      udp.plain.push(plain[0].packets / plain[0].durationS);
-      udp.plainLoss.push(plain[0].sent > 0 ? (100 * plain[0].lost) / plain[0].sent : 0);
+    const plain = await conntestUdpRun(runtime, lab, 1236, "CONNTEST_NO_ADDON=1");
+    if (plain) {
+      udp.plain.push(plain.pps);
+      udp.plainLoss.push(plain.lossPct);
     }
     progress(
       `  conntest ${Math.round(udp.conntest.at(-1) ?? Number.NaN)} dgram/s received (without the addon ${Math.round(udp.plain.at(-1) ?? Number.NaN)}), iperf3 ${Math.round(i.receivedPps)}`,

@@ -1,6 +1,7 @@
 /** Reads a TCP socket's TCP_INFO through the native addon, as a TcpKernelView. */
 import type { Socket } from "node:net";
 import { addon, addonMissing } from "../native/addon.js";
+import { tcpSocketFd } from "../native/socket-handles.js";
 import type { TcpKernelView } from "../stats/snapshot.js";
 import { tcpKernelView, unavailableTcpView } from "../stats/tcp-kernel-view.js";
 
@@ -12,8 +13,7 @@ export function tcpKernelProbe(socket: Socket): () => TcpKernelView | null {
   }
   const read = addon.tcpInfo;
   return () => {
-    // libuv's handle holds the socket's descriptor; Node has no public accessor for it
-    const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+    const fd = tcpSocketFd(socket);
     if (fd === undefined || fd < 0 || socket.destroyed) return null;
     try {
       return tcpKernelView(read(fd));

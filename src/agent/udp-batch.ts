@@ -8,8 +8,8 @@
  */
 import type { Socket } from "node:dgram";
 import { addon, type NativeAddon } from "../native/addon.js";
+import { dgramHandle } from "../native/socket-handles.js";
 import { writeDataHeader } from "../protocol/frame.js";
-import { dgramHandle } from "./udp-receive.js";
 
 /** Most datagrams in one system call (the addon's limit). */
 export const BATCH_MAX = 64;

@@ -9,6 +9,7 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import ipaddr from "ipaddr.js";
 import { addon } from "../native/addon.js";
+import { dgramHandle } from "../native/socket-handles.js";
 import { localFromMonotonic } from "./wire-clock.js";
 
 export type DatagramSource = Pick<RemoteInfo, "address" | "port" | "family">;
@@ -18,20 +19,6 @@ export type DatagramSource = Pick<RemoteInfo, "address" | "port" | "family">;
  * undefined where only the time of reading is known.
  */
 export type OnDatagram = (datagram: Buffer, from: DatagramSource, arrivalMs?: number) => void;
-
-interface DgramHandle {
-  fd?: unknown;
-  recvStop?: () => number;
-}
-
-/** Node keeps a dgram socket's handle under a symbol (`_handle` is deprecated). */
-export function dgramHandle(socket: Socket): DgramHandle | null {
-  for (const sym of Object.getOwnPropertySymbols(socket)) {
-    const state = (socket as unknown as Record<symbol, { handle?: DgramHandle } | undefined>)[sym];
-    if (state?.handle && typeof state.handle.fd === "number") return state.handle;
-  }
-  return null;
-}
 
 /** An address as the kernel wrote it (meta bytes 4…24) as Node would name it. */
 function sourceOf(meta: Buffer, at: number): DatagramSource {

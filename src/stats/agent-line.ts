@@ -29,7 +29,7 @@ const state = z.enum(["connecting", "connected", "reconnecting", "disconnected"]
 
 const traffic = z.object({ packets: z.number(), bytes: z.number(), bps: z.number() });
 
-const rtt = z.object({
+const durations = z.object({
   samples: z.number(),
   last_ms: z.number(),
   min_ms: z.number(),
@@ -37,6 +37,9 @@ const rtt = z.object({
   p50_ms: z.number(),
   p99_ms: z.number(),
   max_ms: z.number(),
+});
+
+const rtt = durations.extend({
   jitter_ms: z.number(),
   raw_mean_ms: z.number(),
   raw_p50_ms: z.number(),
@@ -45,14 +48,7 @@ const rtt = z.object({
   peer_hold_max_ms: z.number(),
 });
 
-const delay = z.object({
-  samples: z.number(),
-  last_ms: z.number(),
-  min_ms: z.number(),
-  mean_ms: z.number(),
-  p50_ms: z.number(),
-  p99_ms: z.number(),
-  max_ms: z.number(),
+const delay = durations.extend({
   ipdv_ms: z.number(),
 });
 const owd = z.object({ clock: z.enum(["monotonic", "realtime"]), up: delay, down: delay });

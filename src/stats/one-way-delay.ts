@@ -5,7 +5,7 @@
  * end pings: a client's ping goes up and its pong comes down, a server's the
  * other way. The two legs add up to the RTT less the peer's hold.
  */
-import { Durations, micro } from "./durations.js";
+import { Durations } from "./durations.js";
 import type { DelaySummary, OneWayDelay, Side } from "./snapshot.js";
 
 export interface PingTimes {
@@ -26,45 +26,14 @@ export function oneWayDelays(times: PingTimes, side: Side): { up: number; down: 
   return side === "client" ? { up: out, down: back } : { up: back, down: out };
 }
 
-class DirectionDelays {
-  private readonly d = new Durations();
-  private last = 0;
-  private deltaSum = 0;
-
-  add(ms: number): void {
-    if (this.d.count > 0) this.deltaSum += Math.abs(ms - this.last);
-    this.d.add(ms);
-    this.last = ms;
-  }
-
-  reset(): void {
-    this.d.reset();
-    this.last = 0;
-    this.deltaSum = 0;
-  }
-
-  get count(): number {
-    return this.d.count;
-  }
-
-  summary(): DelaySummary {
-    const d = this.d;
-    return {
-      samples: d.count,
-      last_ms: micro(this.last),
-      min_ms: micro(d.min),
-      mean_ms: d.mean(),
-      p50_ms: d.percentile(50),
-      p99_ms: d.percentile(99),
-      max_ms: micro(d.max),
-      ipdv_ms: micro(d.count > 1 ? this.deltaSum / (d.count - 1) : 0),
-    };
-  }
+/** One direction's delays as reported. */
+function delaySummary(d: Durations): DelaySummary {
+  return { ...d.summary(), ipdv_ms: d.meanAbsDelta() };
 }
 
 export class OwdStats {
-  private readonly up = new DirectionDelays();
-  private readonly down = new DirectionDelays();
+  private readonly up = new Durations();
+  private readonly down = new Durations();
   /** The clock the delays are on, once the peer's HELLO showed a shared one. */
   clock: OneWayDelay["clock"] | null = null;
   /** Why there are no delays: the clocks are not shared; null while they are (or not yet known). */
@@ -83,6 +52,6 @@ export class OwdStats {
 
   summary(): OneWayDelay | null {
     if (this.clock === null || this.up.count === 0) return null;
-    return { clock: this.clock, up: this.up.summary(), down: this.down.summary() };
+    return { clock: this.clock, up: delaySummary(this.up), down: delaySummary(this.down) };
   }
 }

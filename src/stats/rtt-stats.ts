@@ -25,8 +25,6 @@ export const netRtt = (rawMs: number, holdMs: number): number => Math.max(0, raw
 export class RttStats {
   private net = new Durations();
   private raw = new Durations();
-  private last = 0;
-  private deltaSum = 0;
   private holdSum = 0;
   private holdMax = 0;
 
@@ -35,10 +33,8 @@ export class RttStats {
     if (!Number.isFinite(rawMs) || rawMs < 0) return;
     if (!Number.isFinite(holdMs) || holdMs < 0) return;
     const rtt = netRtt(rawMs, holdMs);
-    if (this.net.count > 0) this.deltaSum += Math.abs(rtt - this.last);
     this.net.add(rtt);
     this.raw.add(rawMs);
-    this.last = rtt;
     this.holdSum += holdMs;
     this.holdMax = Math.max(this.holdMax, holdMs);
   }
@@ -46,8 +42,6 @@ export class RttStats {
   reset(): void {
     this.net.reset();
     this.raw.reset();
-    this.last = 0;
-    this.deltaSum = 0;
     this.holdSum = 0;
     this.holdMax = 0;
   }
@@ -56,14 +50,8 @@ export class RttStats {
     const n = this.net;
     if (n.count === 0) return null;
     return {
-      samples: n.count,
-      last_ms: micro(this.last),
-      min_ms: micro(n.min),
-      mean_ms: n.mean(),
-      p50_ms: n.percentile(50),
-      p99_ms: n.percentile(99),
-      max_ms: micro(n.max),
-      jitter_ms: micro(n.count > 1 ? this.deltaSum / (n.count - 1) : 0),
+      ...n.summary(),
+      jitter_ms: n.meanAbsDelta(),
       raw_mean_ms: this.raw.mean(),
       raw_p50_ms: this.raw.percentile(50),
       raw_p99_ms: this.raw.percentile(99),

@@ -21,7 +21,8 @@ export interface TrafficCounters {
   bps: number;
 }
 
-export interface RttSummary {
+/** One distribution of durations, ms: what RTTs and one-way delays both report. */
+export interface DurationSummary {
   samples: number;
   last_ms: number;
   min_ms: number;
@@ -29,6 +30,9 @@ export interface RttSummary {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+}
+
+export interface RttSummary extends DurationSummary {
   /** Mean absolute difference between consecutive samples. */
   jitter_ms: number;
   /** The round trips as measured, before the peer's hold time was taken off. */
@@ -41,14 +45,7 @@ export interface RttSummary {
 }
 
 /** Delays of one direction, ms. */
-export interface DelaySummary {
-  samples: number;
-  last_ms: number;
-  min_ms: number;
-  mean_ms: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
+export interface DelaySummary extends DurationSummary {
   /** Delay variation: mean absolute difference between consecutive delays (IPDV, RFC 3393). */
   ipdv_ms: number;
 }

@@ -21,6 +21,7 @@ import {
 } from "../../src/runtimes/docker/agent-image.js";
 import { connectEngine, EngineUnavailable } from "../../src/runtimes/docker/engine.js";
 import { LABEL, labelFilter, labels } from "../../src/runtimes/docker/labels.js";
+import { agentContainers } from "../helpers/agent-containers.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -68,33 +69,12 @@ test("the agent image builds, and two containers connect by name", {
   );
 
   const run = `t${process.pid}`;
-  // internal: nothing in this test can leave the host
-  await d.createNetwork({
-    Name: `${LAB}-net`,
-    Internal: true,
-    Labels: labels(LAB, run, "network", "test"),
+  const start = await agentContainers(d, {
+    lab: LAB,
+    run,
+    image,
+    args: ["--ping-interval", "0.1", "--stats-interval", "0.5"],
   });
-  const start = async (name: string, args: string[]) => {
-    const c = await d.createContainer({
-      name,
-      Image: image,
-      Cmd: [
-        "--name",
-        name,
-        "--ui",
-        "log",
-        "--ping-interval",
-        "0.1",
-        "--stats-interval",
-        "0.5",
-        ...args,
-      ],
-      Labels: labels(LAB, run, "node", "test"),
-      HostConfig: { NetworkMode: `${LAB}-net` },
-    });
-    await c.start();
-    return c;
-  };
   await start(`${LAB}-srv`, ["--listen", "tcp:1234", "--listen", "udp:1234"]);
   const client = await start(`${LAB}-cli`, [
     "--connect",

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { ensureAgentImage } from "../../src/runtimes/docker/agent-image.js";
 import { execIn } from "../../src/runtimes/docker/exec.js";
-import { labels } from "../../src/runtimes/docker/labels.js";
 import type { StatsLine } from "../../src/stats/agent-line.js";
+import { agentContainers } from "../helpers/agent-containers.js";
 import { AgentProcess, freePort, type LogLine } from "../helpers/agent-process.js";
 import { waitForLines } from "../helpers/container-lines.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
@@ -55,35 +55,13 @@ test("tcp.retransmits follows the kernel's RetransSegs under an iptables statist
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const d = docker;
   const image = await ensureAgentImage(d, root, "test", () => {});
-  const run = `t${process.pid}`;
-  // internal: nothing in this test can leave the host
-  await d.createNetwork({
-    Name: `${LAB}-net`,
-    Internal: true,
-    Labels: labels(LAB, run, "network", "test"),
+  const start = await agentContainers(d, {
+    lab: LAB,
+    run: `t${process.pid}`,
+    image,
+    args: ["--stats-interval", "0.5", "--round", "2", "--round-pause", "0.5"],
+    capAdd: ["NET_ADMIN"],
   });
-  const start = async (name: string, args: string[]) => {
-    const c = await d.createContainer({
-      name,
-      Image: image,
-      Cmd: [
-        "--name",
-        name,
-        "--ui",
-        "log",
-        "--stats-interval",
-        "0.5",
-        "--round",
-        "2",
-        "--round-pause",
-        "0.5",
-        ...args,
-      ],
-      Labels: labels(LAB, run, "node", "test"),
-      HostConfig: { NetworkMode: `${LAB}-net`, CapAdd: ["NET_ADMIN"] },
-    });
-    await c.start();
-  };
   const server = `${LAB}-b`;
   const client = `${LAB}-a`;
   await start(server, ["--listen", "tcp:1234"]);
