@@ -1,7 +1,8 @@
 /*
  * conntest's native addon (Node-API, C): what Node does not expose. The
- * kernel's own view of a TCP socket (tcp_info.c), and UDP datagrams sent and
- * received in batches (udp_batch.c). Built by node-gyp at `npm install`
+ * kernel's own view of a TCP socket (tcp_info.c), TCP bytes with the kernel's
+ * arrival time (tcp_receive.c), and UDP datagrams sent and received in
+ * batches (udp_batch.c). Built by node-gyp at `npm install`
  * (netsetup/build-addon.mjs); the agent runs without it, its TCP figures then
  * null and UDP datagrams one system call each (src/native/addon.ts).
  */
@@ -37,6 +38,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "sendDatagrams", fn);
   napi_create_function(env, "receiveDatagrams", NAPI_AUTO_LENGTH, receive_datagrams, NULL, &fn);
   napi_set_named_property(env, exports, "receiveDatagrams", fn);
+  napi_create_function(env, "receiveStream", NAPI_AUTO_LENGTH, receive_stream, NULL, &fn);
+  napi_set_named_property(env, exports, "receiveStream", fn);
   return exports;
 }
 

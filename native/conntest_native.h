@@ -14,4 +14,5 @@ void set_null(napi_env env, napi_value obj, const char *key);
 napi_value tcp_info(napi_env env, napi_callback_info info);
 napi_value send_datagrams(napi_env env, napi_callback_info info);
 napi_value receive_datagrams(napi_env env, napi_callback_info info);
+napi_value receive_stream(napi_env env, napi_callback_info info);
 #endif

@@ -4,9 +4,9 @@ import type { DataHeader, FrameType } from "../protocol/frame.js";
 import { StreamDecoder } from "../protocol/frame-decoder.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 import type { TcpKernelView } from "../stats/snapshot.js";
-import { now } from "./clock.js";
 import type { Link } from "./link.js";
 import { tcpKernelProbe } from "./tcp-kernel-probe.js";
+import { receiveStream } from "./tcp-receive.js";
 
 /** Queued bytes in user space above which a bulk sender waits for 'drain'. */
 const HIGH_WATER = 1 << 20;
@@ -92,23 +92,26 @@ export function pipeSocket(socket: Socket, sink: () => FrameSink, ended: (reason
     dataStart: (header, frameBytes) => sink().onDataStart(header, frameBytes),
     dataEnd: () => sink().onDataEnd(),
   });
-  socket.on("data", (chunk: Buffer) => {
-    if (reported) return;
-    arrival = now();
-    try {
-      sink().noteReceived(chunk.length);
-      decoder.push(chunk);
-    } catch (err) {
-      finish(describeError(err));
-    }
-  });
-  socket.on("end", () => {
-    try {
-      decoder.end();
-      finish("peer closed the connection");
-    } catch (err) {
-      finish(describeError(err));
-    }
+  receiveStream(socket, {
+    chunk(chunk, arrivalMs) {
+      if (reported) return;
+      arrival = arrivalMs;
+      try {
+        sink().noteReceived(chunk.length);
+        decoder.push(chunk);
+      } catch (err) {
+        finish(describeError(err));
+      }
+    },
+    end() {
+      try {
+        decoder.end();
+        finish("peer closed the connection");
+      } catch (err) {
+        finish(describeError(err));
+      }
+    },
+    error: (code) => finish(`socket error: ${code}`),
   });
   socket.on("error", (err: NodeJS.ErrnoException) =>
     finish(`socket error: ${err.code ?? err.message}`),

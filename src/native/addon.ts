@@ -55,6 +55,17 @@ export interface NativeAddon {
     metaBytes: number;
     close(): void;
   };
+  /**
+   * Starts reading the TCP socket `fd` (recvmsg on a uv_poll of its duplicate, Node's reading
+   * stopped): `onChunk(bytes, arrivalMs, error)` runs per read, the bytes at the start of
+   * `chunk`, with the kernel's arrival time of the read's last segment (CLOCK_MONOTONIC ms, 0
+   * if unstamped); bytes 0 is the end of the stream, or an error (its errno name). The chunk
+   * is reused: copy what must outlive the call. Absent from an addon built before it.
+   */
+  receiveStream?(
+    fd: number,
+    onChunk: (bytes: number, arrivalMs: number, error: string | null) => void,
+  ): { chunk: Buffer; close(): void };
 }
 
 // dist/src/native/addon.js → the package root, in a checkout and in the image alike

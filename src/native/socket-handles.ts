@@ -8,9 +8,21 @@
 import type { Socket as DgramSocket } from "node:dgram";
 import type { Socket as NetSocket } from "node:net";
 
+export interface TcpHandle {
+  fd?: number;
+  readStop?: () => number;
+  /** Node's own note of whether it reads: while true it never starts reading again. */
+  reading?: boolean;
+}
+
+/** libuv's handle of a TCP socket; null once closed. */
+export function tcpHandle(socket: NetSocket): TcpHandle | null {
+  return (socket as unknown as { _handle?: TcpHandle | null })._handle ?? null;
+}
+
 /** libuv's handle of a TCP socket holds its descriptor; undefined once closed. */
 export function tcpSocketFd(socket: NetSocket): number | undefined {
-  return (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  return tcpHandle(socket)?.fd;
 }
 
 export interface DgramHandle {
