@@ -1,8 +1,22 @@
 # The conntest agent in a container: Node, the built agent, iproute2 and iptables.
 # Build after `npm install` (which builds dist/). No registry here? Build the
-# base from Debian packages first: netsetup/build-base-image.sh, then
-#   docker build --build-arg BASE=conntest-base:trixie -t conntest .
+# base and the builder from Debian packages first: netsetup/build-base-image.sh
+# conntest-base:trixie, and netsetup/build-base-image.sh conntest-build:trixie builder, then
+#   docker build --build-arg BASE=conntest-base:trixie --build-arg BUILDER=conntest-build:trixie -t conntest .
 ARG BASE=node:20-bookworm-slim
+ARG BUILDER=node:20-bookworm
+
+# The native addon (TCP_INFO, kernel timestamps, UDP batches), compiled from
+# source by node-gyp against the builder's own Node headers. Where the builder
+# cannot compile it (no compiler), the image has no addon and the agent says so.
+FROM ${BUILDER} AS addon
+# the stage's image is left untagged; the label lets the tool find and remove it
+LABEL org.conntest-lab.tool=conntest-lab org.conntest-lab.role=addon-stage
+WORKDIR /opt/conntest
+COPY netsetup/build-addon.mjs ./netsetup/
+COPY native ./native
+RUN node netsetup/build-addon.mjs && mkdir -p native/build/Release
+
 FROM ${BASE}
 # The offline base has these already; the public Node image needs them.
 RUN if ! command -v ip >/dev/null || ! command -v iptables >/dev/null || ! command -v tc >/dev/null; then \
@@ -13,10 +27,8 @@ WORKDIR /opt/conntest
 COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
 COPY dist/src ./dist/src
-# The native addon (TCP_INFO), built by node-gyp at `npm install` against the
-# host's Node: Node-API is ABI-stable across Node versions, so the image's Node
-# loads it. Where it was not built only binding.gyp is here, and the agent says so.
-COPY native ./native
+# Node-API is ABI-stable across Node versions: the builder's module loads in the base's Node.
+COPY --from=addon /opt/conntest/native/build/Release ./native/build/Release
 LABEL org.conntest-lab.role=agent
 # `conntest` on the PATH runs the bin through its shebang, which carries the
 # agent's V8 flags (see src/bin/conntest.ts); labs and the bench call it so.

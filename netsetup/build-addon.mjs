@@ -3,7 +3,7 @@
 // cannot build (no compiler, no headers), install still succeeds: the agent
 // runs without it and says so once (src/native/addon.ts). One line either way.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, realpathSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,12 +17,16 @@ if (process.env.CONNTEST_NO_ADDON) {
   say("CONNTEST_NO_ADDON is set: not built; TCP kernel figures will be null");
   process.exit(0);
 }
-// npm hands its own node-gyp to install scripts; outside npm, use npm's copy.
-const gyp =
-  process.env.npm_config_node_gyp ??
-  join(dirname(process.execPath), "../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js");
-if (!existsSync(gyp)) {
-  say(`node-gyp not found (${gyp}): not built; TCP kernel figures will be null`);
+// npm hands its own node-gyp to install scripts; outside npm (the image's build stage), npm's
+// copy beside this Node, or a node-gyp on the PATH (Debian's package).
+const onPath = spawnSync("sh", ["-c", "command -v node-gyp"], { encoding: "utf8" }).stdout?.trim();
+const gyp = [
+  process.env.npm_config_node_gyp,
+  join(dirname(process.execPath), "../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"),
+  onPath && realpathSync(onPath),
+].find((candidate) => candidate && existsSync(candidate));
+if (gyp === undefined) {
+  say("node-gyp not found (npm's or on the PATH): not built; TCP kernel figures will be null");
   process.exit(0);
 }
 // Node's own headers where they sit beside it: nothing to download.

@@ -5,19 +5,13 @@
  *
  * The base is the Dockerfile's default public Node image; where no registry
  * answers, an equivalent base is built from Debian packages
- * (netsetup/build-base-image.sh) and the user is told so.
+ * (netsetup/build-base-image.sh) and the user is told so. The native addon is
+ * compiled in the Dockerfile's build stage, on a builder image found or made
+ * the same way (Node with its headers, node-gyp, a compiler).
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -26,12 +20,21 @@ import { LABEL, TOOL } from "./labels.js";
 
 export const PUBLIC_BASE = "node:20-bookworm-slim";
 export const OFFLINE_BASE = "conntest-base:trixie";
+/** The build stage's image: the public one has python3, make, g++ and npm's node-gyp. */
+export const PUBLIC_BUILDER = "node:20-bookworm";
+export const OFFLINE_BUILDER = "conntest-build:trixie";
 const PULL_TIMEOUT_MS = 30_000;
 
 export type Progress = (line: string) => void;
 
-/** The native addon's part of the image: binding.gyp always, the built addon where install built it. */
-const NATIVE_PARTS = ["native/binding.gyp", "native/build/Release/conntest_native.node"];
+/** What the build stage compiles the native addon from: its sources, and the script that builds it. */
+function nativeParts(root: string): string[] {
+  const sources = readdirSync(join(root, "native"))
+    .filter((f) => f === "binding.gyp" || f.endsWith(".c") || f.endsWith(".h"))
+    .map((f) => `native/${f}`)
+    .sort();
+  return [...sources, "netsetup/build-addon.mjs"];
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -46,7 +49,7 @@ export function contentHash(root: string): string {
     join(root, "Dockerfile"),
     join(root, "package-lock.json"),
     ...filesUnder(join(root, "dist/src")),
-    ...NATIVE_PARTS.map((p) => join(root, p)).filter((f) => existsSync(f)),
+    ...nativeParts(root).map((p) => join(root, p)),
   ];
   for (const file of files) {
     if (file.endsWith(".map")) continue;
@@ -144,6 +147,41 @@ export async function ensureBase(
   return OFFLINE_BASE;
 }
 
+/**
+ * The image the addon is compiled in: the public builder beside the public base (here or
+ * pulled), else the one built from Debian packages. Where none can be had, the base itself:
+ * it has no compiler, so the image comes without the addon and the agent says so.
+ */
+export async function ensureBuilder(
+  docker: Docker,
+  root: string,
+  base: string,
+  progress: Progress,
+): Promise<string> {
+  if (base === PUBLIC_BASE) {
+    if (await imageExists(docker, PUBLIC_BUILDER)) return PUBLIC_BUILDER;
+    progress(`builder image ${PUBLIC_BUILDER} (compiles the native addon) is not here; pulling it`);
+    if (await tryPull(docker, PUBLIC_BUILDER, progress)) return PUBLIC_BUILDER;
+  }
+  if (await imageExists(docker, OFFLINE_BUILDER)) return OFFLINE_BUILDER;
+  progress(
+    `building ${OFFLINE_BUILDER} from Debian packages, to compile the native addon in (once, a minute or two)`,
+  );
+  try {
+    await runScript(
+      join(root, "netsetup/build-base-image.sh"),
+      [OFFLINE_BUILDER, "builder"],
+      progress,
+    );
+    return OFFLINE_BUILDER;
+  } catch (err) {
+    progress(
+      `cannot build ${OFFLINE_BUILDER} (${(err as Error).message}): the agent image comes without the native addon`,
+    );
+    return base;
+  }
+}
+
 /** Production dependencies only: `npm ls --omit=dev` names the folders. */
 async function productionModules(root: string): Promise<string[]> {
   const { stdout } = await promisify(execFile)(
@@ -203,7 +241,8 @@ export async function ensureAgentImage(
   const tag = `conntest-lab/agent:${contentHash(root)}`;
   if (await imageExists(docker, tag)) return tag;
   const base = await ensureBase(docker, root, progress);
-  progress(`building ${tag} on ${base}`);
+  const builder = await ensureBuilder(docker, root, base, progress);
+  progress(`building ${tag} on ${base} (the native addon compiled on ${builder})`);
   const stage = mkdtempSync(join(tmpdir(), "conntest-image-"));
   try {
     const parts = [
@@ -211,7 +250,7 @@ export async function ensureAgentImage(
       "package.json",
       "package-lock.json",
       "dist/src",
-      ...NATIVE_PARTS,
+      ...nativeParts(root),
       ...(await productionModules(root)),
     ];
     for (const part of parts) {
@@ -225,11 +264,19 @@ export async function ensureAgentImage(
     const stream = await docker.buildImage(
       {
         context: stage,
-        src: ["Dockerfile", "package.json", "package-lock.json", "dist", "native", "node_modules"],
+        src: [
+          "Dockerfile",
+          "package.json",
+          "package-lock.json",
+          "dist",
+          "native",
+          "netsetup",
+          "node_modules",
+        ],
       },
       {
         t: tag,
-        buildargs: { BASE: base },
+        buildargs: { BASE: base, BUILDER: builder },
         labels: { [LABEL.tool]: TOOL, [LABEL.role]: "agent-image", [LABEL.version]: version },
         rm: true,
       },
@@ -238,6 +285,15 @@ export async function ensureAgentImage(
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+  // the addon stage's image, untagged once the agent image has what it built
+  await docker
+    .pruneImages({
+      filters: {
+        dangling: ["true"],
+        label: [`${LABEL.tool}=${TOOL}`, `${LABEL.role}=addon-stage`],
+      },
+    })
+    .catch(() => {});
   const removed = await removeOlderImages(docker, "agent-image", tag);
   if (removed > 0)
     progress(`removed ${removed} agent image(s) older than an hour that no container uses`);
