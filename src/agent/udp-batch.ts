@@ -9,7 +9,7 @@
 import type { Socket } from "node:dgram";
 import { addon, type NativeAddon } from "../native/addon.js";
 import { dgramHandle } from "../native/socket-handles.js";
-import { writeDataHeader } from "../protocol/frame.js";
+import { restampDataHeader, writeDataHeader } from "../protocol/frame.js";
 
 /** Most datagrams in one system call (the addon's limit). */
 export const BATCH_MAX = 64;
@@ -25,6 +25,8 @@ function descriptorOf(socket: Socket): number | null {
 export class UdpBatchSender {
   private buffer: Buffer = Buffer.alloc(0);
   private frameBytes = 0;
+  /** The round whose headers the buffer's slots carry: from then on only seq and time change. */
+  private round = -1;
 
   private constructor(
     private readonly native: NativeAddon,
@@ -54,9 +56,15 @@ export class UdpBatchSender {
       // zeros once: only the headers are written from then on, the payloads stay zero
       this.buffer = Buffer.alloc(frameBytes * this.limit(frameBytes));
       this.frameBytes = frameBytes;
+      this.round = -1;
+    }
+    if (this.round !== round) {
+      for (let i = 0; i < this.limit(frameBytes); i++)
+        writeDataHeader(this.buffer, i * frameBytes, frameBytes, round, 0, 0);
+      this.round = round;
     }
     for (let i = 0; i < n; i++)
-      writeDataHeader(this.buffer, i * frameBytes, frameBytes, round, firstSeq + i, sendTimeMs);
+      restampDataHeader(this.buffer, i * frameBytes, firstSeq + i, sendTimeMs);
     const fd = descriptorOf(this.socket);
     if (fd === null)
       throw Object.assign(new Error("socket closed"), { code: "ERR_SOCKET_DGRAM_NOT_RUNNING" });

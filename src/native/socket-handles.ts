@@ -30,11 +30,21 @@ export interface DgramHandle {
   recvStop?: () => number;
 }
 
+type DgramState = Record<symbol, { handle?: DgramHandle | null } | undefined>;
+/** The symbol is the same for every dgram socket: found once, then read directly (a batch sender asks per batch). */
+let dgramStateSymbol: symbol | undefined;
+
 /** Node keeps a dgram socket's handle under a symbol (`_handle` is deprecated). */
 export function dgramHandle(socket: DgramSocket): DgramHandle | null {
+  const states = socket as unknown as DgramState;
+  const known = dgramStateSymbol && states[dgramStateSymbol]?.handle;
+  if (known && typeof known.fd === "number") return known;
   for (const sym of Object.getOwnPropertySymbols(socket)) {
-    const state = (socket as unknown as Record<symbol, { handle?: DgramHandle } | undefined>)[sym];
-    if (state?.handle && typeof state.handle.fd === "number") return state.handle;
+    const handle = states[sym]?.handle;
+    if (handle && typeof handle.fd === "number") {
+      dgramStateSymbol = sym;
+      return handle;
+    }
   }
   return null;
 }

@@ -90,6 +90,17 @@ export function writeDataHeader(
   target.writeDoubleBE(sendTimeMs, offset + HEADER_BYTES + 8);
 }
 
+/** Only the seq and send time of a header `writeDataHeader` wrote at `offset` before. */
+export function restampDataHeader(
+  target: Buffer,
+  offset: number,
+  seq: number,
+  sendTimeMs: number,
+): void {
+  target.writeUInt32BE(seq >>> 0, offset + HEADER_BYTES + 4);
+  target.writeDoubleBE(sendTimeMs, offset + HEADER_BYTES + 8);
+}
+
 export interface DataHeader {
   round: number;
   seq: number;

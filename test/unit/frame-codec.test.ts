@@ -13,7 +13,9 @@ import {
   MAX_FRAME_BYTES,
   MIN_DATA_FRAME,
   readDataHeader,
+  restampDataHeader,
   VERSION,
+  writeDataHeader,
 } from "../../src/protocol/frame.js";
 import {
   decodeDatagram,
@@ -228,6 +230,16 @@ describe("frame header", () => {
       "43540307" + "000003e0" + "00000005" + "0000002a" + "4000000000000000",
     );
     assert.deepEqual(readDataHeader(head, HEADER_BYTES), { round: 5, seq: 42, sendTimeMs: 2 });
+  });
+
+  it("restamps a header in a batch buffer: the same bytes as a fresh header", () => {
+    const batch = Buffer.alloc(3 * 100);
+    for (let i = 0; i < 3; i++) writeDataHeader(batch, i * 100, 100, 7, 0, 0);
+    restampDataHeader(batch, 100, 2 ** 32 + 9, 12.5);
+    assert.deepEqual(batch.subarray(100, 124), encodeDataHeader(100, 7, 9, 12.5));
+    // its neighbours keep theirs
+    assert.deepEqual(batch.subarray(0, 24), encodeDataHeader(100, 7, 0, 0));
+    assert.deepEqual(batch.subarray(200, 224), encodeDataHeader(100, 7, 0, 0));
   });
 
   it("writes round and seq as u32 (negative and 2^32 wrap)", () => {
