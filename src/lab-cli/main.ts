@@ -9,6 +9,14 @@ import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
 import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
+import {
+  forDuration,
+  IMPAIR_OPTIONS,
+  type ImpairOptionValues,
+  impairInterface,
+  impairmentFromOptions,
+  showImpairments,
+} from "./impair-command.js";
 
 /** The lab a chaos verb acts on (-f FILE, --lab NAME, or the only lab there is), and its runtime. */
 async function chaosLab(
@@ -170,6 +178,72 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         );
       });
   }
+  program
+    .command("impair")
+    .argument("[node]", "a node or router name from the lab file")
+    .argument("[network]", "one of its networks: the interface whose outgoing traffic is impaired")
+    .option("--rate <rate>", "limit the rate, e.g. 20mbit (tc tbf)")
+    .option("--loss <percent>", "drop this share of packets, e.g. 2% (iptables statistic)")
+    .option("--delay <time>", "add delay, e.g. 20ms (netem)")
+    .option("--jitter <time>", "vary the delay by this, e.g. 5ms (netem; needs --delay)")
+    .option("--reorder <percent>", "reorder this share of packets (netem; needs --delay)")
+    .option("--duplicate <percent>", "duplicate this share of packets (netem)")
+    .option(
+      "--for <time>",
+      "then put back what was there before, e.g. --for 10s (waits; Ctrl-C puts it back at once)",
+    )
+    .option("--show", "list the impairments in force (of NODE only, when given)")
+    .option("--json", "with --show: one JSON document")
+    .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+    .option("--lab <name>", "the lab, by name")
+    .description(
+      "set (replace) the impairment of NODE's interface on NETWORK on a running lab, as a scenario's impair step does; --show lists them",
+    )
+    .action(
+      (
+        node: string | undefined,
+        network: string | undefined,
+        opts: ImpairOptionValues & LabOption & { for?: string; show?: boolean; json?: boolean },
+      ) => {
+        result = (async () => {
+          if (opts.show) {
+            const set = IMPAIR_OPTIONS.filter((k) => opts[k] !== undefined);
+            if (network !== undefined || set.length > 0 || opts.for !== undefined)
+              throw new LabFailure(
+                "impair --show [NODE] lists; it sets nothing (drop the network and the impairment options)",
+                LAB_EXIT.badInput,
+              );
+            const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
+            return showImpairments(runtime, name, node, opts.json === true, io);
+          }
+          if (node === undefined || network === undefined)
+            throw new LabFailure(
+              "impair needs a node and a network: impair NODE NETWORK --rate 20mbit --loss 2% (or impair --show)",
+              LAB_EXIT.badInput,
+            );
+          if (opts.json) throw new LabFailure("--json goes with --show", LAB_EXIT.badInput);
+          const spec = impairmentFromOptions(opts);
+          const forMs = forDuration(opts.for);
+          const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
+          return impairInterface(runtime, name, node, network, spec, forMs, io);
+        })();
+      },
+    );
+  program
+    .command("clear")
+    .argument("<node>", "a node or router name")
+    .argument("<network>", "one of its networks")
+    .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+    .option("--lab <name>", "the lab, by name")
+    .description(
+      "take the impairment of NODE's interface on NETWORK away, as a scenario's clear step does",
+    )
+    .action((node: string, network: string, opts: LabOption) => {
+      result = (async () => {
+        const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
+        return impairInterface(runtime, name, node, network, null, undefined, io);
+      })();
+    });
   const cluster = program
     .command("cluster")
     .description(

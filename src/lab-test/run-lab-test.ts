@@ -7,11 +7,13 @@
 import { sleep } from "../agent/clock.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import type { LabPlan } from "../lab/address-plan.js";
+import { describeImpairment, type ImpairmentSpec } from "../lab/impairment-state.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import { alreadyUp, isUp, type PlannedLab, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
+import { impairmentsInForce } from "../runtime/impairments-in-force.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
@@ -50,8 +52,46 @@ function targetOf(step: LabStep): string | null {
   return "node" in value ? value.node : value.on;
 }
 
-async function runStep(runtime: LabRuntime, lab: string, p: PlannedStep): Promise<string> {
+/** What an impair step with `for` found on its interface (null: none), to put back after. */
+type Before = Map<number, ImpairmentSpec | null>;
+
+/** The end of a step's `for`: the impairment before put back, the network connected, the node unpaused. */
+async function undoStep(
+  runtime: LabRuntime,
+  lab: string,
+  index: number,
+  step: LabStep,
+  before: Before,
+): Promise<string> {
+  if (step.impair !== undefined) {
+    const { on, network } = step.impair;
+    const back = before.get(index) ?? null;
+    const done = await runtime.impair(on, network, back, lab);
+    return back === null ? done : `${done}: ${describeImpairment(back)}`;
+  }
+  if (step.disconnect !== undefined)
+    return runtime.networkAction("connect", step.disconnect.node, step.disconnect.network, lab);
+  if (step.pause !== undefined) return runtime.containerAction("unpause", step.pause, lab);
+  return "";
+}
+
+async function runStep(
+  runtime: LabRuntime,
+  lab: string,
+  p: PlannedStep,
+  before: Before,
+): Promise<string> {
   const step = p.step;
+  if (p.undoes !== undefined) return undoStep(runtime, lab, p.undoes, step, before);
+  if (p.undoes === undefined && step.for !== undefined && p.action === "impair" && step.impair) {
+    const { on, network } = step.impair;
+    const row = (await impairmentsInForce(runtime, lab, on)).find((r) => r.network === network);
+    if (row?.state === "unknown")
+      throw new Error(
+        `cannot tell what impairs ${on} on ${network} now (${row.note}), so for could not put it back`,
+      );
+    before.set(p.index, row?.asked ?? null);
+  }
   switch (p.action) {
     case "kill":
     case "stop":
@@ -139,6 +179,7 @@ export async function runLabTest(
       let nodes: NodeInfo[] = [];
       const steps: RecordedStep[] = [];
       const stepResults: StepResult[] = [];
+      const before: Before = new Map();
       const t0 = Date.now();
       const feed = runtime.follow(lab.name, {
         line: (node, line) => {
@@ -160,7 +201,7 @@ export async function runLabTest(
           let ok = true;
           let detail: string;
           try {
-            detail = await runStep(runtime, lab.name, p);
+            detail = await runStep(runtime, lab.name, p, before);
           } catch (err) {
             ok = false;
             detail = runtimeReason(err);

@@ -3,9 +3,10 @@
  * are milliseconds from the start of the run (every agent started).
  */
 import { parseRate } from "../agent/units.js";
+import { describeImpairment } from "../lab/impairment-state.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { parseDelay } from "../lab/validate-lab.js";
-import { actionOf, type StepAction } from "../lab/validate-scenario.js";
+import { actionOf, type StepAction, UNDO_OF } from "../lab/validate-scenario.js";
 
 export interface PlannedStep {
   index: number;
@@ -16,12 +17,19 @@ export interface PlannedStep {
   /** e.g. "kill server", "impair r wan: rate 20mbit, loss 5%", "wait 10s". */
   text: string;
   step: LabStep;
+  /** Set on the undoing of a step with `for`: the index of that step (its action is the undo). */
+  undoes?: number;
 }
 
 const ms = (text: string | undefined): number => (text === undefined ? 0 : (parseDelay(text) ?? 0));
 
 export function describeStep(step: LabStep): string {
   const action = actionOf(step);
+  const text = describeAction(step, action);
+  return step.for === undefined ? text : `${text} for ${step.for}`;
+}
+
+function describeAction(step: LabStep, action: StepAction | undefined): string {
   switch (action) {
     case "disconnect":
       return `disconnect ${step.disconnect?.node} from ${step.disconnect?.network}`;
@@ -30,10 +38,8 @@ export function describeStep(step: LabStep): string {
     case "impair": {
       const i = step.impair;
       if (i === undefined) return "impair";
-      const parts = (["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const)
-        .filter((k) => i[k] !== undefined)
-        .map((k) => `${k} ${String(i[k])}`);
-      return `impair ${i.on} ${i.network}: ${parts.join(", ")}`;
+      const { on, network, ...imp } = i;
+      return `impair ${on} ${network}: ${describeImpairment(imp)}`;
     }
     case "clear":
       return `clear ${step.clear?.on} ${step.clear?.network}`;
@@ -46,12 +52,23 @@ export function describeStep(step: LabStep): string {
   }
 }
 
+/** The target of an undo: the node (pause) or the interface (impair, disconnect). */
+function undoText(step: LabStep, undo: StepAction): string {
+  if (undo === "impair")
+    return `put back the impairment before on ${step.impair?.on} ${step.impair?.network}`;
+  if (undo === "connect") return `connect ${step.disconnect?.node} to ${step.disconnect?.network}`;
+  return `${undo} ${String(step.pause)}`;
+}
+
 /**
  * A step with `at` runs at that time; one without runs right after the
  * previous step (after its wait, for a wait step). Steps run in file order;
- * an `at` earlier than the previous step's time runs at once after it.
+ * an `at` earlier than the previous step's time runs at once after it. A step
+ * with `for` is undone that long after it, among the others by time (before a
+ * step due at the same moment); the next step does not wait for it.
  */
 export function scheduleSteps(steps: readonly LabStep[]): PlannedStep[] {
+  const undos: PlannedStep[] = [];
   const planned: PlannedStep[] = [];
   let cursor = 0;
   steps.forEach((step, index) => {
@@ -66,14 +83,33 @@ export function scheduleSteps(steps: readonly LabStep[]): PlannedStep[] {
       step,
     });
     cursor = atMs + (action === "wait" ? ms(step.wait) : 0);
+    const undo = UNDO_OF[action];
+    if (step.for !== undefined && undo !== undefined) {
+      const name = step.name ?? `step ${index + 1}`;
+      undos.push({
+        index,
+        name: `${name} (for ${step.for} ends)`,
+        atMs: atMs + ms(step.for),
+        action: undo,
+        text: undoText(step, undo),
+        step,
+        undoes: index,
+      });
+    }
   });
-  return planned;
+  // by time; at the same time an undo first, then file order
+  const all = [...undos, ...planned];
+  return all
+    .map((p, order) => ({ p, order }))
+    .sort((a, b) => a.p.atMs - b.p.atMs || a.order - b.order)
+    .map(({ p }) => p);
 }
 
 /** When the last step is over (its wait included). */
 export function scenarioEndMs(planned: readonly PlannedStep[]): number {
   return planned.reduce(
-    (end, p) => Math.max(end, p.atMs + (p.action === "wait" ? ms(p.step.wait) : 0)),
+    (end, p) =>
+      Math.max(end, p.atMs + (p.action === "wait" && p.undoes === undefined ? ms(p.step.wait) : 0)),
     0,
   );
 }

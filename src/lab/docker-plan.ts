@@ -10,7 +10,6 @@ import type {
   PlannedNode as LabPlannedNode,
   PlannedRouter as LabPlannedRouter,
 } from "./address-plan.js";
-import { impairmentState } from "./impairment-state.js";
 import type { Lab, LabFirewallRule, LabRouter } from "./lab-types.js";
 import type { NetRule } from "./net-script.js";
 import type { Plan, PlannedAttachment, PlannedContainer } from "./plan.js";
@@ -160,7 +159,7 @@ function routerContainer(router: LabRouter, index: number, ctx: PlanContext): Pl
       rules,
     },
     impairments: Object.fromEntries(
-      (router.impairments ?? []).map((imp) => [imp.network, impairmentState(imp)]),
+      (router.impairments ?? []).map(({ network, ...imp }) => [network, imp]),
     ),
     agentArgs: null,
     capAdd: ["NET_ADMIN"],

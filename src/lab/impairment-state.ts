@@ -125,16 +125,19 @@ export function impairmentsOf(lab: Lab): { imp: ImpairmentSpec; path: LabPath }[
   return out;
 }
 
+/** What is said wherever a netem field is asked of a kernel without netem: a lab file, a step, `impair`. */
+export function netemMissing(field: string): { message: string; expected: string } {
+  return {
+    message: `this kernel has no netem (tc qdisc kind "netem" is unknown), so ${field} cannot be made`,
+    expected: "rate and loss only (tbf and iptables work here), or a kernel with sch_netem",
+  };
+}
+
 /** On an engine whose kernel has no netem: each netem field the lab sets, as an issue. */
 export function netemIssues(lab: Lab): LabIssue[] {
   return impairmentsOf(lab).flatMap(({ imp, path }) =>
     netemFieldsOf(imp).map(
-      (k): LabIssue => ({
-        code: "NETEM_UNAVAILABLE",
-        path: [...path, k],
-        message: `this kernel has no netem (tc qdisc kind "netem" is unknown), so ${k} cannot be made`,
-        expected: "rate and loss only (tbf and iptables work here), or a kernel with sch_netem",
-      }),
+      (k): LabIssue => ({ code: "NETEM_UNAVAILABLE", path: [...path, k], ...netemMissing(k) }),
     ),
   );
 }
@@ -188,12 +191,57 @@ export function impairmentState(imp: ImpairmentSpec): ImpairmentState {
   return { qdisc, loss };
 }
 
+/** The fields in the order they are written and shown. */
+const FIELD_ORDER = ["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const;
+
+/** "rate 20mbit, loss 2%": what an impairment sets, for steps, events and `impair --show`. */
+export function describeImpairment(imp: ImpairmentSpec): string {
+  return FIELD_ORDER.filter((k) => imp[k] !== undefined)
+    .map((k) => `${k} ${String(imp[k])}`)
+    .join(", ");
+}
+
+/** Only what passed impairmentIssues goes in, and only these characters: safe in single quotes. */
+const SPEC_VALUE = /^[0-9A-Za-z.%]+$/;
+
 /**
- * The state as the file the network script sources (`QDISC=...`, `LOSS=...`); null when the
- * state impairs nothing (no file: the interface is left as Docker made it).
+ * The state as the file the network script sources (`QDISC=...`, `LOSS=...`), with what was
+ * asked (`SPEC='rate=20mbit loss=2%'`, for `impair --show` and for putting it back); null when
+ * it impairs nothing (no file: the interface is left as Docker made it).
  */
-export function impairmentFile(state: ImpairmentState): string | null {
+export function impairmentFile(state: ImpairmentState, asked?: ImpairmentSpec): string | null {
   if (state.qdisc === null && state.loss === null) return null;
-  // Only digits, letters, ".", "%" and spaces: safe inside single quotes.
-  return `QDISC='${state.qdisc ?? ""}'\nLOSS='${state.loss ?? ""}'\n`;
+  // Only digits, letters, ".", "%", "=" and spaces: safe inside single quotes.
+  const made = `QDISC='${state.qdisc ?? ""}'\nLOSS='${state.loss ?? ""}'\n`;
+  if (asked === undefined) return made;
+  const spec = FIELD_ORDER.filter(
+    (k) => asked[k] !== undefined && SPEC_VALUE.test(String(asked[k])),
+  )
+    .map((k) => `${k}=${String(asked[k])}`)
+    .join(" ");
+  return `${made}SPEC='${spec}'\n`;
+}
+
+/** What a state file says: the impairment asked for (null when the file does not say), and what it makes. */
+export interface ImpairmentRecord {
+  asked: ImpairmentSpec | null;
+  state: ImpairmentState;
+}
+
+/** Reads a file impairmentFile wrote. */
+export function readImpairmentFile(text: string): ImpairmentRecord {
+  const value = (key: string) => new RegExp(`^${key}='([^']*)'$`, "m").exec(text)?.[1] ?? "";
+  const qdisc = value("QDISC");
+  const loss = value("LOSS");
+  const specText = value("SPEC").trim();
+  let asked: ImpairmentSpec | null = null;
+  if (specText !== "") {
+    const fields: Record<string, string> = {};
+    for (const pair of specText.split(/\s+/)) {
+      const [k, v] = pair.split("=");
+      if (k && v && (FIELD_ORDER as readonly string[]).includes(k)) fields[k] = v;
+    }
+    asked = fields as ImpairmentSpec;
+  }
+  return { asked, state: { qdisc: qdisc || null, loss: loss || null } };
 }

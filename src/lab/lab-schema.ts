@@ -299,6 +299,11 @@ export const StepSchema = strict(
     ),
     clear: ClearTargetSchema.optional().describe("Removes the impairment of one interface."),
     wait: duration.optional().describe("Does nothing for this long."),
+    for: duration
+      .optional()
+      .describe(
+        "With impair, disconnect or pause: undo it after this long (the impairment in force before, connect, unpause), as Pumba's --duration. The next step does not wait for it.",
+      ),
   },
   "a step with one action: kill, stop, start, restart, pause, unpause, disconnect, connect, impair, clear or wait",
 );

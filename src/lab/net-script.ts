@@ -23,7 +23,7 @@
  * cut) is left out until the interface is back.
  */
 
-import { type ImpairmentState, impairmentFile } from "./impairment-state.js";
+import { type ImpairmentSpec, impairmentFile, impairmentState } from "./impairment-state.js";
 
 /** The shell variable that holds the interface on a network (names have no `_`). */
 export function interfaceVar(network: string): string {
@@ -36,11 +36,11 @@ export const NET_SCRIPT = `${NET_DIR}/net.sh`;
 export const impairmentPath = (network: string) => `${NET_DIR}/impair/${network}`;
 
 /**
- * The shell line that makes `state` the impairment in force on `network` (its state file
+ * The shell line that makes `impairment` the one in force on `network` (its state file
  * written, or removed when it impairs nothing); the script applies it on its next run.
  */
-export function impairmentStateLine(network: string, state: ImpairmentState): string {
-  const file = impairmentFile(state);
+export function impairmentStateLine(network: string, impairment: ImpairmentSpec | null): string {
+  const file = impairment === null ? null : impairmentFile(impairmentState(impairment), impairment);
   if (file === null) return `rm -f ${impairmentPath(network)}`;
   const quoted = `'${file.replace(/'/g, `'\\''`)}'`;
   return `mkdir -p ${NET_DIR}/impair && printf '%s' ${quoted} > ${impairmentPath(network)}`;

@@ -3,7 +3,7 @@
  * containers with their addresses and network scripts. A planner turns a
  * checked lab file into this (pure); apply.ts makes it real.
  */
-import type { ImpairmentState } from "./impairment-state.js";
+import type { ImpairmentSpec } from "./impairment-state.js";
 import type { NetScriptSpec } from "./net-script.js";
 
 export interface PlannedNetwork {
@@ -52,7 +52,7 @@ export interface PlannedContainer {
    */
   net: NetScriptSpec;
   /** The impairment of each interface at start, by network (routers' `impairments`). */
-  impairments: Record<string, ImpairmentState>;
+  impairments: Record<string, ImpairmentSpec>;
   /** The agent's arguments; null for a container that only routes (routers). */
   agentArgs: string[] | null;
   capAdd: string[];

@@ -26,6 +26,13 @@ export const STEP_ACTIONS = [
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 
+/** What undoes an action a step may do `for` a while. */
+export const UNDO_OF: Partial<Record<StepAction, StepAction>> = {
+  impair: "impair",
+  disconnect: "connect",
+  pause: "unpause",
+};
+
 /** The one action key a step has (the schema allows several; validation refuses that). */
 export function actionOf(step: LabStep): StepAction | undefined {
   return STEP_ACTIONS.find((a) => step[a] !== undefined);
@@ -163,6 +170,22 @@ export function validateScenario(lab: Lab): LabIssue[] {
     }
     duration([...base, "at"], step.at);
     duration([...base, "wait"], step.wait);
+    duration([...base, "for"], step.for);
+    const action = actionOf(step);
+    if (step.for !== undefined && parseDelay(step.for) === 0)
+      add(
+        "BAD_VALUE",
+        [...base, "for"],
+        "for 0s undoes the step at once",
+        "a duration above 0, e.g. 10s",
+      );
+    if (step.for !== undefined && action !== undefined && UNDO_OF[action] === undefined)
+      add(
+        "FIELD_CONFLICT",
+        [...base, "for"],
+        `for with a ${action} step: it has nothing to undo after a while`,
+        "for goes with impair, disconnect or pause (undone by putting back the impairment before, connect, unpause)",
+      );
     for (const a of ["kill", "stop", "start", "restart", "pause", "unpause"] as const) {
       const target = step[a];
       if (target !== undefined) container([...base, a], target);

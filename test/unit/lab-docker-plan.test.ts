@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type DockerPlanOptions, tbfBurst, toDockerPlan } from "../../src/lab/docker-plan.js";
+import { impairmentState } from "../../src/lab/impairment-state.js";
 import { formatLabError, parseLab } from "../../src/lab/parse-lab.js";
 import type { Plan, PlannedContainer } from "../../src/lab/plan.js";
 
@@ -337,9 +338,15 @@ nodes:
     );
     assert.equal(tbfBurst(50_000_000), 25_000);
     assert.equal(tbfBurst(1_000_000), 16_384);
-    assert.deepEqual(container(p, "gw").impairments, {
-      wan: { qdisc: "tbf rate 50000000bit burst 25000 latency 50ms", loss: "0.05" },
-      lan: { qdisc: "tbf rate 1000000bit burst 16384 latency 50ms", loss: "0.005" },
+    const { wan, lan } = container(p, "gw").impairments;
+    assert.deepEqual(wan, { rate: "50mbit", loss: "5%" });
+    assert.deepEqual(impairmentState(wan ?? {}), {
+      qdisc: "tbf rate 50000000bit burst 25000 latency 50ms",
+      loss: "0.05",
+    });
+    assert.deepEqual(impairmentState(lan ?? {}), {
+      qdisc: "tbf rate 1000000bit burst 16384 latency 50ms",
+      loss: "0.005",
     });
   });
 
@@ -348,8 +355,9 @@ nodes:
       GW_LAB(`    impairments:
       - { network: wan, rate: 50mbit, delay: 20ms, jitter: 5ms, reorder: 1% }`),
     );
-    assert.deepEqual(container(p, "gw").impairments, {
-      wan: { qdisc: "netem delay 20ms 5ms reorder 1% rate 50000000bit", loss: null },
+    assert.deepEqual(impairmentState(container(p, "gw").impairments.wan ?? {}), {
+      qdisc: "netem delay 20ms 5ms reorder 1% rate 50000000bit",
+      loss: null,
     });
   });
 
@@ -358,7 +366,7 @@ nodes:
       GW_LAB(`    impairments:
       - { network: wan, duplicate: 1% }`),
     );
-    assert.deepEqual(container(p, "gw").impairments.wan, {
+    assert.deepEqual(impairmentState(container(p, "gw").impairments.wan ?? {}), {
       qdisc: "netem duplicate 1%",
       loss: null,
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  describeImpairment,
   impairmentFile,
   impairmentIssues,
   impairmentState,
@@ -9,6 +10,7 @@ import {
   netemFieldsOf,
   netemIssues,
   probability,
+  readImpairmentFile,
   tbfBurst,
 } from "../../src/lab/impairment-state.js";
 
@@ -159,6 +161,36 @@ describe("impairmentFile", () => {
 
   it("is no file at all when nothing is impaired", () => {
     assert.equal(impairmentFile(NO_IMPAIRMENT), null);
+  });
+
+  it("keeps what was asked beside the state, and reads both back", () => {
+    const asked = { rate: "20mbit", loss: "2%", delay: "5ms", jitter: "1ms" };
+    const file = impairmentFile(impairmentState(asked), asked);
+    assert.equal(file?.split("\n")[2], "SPEC='rate=20mbit loss=2% delay=5ms jitter=1ms'");
+    assert.deepEqual(readImpairmentFile(file ?? ""), {
+      asked,
+      state: impairmentState(asked),
+    });
+    // a bare number stays a number's text; the order is rate, loss, delay, ...
+    const numeric = { loss: 0.5, rate: "1m" };
+    assert.deepEqual(
+      readImpairmentFile(impairmentFile(impairmentState(numeric), numeric) ?? "").asked,
+      { rate: "1m", loss: "0.5" },
+    );
+  });
+
+  it("reads a file without SPEC (an older lab) as its state, nothing asked known", () => {
+    assert.deepEqual(readImpairmentFile("QDISC=''\nLOSS='0.05'\n"), {
+      asked: null,
+      state: { qdisc: null, loss: "0.05" },
+    });
+  });
+});
+
+describe("describeImpairment", () => {
+  it("names what is set, in a fixed order", () => {
+    assert.equal(describeImpairment({ loss: "2%", rate: "20mbit" }), "rate 20mbit, loss 2%");
+    assert.equal(describeImpairment({}), "");
   });
 });
 

@@ -45,6 +45,31 @@ describe("scenario schedule", () => {
     assert.equal(scenarioEndMs(planned), 20000);
   });
 
+  it("undoes a step with for that long after it, among the others by time", () => {
+    const planned = scheduleSteps([
+      { name: "slow", at: "2s", impair: { on: "r", network: "wan", rate: "1mbit" }, for: "10s" },
+      { name: "cut", disconnect: { node: "server", network: "net" }, for: "3s" },
+      { at: "12s", kill: "server" },
+      { pause: "client-1", for: "1s" },
+    ]);
+    assert.deepEqual(
+      planned.map((p) => [p.name, p.atMs, p.action, p.text, p.undoes]),
+      [
+        ["slow", 2000, "impair", "impair r wan: rate 1mbit for 10s", undefined],
+        // the next step does not wait for the for
+        ["cut", 2000, "disconnect", "disconnect server from net for 3s", undefined],
+        ["cut (for 3s ends)", 5000, "connect", "connect server to net", 1],
+        // an undo due with a step goes first
+        ["slow (for 10s ends)", 12000, "impair", "put back the impairment before on r wan", 0],
+        ["step 3", 12000, "kill", "kill server", undefined],
+        ["step 4", 12000, "pause", "pause client-1 for 1s", undefined],
+        ["step 4 (for 1s ends)", 13000, "unpause", "unpause client-1", 3],
+      ],
+    );
+    // the run lasts past the last undo
+    assert.equal(scenarioEndMs(planned), 13000);
+  });
+
   it("lasts until every expectation can be decided", () => {
     const planned = scheduleSteps([{ name: "k", at: "5s", kill: "server" }]);
     assert.equal(runLengthMs({ ...base }, planned), 6000);
@@ -79,6 +104,27 @@ describe("validateScenario", () => {
         ],
       }),
       [],
+    );
+  });
+
+  it("takes for only where there is something to undo, and only above 0", () => {
+    assert.deepEqual(
+      messages({
+        ...base,
+        scenario: [
+          { impair: { on: "r", network: "wan", rate: "1mbit" }, for: "5s" },
+          { pause: "server", for: "1s" },
+          { disconnect: { node: "server", network: "net" }, for: "2s" },
+          { kill: "server", for: "5s" },
+          { pause: "server", for: "0s" },
+          { pause: "server", for: "soon" },
+        ],
+      }),
+      [
+        "scenario.3.for: for with a kill step: it has nothing to undo after a while",
+        "scenario.4.for: for 0s undoes the step at once",
+        'scenario.5.for: "soon" is not a duration',
+      ],
     );
   });
 

@@ -39,8 +39,8 @@ async function allOrFirstError(promises: Promise<unknown>[]): Promise<void> {
  */
 export function entrypointScript(c: PlannedContainer): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const impairments = Object.entries(c.impairments).map(([network, state]) =>
-    impairmentStateLine(network, state),
+  const impairments = Object.entries(c.impairments).map(([network, imp]) =>
+    impairmentStateLine(network, imp),
   );
   const main = c.agentArgs
     ? `exec conntest ${c.agentArgs.map(quote).join(" ")}`

@@ -4,7 +4,7 @@
  * docker commands on the same containers work just as well.
  */
 import type Docker from "dockerode";
-import { type ImpairmentSpec, impairmentState, NO_IMPAIRMENT } from "../../lab/impairment-state.js";
+import { type ImpairmentSpec, netemFieldsOf, netemMissing } from "../../lab/impairment-state.js";
 import { impairmentStateLine, NET_SCRIPT } from "../../lab/net-script.js";
 import { engineName } from "../../lab/plan.js";
 import { naturalSort } from "../../output/natural-compare.js";
@@ -136,6 +136,16 @@ export async function networkAction(
   return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})${note}`;
 }
 
+/** Whether the container's kernel takes a netem qdisc: tried on its loopback and taken off again. */
+async function hasNetemIn(docker: Docker, id: string): Promise<boolean> {
+  const r = await execIn(
+    docker,
+    id,
+    "tc qdisc add dev lo root netem delay 0ms 2>/dev/null || exit 1\ntc qdisc del dev lo root",
+  );
+  return r.code === 0;
+}
+
 /**
  * Sets (replaces) or, with `impairment` null, clears the impairment of NODE's interface on
  * NETWORK: rewrites its state file in the container and runs the network script, which
@@ -151,9 +161,16 @@ export async function impairAction(
 ): Promise<string> {
   const info = await findNode(docker, node, lab);
   if (!plannedAddresses(info.Labels[LABEL.addresses]).has(network))
-    throw new ChaosError(`${node} has no interface on ${network}`);
-  // a step's impairment, checked with the lab file
-  const state = impairment === null ? NO_IMPAIRMENT : impairmentState(impairment);
-  await runNetScript(docker, info.Id, node, impairmentStateLine(network, state));
+    throw new ChaosError(
+      `${node} has no interface on ${network}; its networks: ${[...plannedAddresses(info.Labels[LABEL.addresses]).keys()].join(", ")}`,
+    );
+  // values were checked with the lab file or the command line; netem needs the kernel's say
+  const netem = impairment === null ? [] : netemFieldsOf(impairment);
+  if (netem.length > 0 && !(await hasNetemIn(docker, info.Id))) {
+    // refused before the state file is written: the script would fail on it at every run
+    const { message, expected } = netemMissing(netem.join(", "));
+    throw new ChaosError(`${message}; use ${expected}`);
+  }
+  await runNetScript(docker, info.Id, node, impairmentStateLine(network, impairment));
   return `${impairment !== null ? "impaired" : "cleared"} ${node} on ${network}`;
 }
