@@ -2,6 +2,7 @@
  * What the two line charts draw: a selected connection's lines, or the
  * busiest connections', on a common one-second time axis. Pure.
  */
+import type { LabEvent } from "./events.js";
 import type { LabRow } from "./lab-rows.js";
 import type { Series, SeriesStore } from "./ring-buffer.js";
 
@@ -37,6 +38,31 @@ export function resample(series: Series, nowMs: number, slots: number, stepMs = 
     out.push(last !== null && t - lastTime <= 2 * stepMs ? last : 0);
   }
   return out;
+}
+
+/** A user's action on the time axis: the slot it was done in, and what it was ("impair gw"). */
+export interface ChartMark {
+  slot: number;
+  text: string;
+}
+
+/**
+ * The actions done (not only asked for) in the charts' window, as marks, so a change the user
+ * made (an impairment, a kill) stands where the lines change.
+ */
+export function actionMarks(
+  events: readonly LabEvent[],
+  nowMs: number,
+  slots = 60,
+  stepMs = 1000,
+): ChartMark[] {
+  return events
+    .filter((e) => e.kind === "action" && e.outcome === "done" && e.action !== "reset")
+    .map((e) => ({
+      slot: slots - 1 - Math.round((nowMs - e.timeMs) / stepMs),
+      text: [e.action, e.node].filter(Boolean).join(" "),
+    }))
+    .filter((m) => m.slot >= 0 && m.slot < slots);
 }
 
 export function axis(slots: number, stepMs = 1000): string[] {

@@ -157,6 +157,7 @@ function commands(parts: Parts, finish: (choice: QuitChoice) => void): Dashboard
     }),
     onSelectedNode: (choose) => nodeActions.container(choices.selectedNode, choose),
     toggleNetwork: () => nodeActions.network(choices.selectedNode),
+    impair: () => nodeActions.impair(choices.selectedNode),
     resetCounters: redraw(() => opts.view.resetCounters(now())),
     help: () => popups.help(),
     quit: () => popups.quit(opts.view.lab, opts.attached, finish),

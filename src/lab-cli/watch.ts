@@ -3,9 +3,11 @@
  * LabView, shown as the dashboard on a terminal or as plain/JSON lines
  * without one. Used by `up` after bring-up and by `attach`.
  */
+
 import { type QuitChoice, runDashboard } from "../dashboard/dashboard-screen.js";
 import { LabView } from "../dashboard/lab-view.js";
 import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/plain-lines.js";
+import { describeImpairment } from "../lab/impairment-state.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
@@ -59,6 +61,12 @@ export async function watchLab(
           container: (action, node) => refreshAfter(runtime.containerAction(action, node, lab)),
           network: (action, node, network) =>
             refreshAfter(runtime.networkAction(action, node, network, lab)),
+          impair: (node, network, impairment) => {
+            const done = runtime.impair(node, network, impairment, lab);
+            return impairment === null
+              ? done
+              : done.then((text) => `${text}: ${describeImpairment(impairment)}`);
+          },
         },
       });
     }

@@ -119,6 +119,24 @@ test("up shows the dashboard at 160×48; kill and start at a key; q, d tears dow
   const routes = await execIn(docker, "basic-server", "ip route");
   assert.doesNotMatch(routes.output, /^default/m, routes.output);
 
+  // i on a node with one network: a short form; a bad line is refused in the form, a good
+  // one shows in the event log, as a mark on the charts, and in the container's state
+  tmux.keys("i");
+  await tmux.waitFor(/impair server on net/, "the impair form");
+  tmux.keys("fast", "Enter");
+  await tmux.waitFor(/"fast": a value without a unit/, "the form's complaint");
+  tmux.keys("BSpace", "BSpace", "BSpace", "BSpace", "20mbit 2%", "Enter");
+  await tmux.waitFor(/impaired server on net: rate 20mbit, loss 2%/, "the impairment's outcome");
+  await tmux.waitFor(/▼impair server/, "the impairment marked on the charts");
+  const state = await execIn(docker, "basic-server", "cat /run/conntest-lab/impair/net");
+  assert.match(state.output, /SPEC='rate=20mbit loss=2%'/, state.output);
+  tmux.keys("i");
+  await tmux.waitFor(/impair server on net/, "the impair form again");
+  tmux.keys("clear", "Enter");
+  await tmux.waitFor(/cleared server on net/, "the clear's outcome");
+  const cleared = await execIn(docker, "basic-server", "ls /run/conntest-lab/impair");
+  assert.equal(cleared.output.trim(), "", "no state file after clear");
+
   tmux.keys("k");
   // the event log: the action, its outcome, the container's change
   await tmux.waitFor(

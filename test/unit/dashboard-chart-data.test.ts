@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  actionMarks,
   axis,
   busiest,
   resample,
@@ -8,6 +9,7 @@ import {
   selectedThroughput,
   topThroughput,
 } from "../../src/dashboard/chart-data.js";
+import { labEvent } from "../../src/dashboard/events.js";
 import { labRows } from "../../src/dashboard/lab-rows.js";
 import { SeriesStore } from "../../src/dashboard/ring-buffer.js";
 import { stats } from "../helpers/agent-lines.js";
@@ -72,5 +74,30 @@ describe("chart data", () => {
     store.push(`${fast.key}/down`, 1e6, 0);
     const top = topThroughput(store, rows, 0, 1, 1);
     assert.deepEqual(top.lines, [{ title: "a→receiver tcp", y: [4e6] }]);
+  });
+});
+
+describe("actionMarks", () => {
+  it("puts the actions done in the window at their second, not the asked-for nor the failed", () => {
+    const now = 100_000;
+    const action = (atMs: number, action: string, outcome: string) =>
+      labEvent(atMs, "action", "", { action, node: "gw", outcome });
+    const marks = actionMarks(
+      [
+        action(99_000, "impair", "requested"),
+        action(99_200, "impair", "done"),
+        action(90_000, "kill", "failed"),
+        action(70_400, "clear", "done"),
+        action(30_000, "pause", "done"), // older than the window
+        action(95_000, "reset", "done"), // counters, not the lab
+        labEvent(99_000, "connected", "", { node: "gw" }),
+      ],
+      now,
+      60,
+    );
+    assert.deepEqual(marks, [
+      { slot: 58, text: "impair gw" },
+      { slot: 29, text: "clear gw" },
+    ]);
   });
 });

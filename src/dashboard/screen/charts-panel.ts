@@ -6,7 +6,9 @@
 import blessed, { type Widgets } from "blessed";
 import contrib from "blessed-contrib";
 import {
+  actionMarks,
   type ChartData,
+  type ChartMark,
   selectedLatency,
   selectedThroughput,
   topLatency,
@@ -44,7 +46,12 @@ function lineChart(screen: Widgets.Screen): LineChart {
  * its axis with bare numbers: the data go in as steps of the axis (so its
  * labels are 0, 1, 2 ... at the tick rows) and our labels overwrite them.
  */
-function drawChart(chart: LineChart, data: ChartData, unit: ChartUnit): void {
+function drawChart(
+  chart: LineChart,
+  data: ChartData,
+  unit: ChartUnit,
+  marks: readonly ChartMark[],
+): void {
   const lines =
     data.lines.length > 0 ? data.lines : [{ title: "no data yet", y: data.x.map(() => 0) }];
   const plotRows = (chart.height as number) - 5;
@@ -75,6 +82,14 @@ function drawChart(chart: LineChart, data: ChartData, unit: ChartUnit): void {
   scale.labels.forEach((label, k) => {
     ctx.fillText(label.padStart(labelWidth), 0, plot - (plot / scale.steps) * k - 2);
   });
+  // the user's actions, on the top row above the slot they were done in (its getXPixel)
+  const width = (chart as unknown as { canvasSize: { width: number } }).canvasSize.width;
+  const xPadding = options.xPadding as number;
+  for (const m of marks) {
+    const x = ((width - xPadding) / data.x.length) * m.slot + xPadding + 2;
+    const text = `▼${m.text}`.slice(0, Math.max(1, Math.floor((width - x) / 2)));
+    ctx.fillText(text, x, 0);
+  }
 }
 
 /** "━ up ━ down" in the lines' colours: the legend, for a chart's title. */
@@ -136,21 +151,22 @@ export class ChartsPanel {
     nowMs: number,
   ): void {
     if (!this.shown) return;
+    const marks = actionMarks(view.events(), nowMs);
     if (mode === "top" || selected === undefined) {
       const through = topThroughput(view.throughput, rows, nowMs);
       const latency = topLatency(view.latency, rows, nowMs);
       setTitle(this.throughput, "Throughput, busiest (t: selected)", legendOf(through));
       setTitle(this.latency, "RTT, busiest", legendOf(latency));
-      drawChart(this.throughput, through, "bit/s");
-      drawChart(this.latency, latency, "ms");
+      drawChart(this.throughput, through, "bit/s", marks);
+      drawChart(this.latency, latency, "ms", marks);
     } else {
       const pair = `${selected.from} → ${selected.to} ${selected.proto}`;
       const through = selectedThroughput(view.throughput, selected, nowMs);
       const latency = selectedLatency(view.latency, selected, nowMs);
       setTitle(this.throughput, `Throughput ${pair} (t: busiest)`, legendOf(through));
       setTitle(this.latency, `RTT ${pair}`, legendOf(latency));
-      drawChart(this.throughput, through, "bit/s");
-      drawChart(this.latency, latency, "ms");
+      drawChart(this.throughput, through, "bit/s", marks);
+      drawChart(this.latency, latency, "ms", marks);
     }
   }
 }

@@ -27,6 +27,8 @@ export interface DashboardCommands {
   onSelectedNode(choose: (node: NodeInfo) => ContainerAction): void;
   /** Disconnects the selected node from a network, or connects it again. */
   toggleNetwork(): void;
+  /** Sets or clears an impairment on one of the selected node's interfaces, from a short form. */
+  impair(): void;
   resetCounters(): void;
   help(): void;
   /** Asks whether to keep the lab or tear it down. */
@@ -57,6 +59,7 @@ export function keyBindings(c: DashboardCommands): Record<BoundKey, () => void> 
     r: () => c.onSelectedNode(() => "restart"),
     p: () => c.onSelectedNode((n) => (n.state === "paused" ? "unpause" : "pause")),
     d: () => c.toggleNetwork(),
+    i: () => c.impair(),
     c: () => c.resetCounters(),
     "?": () => c.help(),
     q: () => c.quit(),
@@ -81,6 +84,6 @@ export function listenToKeys(
       bindings["C-c"]();
       return;
     }
-    if (!popups.handle(name)) bindings[name as BoundKey]?.();
+    if (!popups.handle(name, ch)) bindings[name as BoundKey]?.();
   });
 }

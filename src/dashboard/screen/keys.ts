@@ -21,6 +21,7 @@ export const BOUND_KEYS = [
   "r",
   "p",
   "d",
+  "i",
   "c",
   "?",
   "q",
@@ -54,6 +55,10 @@ export const HELP: readonly { keys: readonly BoundKey[]; text: string }[] = [
   { keys: ["r"], text: "r             restart" },
   { keys: ["p"], text: "p             pause, or unpause when paused" },
   { keys: ["d"], text: "d             disconnect from a network, or connect it again" },
+  {
+    keys: ["i"],
+    text: "i             impair an interface: e.g. 20mbit 2% (rate, loss); clear takes it away",
+  },
   { keys: [], text: "Other:" },
   {
     keys: ["c"],
@@ -71,5 +76,5 @@ export const HELP_TEXT = ["Keys", ...HELP.map((h) => `  ${h.text}`)].join("\n");
 
 /** The header's reminder of the keys, for wide and for narrow terminals. */
 export const KEY_LINE =
-  "? help  q quit  Tab panel  ←→ columns  f events  k kill  s stop/start  r restart  p pause  d network  c reset  o sort  t charts";
-export const NARROW_KEY_LINE = "? help  q quit  Tab panel  ←→ columns  f events  k s r p d: node";
+  "? help  q quit  Tab panel  ←→ columns  f events  k kill  s stop/start  r restart  p pause  d network  i impair  c reset  o sort  t charts";
+export const NARROW_KEY_LINE = "? help  q quit  Tab panel  ←→ columns  f events  k s r p d i: node";

@@ -3,6 +3,8 @@
  * (dis)connects. Each request and its outcome go to the event log, so the
  * user sees what was asked and what came of it.
  */
+import { parseImpairmentForm } from "../../lab/impairment-form.js";
+import type { ImpairmentSpec } from "../../lab/impairment-state.js";
 import { runtimeReason } from "../../runtime/errors.js";
 import type { ContainerAction } from "../../runtime/lab-runtime.js";
 import type { LabView } from "../lab-view.js";
@@ -13,6 +15,8 @@ import type { Popups } from "./popups.js";
 export interface LabActions {
   container(action: ContainerAction, node: string): Promise<string>;
   network(action: "connect" | "disconnect", node: string, network: string): Promise<string>;
+  /** Sets (or, null, clears) the impairment of the node's interface on the network. */
+  impair(node: string, network: string, impairment: ImpairmentSpec | null): Promise<string>;
 }
 
 export class NodeActions {
@@ -58,6 +62,41 @@ export class NodeActions {
       );
     if (choices.length === 1) run(choices[0] as (typeof choices)[number]);
     else if (choices.length > 1) this.popups.pick(`${node.name}: networks`, choices, run);
+  }
+
+  /**
+   * Impairs one of the node's interfaces (a list first when it has several) from a line typed
+   * in the short form (impairment-form.ts): set, or cleared with `clear` or nothing.
+   */
+  impair(nodeName: string | null): void {
+    const node = nodeName === null ? undefined : this.view.node(nodeName);
+    if (node === undefined) return;
+    const ask = (network: string) =>
+      this.popups.ask(
+        `impair ${node.name} on ${network}`,
+        "rate, loss (and delay, jitter where the kernel has netem): e.g. 20mbit 2%; clear",
+        (line) => {
+          const form = parseImpairmentForm(line);
+          if (form.kind === "error") return form.message;
+          const spec = form.kind === "set" ? form.spec : null;
+          const text =
+            form.kind === "set"
+              ? `impair ${node.name} ${network}: ${form.text}`
+              : `clear ${node.name} ${network}`;
+          this.act(
+            form.kind === "set" ? "impair" : "clear",
+            node.name,
+            text,
+            () => this.actions.impair(node.name, network, spec),
+            network,
+          );
+          return null;
+        },
+      );
+    const networks = node.planned.map((p) => ({ network: p.network, text: p.network }));
+    if (networks.length === 1) ask((networks[0] as (typeof networks)[number]).network);
+    else if (networks.length > 1)
+      this.popups.pick(`${node.name}: impair which interface`, networks, (c) => ask(c.network));
   }
 
   /** Runs a user's action with its request and outcome in the event log. */

@@ -1,13 +1,13 @@
 /**
  * Boxes over the dashboard that take every key until they close: the help,
- * the quit question, and a list to pick from.
+ * the quit question, a list to pick from, and a line to type.
  */
 import blessed, { type Widgets } from "blessed";
 import { HELP_TEXT } from "./keys.js";
 
 export class Popups {
   private box: Widgets.BoxElement | null = null;
-  private keys: ((name: string) => void) | null = null;
+  private keys: ((name: string, ch?: string) => void) | null = null;
 
   /** `closed` runs after a popup closes, so the dashboard draws again. */
   constructor(
@@ -19,10 +19,10 @@ export class Popups {
     return this.box !== null;
   }
 
-  /** Gives the key to the open popup; false when none is open. */
-  handle(name: string): boolean {
+  /** Gives the key (and the character it typed) to the open popup; false when none is open. */
+  handle(name: string, ch?: string): boolean {
     if (this.keys === null) return false;
-    this.keys(name);
+    this.keys(name, ch);
     return true;
   }
 
@@ -33,7 +33,12 @@ export class Popups {
     this.closed();
   }
 
-  private open(lines: number, width: number, title: string, keys: (name: string) => void) {
+  private open(
+    lines: number,
+    width: number,
+    title: string,
+    keys: (name: string, ch?: string) => void,
+  ) {
     this.box?.destroy();
     this.box = blessed.box({
       parent: this.screen,
@@ -72,6 +77,43 @@ export class Popups {
         `  d  tear it down${keepDefault ? "" : " (Enter)"}        Esc  stay here`,
     );
     this.screen.render();
+  }
+
+  /**
+   * A line to type, under a hint. Enter hands it to `submit`, which returns null to close or
+   * what is wrong with it (shown; the line stays for mending). Esc closes.
+   */
+  ask(title: string, hint: string, submit: (text: string) => string | null): void {
+    let text = "";
+    let problem = "";
+    const box = this.open(5, 72, title, (name, ch) => {
+      if (name === "escape") {
+        this.close();
+        return;
+      }
+      if (name === "enter") {
+        const wrong = submit(text);
+        if (wrong === null) {
+          this.close();
+          return;
+        }
+        problem = wrong;
+      } else if (name === "backspace") text = text.slice(0, -1);
+      else if (ch !== undefined && ch >= " " && ch !== "\x7f" && text.length < 60) text += ch;
+      paint();
+    });
+    const paint = () => {
+      box.setContent(
+        [
+          blessed.escape(hint),
+          `> ${blessed.escape(text)}{inverse} {/inverse}`,
+          problem === "" ? "" : `{red-fg}${blessed.escape(problem)}{/red-fg}`,
+          "Enter: do it   Esc: close",
+        ].join("\n"),
+      );
+      this.screen.render();
+    };
+    paint();
   }
 
   /** A list to choose one entry from with ↑ ↓ and Enter. */
