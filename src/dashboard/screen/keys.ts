@@ -57,7 +57,7 @@ export const HELP: readonly { keys: readonly BoundKey[]; text: string }[] = [
   { keys: ["d"], text: "d             disconnect from a network, or connect it again" },
   {
     keys: ["i"],
-    text: "i             impair an interface: e.g. 20mbit 2% (rate, loss); clear takes it away",
+    text: "i             impair an interface, e.g. 20mbit 2% (rate, loss), or clear",
   },
   { keys: [], text: "Other:" },
   {
