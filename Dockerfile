@@ -1,8 +1,8 @@
 # The conntest agent in a container: Node, the built agent, iproute2 and iptables.
 # Build after `npm install` (which builds dist/). No registry here? Build the
 # base and the builder from Debian packages first: netsetup/build-base-image.sh
-# conntest-base:trixie, and netsetup/build-base-image.sh conntest-build:trixie builder, then
-#   docker build --build-arg BASE=conntest-base:trixie --build-arg BUILDER=conntest-build:trixie -t conntest .
+# conntest-base:trixie-2, and netsetup/build-base-image.sh conntest-build:trixie builder, then
+#   docker build --build-arg BASE=conntest-base:trixie-2 --build-arg BUILDER=conntest-build:trixie -t conntest .
 ARG BASE=node:20-bookworm-slim
 ARG BUILDER=node:20-bookworm
 
@@ -18,9 +18,15 @@ COPY native ./native
 RUN node netsetup/build-addon.mjs && mkdir -p native/build/Release
 
 FROM ${BASE}
-# The offline base has these already; the public Node image needs them.
-RUN if ! command -v ip >/dev/null || ! command -v iptables >/dev/null || ! command -v tc >/dev/null; then \
-      apt-get update && apt-get install -y --no-install-recommends iproute2 iptables \
+# What the lab needs (ip, tc, iptables) and what a network engineer reaches for
+# inside a node (ping, traceroute, tcpdump, ss; `conntest-lab exec` and
+# `capture`). The offline base has them already; the public Node image needs them.
+RUN for tool in ip tc iptables ss ping traceroute tcpdump; do \
+      command -v "$tool" >/dev/null || missing=1; \
+    done; \
+    if [ -n "${missing:-}" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends \
+        iproute2 iptables iputils-ping traceroute tcpdump \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /opt/conntest

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Builds an offline stand-in for the Dockerfile's default base image from
 # Debian packages (no container registry needed): debootstrap a minimal
-# Debian with Node.js, iproute2 and iptables, then `docker import` it.
-#   usage: netsetup/build-base-image.sh [IMAGE [builder]]   (default conntest-base:trixie)
+# Debian with Node.js, iproute2, iptables and the tools of a network engineer
+# (ping, traceroute, tcpdump), then `docker import` it.
+#   usage: netsetup/build-base-image.sh [IMAGE [builder]]   (default conntest-base:trixie-2)
 # With `builder`: the image the Dockerfile compiles the native addon in (its
 # build stage): Node.js with its headers, node-gyp, make, a C compiler.
 # Debian 13 "trixie" is used because its nodejs is 20, which the agent needs.
 set -euo pipefail
 say() { printf 'build-base-image: %s\n' "$*"; }
-image="${1:-conntest-base:trixie}"
+image="${1:-conntest-base:trixie-2}"
 kind="${2:-base}"
 suite="${SUITE:-trixie}"
-packages=nodejs,iproute2,iptables,ca-certificates
+packages=nodejs,iproute2,iptables,ca-certificates,iputils-ping,traceroute,tcpdump
 role=base
 if [ "$kind" = builder ]; then
   # node-gyp is npm's own (Debian's package has dependencies debootstrap cannot resolve)

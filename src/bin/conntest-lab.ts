@@ -28,4 +28,5 @@ process.exitCode = await runLabCli(process.argv.slice(2), {
   out: writer(process.stdout),
   err: writer(process.stderr),
   isTTY: process.stdout.isTTY === true,
+  terminal: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 });

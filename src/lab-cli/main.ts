@@ -7,8 +7,10 @@ import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
 import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
+import { captureCommand } from "./capture-command.js";
 import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
+import { execCommand, splitExecArgs } from "./exec-command.js";
 import {
   forDuration,
   IMPAIR_OPTIONS,
@@ -70,7 +72,9 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     .version(io.version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError("(conntest-lab --help lists the commands)");
+    .showHelpAfterError("(conntest-lab --help lists the commands)")
+    // exec's command keeps its own options: exec NODE ip -br addr
+    .enablePositionalOptions();
   const watchOptions = (cmd: Command) =>
     cmd
       .option(
@@ -244,6 +248,63 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         return impairInterface(runtime, name, node, network, null, undefined, io);
       })();
     });
+  program
+    .command("exec")
+    .argument("<node>", "a node or router name from the lab file")
+    .argument("[command...]", "the command and its arguments, after --; none: a shell")
+    .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+    .option("--lab <name>", "the lab, by name")
+    .passThroughOptions()
+    .description(
+      "run a command in a node's or router's container and exit with its exit code (exec NODE -- ip -br addr); without one, a shell on this terminal",
+    )
+    .action((node: string, command: string[], opts: LabOption) => {
+      result = (async () => {
+        const term = io.terminal;
+        if (term === undefined)
+          throw new LabFailure("exec needs the process's streams", LAB_EXIT.failed);
+        // passed through after NODE: our own options first, then `--`, then the command
+        const { lab, argv } = splitExecArgs(command, opts);
+        const { name, runtime } = await chaosLab(await openRuntime(io), lab, io);
+        return execCommand(runtime, name, node, argv, term);
+      })();
+    });
+  program
+    .command("capture")
+    .argument("<node>", "a node or router name from the lab file")
+    .argument("<network>", "one of its networks: the interface to capture on")
+    .option("-w, --write <file>", "write the pcap to this file on the host (else stdout)")
+    .option("--filter <bpf>", 'only packets that match this BPF filter, e.g. "udp port 1234"')
+    .option("--for <time>", "stop after this long, e.g. 10s (else Ctrl-C stops)")
+    .option("-f, --file <lab-file>", "the lab (needed when several labs are up)")
+    .option("--lab <name>", "the lab, by name")
+    .description(
+      "capture packets on a node's interface (tcpdump in its container) as pcap: -w FILE, or stdout for | wireshark -k -i -",
+    )
+    .action(
+      (
+        node: string,
+        network: string,
+        opts: LabOption & { write?: string; filter?: string; for?: string },
+      ) => {
+        result = (async () => {
+          const forMs = forDuration(opts.for);
+          const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
+          return captureCommand(
+            runtime,
+            name,
+            node,
+            network,
+            {
+              ...(opts.write !== undefined ? { write: opts.write } : {}),
+              ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+              ...(forMs !== undefined ? { forMs } : {}),
+            },
+            io,
+          );
+        })();
+      },
+    );
   const cluster = program
     .command("cluster")
     .description(

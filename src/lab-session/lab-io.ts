@@ -9,6 +9,12 @@ export interface LabIo {
   isTTY: boolean;
   /** The runtime to use; the default is the Docker engine that DOCKER_HOST (or the socket) names. */
   connect?: () => Promise<LabRuntime>;
+  /** The process's own streams, for what passes bytes through (exec, capture). */
+  terminal?: {
+    stdin: NodeJS.ReadStream;
+    stdout: NodeJS.WriteStream;
+    stderr: NodeJS.WriteStream;
+  };
 }
 
 /** Exit codes, as issue 5 fixes them for `test` too. */

@@ -180,4 +180,25 @@ export interface LabRuntime {
   ): Promise<string>;
   /** A shell script run as root in a node's container. */
   exec(lab: string | undefined, node: string, script: string): Promise<ExecResult>;
+  /**
+   * A command run in a node's or router's container as `docker exec` runs it: output streamed
+   * (binary-safe), input piped, a terminal when asked; resolves with its exit code.
+   */
+  execAttached(
+    lab: string | undefined,
+    node: string,
+    argv: string[],
+    streams: ExecStreams,
+  ): Promise<number>;
+}
+
+export interface ExecStreams {
+  /** Piped to the command's standard input; none: it reads end of file. */
+  stdin?: NodeJS.ReadableStream | null;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** A terminal of this size: output comes as one stream, as on a terminal. */
+  tty?: { rows: number; columns: number } | null;
+  /** Called with a function that resizes the terminal (after the user's did). */
+  onResize?: (resize: (size: { rows: number; columns: number }) => void) => void;
 }

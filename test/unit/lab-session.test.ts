@@ -76,6 +76,7 @@ function fakeRuntime(waitReady: LabRuntime["waitReady"]): LabRuntime & { calls: 
     networkAction: unused,
     impair: unused,
     exec: unused,
+    execAttached: unused,
   };
 }
 

@@ -19,7 +19,8 @@ import type Docker from "dockerode";
 import { LABEL, TOOL } from "./labels.js";
 
 export const PUBLIC_BASE = "node:20-bookworm-slim";
-export const OFFLINE_BASE = "conntest-base:trixie";
+/** Its tag changes with what is in it (-2: ping, traceroute and tcpdump too), so an older one is not taken for it. */
+export const OFFLINE_BASE = "conntest-base:trixie-2";
 /** The build stage's image: the public one has python3, make, g++ and npm's node-gyp. */
 export const PUBLIC_BUILDER = "node:20-bookworm";
 export const OFFLINE_BUILDER = "conntest-build:trixie";

@@ -6,12 +6,13 @@ import type Docker from "dockerode";
 import type { ImpairmentSpec } from "../../lab/impairment-state.js";
 import { engineName, type Plan, type PlannedHost } from "../../lab/plan.js";
 import type { ExistingSubnet } from "../../lab/validate-lab.js";
-import type { HostProblem } from "../../runtime/errors.js";
+import { ChaosError, type HostProblem } from "../../runtime/errors.js";
 import type { Completion, FoundContainer, FoundNetwork } from "../../runtime/lab-completion.js";
 import type {
   ContainerAction,
   Created,
   ExecResult,
+  ExecStreams,
   FeedOptions,
   FeedSink,
   LabFollower,
@@ -30,7 +31,7 @@ import { applyPlan, oneEngine, removeIds, removeLab } from "./apply.js";
 import { containerAction, findNode, impairAction, networkAction } from "./chaos.js";
 import { connectEngine } from "./engine.js";
 import { engineSubnets } from "./engine-subnets.js";
-import { execIn } from "./exec.js";
+import { execAttached, execIn } from "./exec.js";
 import { hostEngines } from "./host-engines.js";
 import { LabFeed } from "./lab-feed.js";
 import { withLabLock } from "./lab-lock.js";
@@ -190,5 +191,17 @@ export class DockerRuntime implements LabRuntime {
   async exec(lab: string | undefined, node: string, script: string): Promise<ExecResult> {
     const info = await findNode(this.docker, node, lab);
     return execIn(this.docker, info.Id, script);
+  }
+
+  async execAttached(
+    lab: string | undefined,
+    node: string,
+    argv: string[],
+    streams: ExecStreams,
+  ): Promise<number> {
+    const info = await findNode(this.docker, node, lab);
+    if (info.State !== "running")
+      throw new ChaosError(`${node} is ${info.State}: a command runs only in a running container`);
+    return execAttached(this.docker, info.Id, argv, streams);
   }
 }

@@ -14,6 +14,7 @@ import type {
   ContainerAction,
   Created,
   ExecResult,
+  ExecStreams,
   FeedOptions,
   FeedSink,
   LabFollower,
@@ -342,5 +343,14 @@ export class MultiHostRuntime implements LabRuntime {
 
   async exec(lab: string | undefined, node: string, script: string): Promise<ExecResult> {
     return (await this.hostOfNode(node, lab)).exec(lab, node, script);
+  }
+
+  async execAttached(
+    lab: string | undefined,
+    node: string,
+    argv: string[],
+    streams: ExecStreams,
+  ): Promise<number> {
+    return (await this.hostOfNode(node, lab)).execAttached(lab, node, argv, streams);
   }
 }
