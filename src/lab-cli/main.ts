@@ -11,6 +11,7 @@ import { captureCommand } from "./capture-command.js";
 import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 import { execCommand, splitExecArgs } from "./exec-command.js";
+import { GRAPH_FORMATS, graphCommand } from "./graph-command.js";
 import {
   forDuration,
   IMPAIR_OPTIONS,
@@ -247,6 +248,20 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
         return impairInterface(runtime, name, node, network, null, undefined, io);
       })();
+    });
+  program
+    .command("graph")
+    .argument("<lab-file>", "a lab file, e.g. labs/nat.yaml")
+    .option(
+      "--format <format>",
+      `${GRAPH_FORMATS.join(", ")} (default: by -o's extension, else mermaid)`,
+    )
+    .option("-o, --output <file>", "write it to this file (else stdout)")
+    .description(
+      "draw the lab: networks, routers with their NAT and firewall, nodes with addresses, connects as arrows; svg and png through Graphviz; creates nothing",
+    )
+    .action((file: string, opts: { format?: string; output?: string }) => {
+      result = graphCommand(file, opts, io);
     });
   program
     .command("exec")
