@@ -8,6 +8,7 @@ import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
 import { captureCommand } from "./capture-command.js";
+import { checkCommand } from "./check-command.js";
 import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 import { execCommand, splitExecArgs } from "./exec-command.js";
@@ -248,6 +249,16 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         const { name, runtime } = await chaosLab(await openRuntime(io), opts, io);
         return impairInterface(runtime, name, node, network, null, undefined, io);
       })();
+    });
+  program
+    .command("check")
+    .argument("<lab-file>", "a lab file, e.g. labs/nat.yaml")
+    .option("--json", "one JSON document: every connect with its predicted fate")
+    .description(
+      "check the file as up would, create nothing, and say for every connect what the topology should do and why: reaches directly, through NAT or a port forward, blocked by a firewall rule, no route",
+    )
+    .action((file: string, opts: { json?: boolean }) => {
+      result = checkCommand(file, opts, io);
     });
   program
     .command("graph")

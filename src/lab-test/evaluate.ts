@@ -268,9 +268,8 @@ function judgedVerdicts(expected: string, judged: Judged[], atS: number | null):
 
 function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
   const kind = kindsOf(e)[0];
-  // throughput and loss after a step: only rounds that started after it ran
-  const since =
-    e.after === undefined ? null : (rec.steps.find((s) => s.name === e.after)?.atMs ?? null);
+  // throughput and loss in a window: after a step, before one, or between two
+  const since = windowOf(e, rec);
   if (kind === "no_crash") return noCrash(rec);
   if (conns.length === 0) {
     const all = clientConnections(rec).map(label);
@@ -480,11 +479,18 @@ interface Round {
 
 /**
  * The round results a client printed (the receiver's figures), in one
- * direction or both; with `sinceMs`, only rounds that started after it.
+ * direction or both; in a window, only rounds that lie in it (started after
+ * its start, ended before its end).
  */
-function roundsOf(c: Conn, direction: string | undefined, sinceMs: number | null): Round[] {
+function roundsOf(c: Conn, direction: string | undefined, window: Window): Round[] {
   const results = events(c, "round")
-    .filter((r) => sinceMs === null || r.atMs - (r.line.result?.duration_s ?? 0) * 1000 >= sinceMs)
+    .filter((r) => {
+      const startMs = r.atMs - (r.line.result?.duration_s ?? 0) * 1000;
+      return (
+        (window.fromMs === null || startMs >= window.fromMs) &&
+        (window.toMs === null || r.atMs <= window.toMs)
+      );
+    })
     .map((r) => r.line.result)
     .filter((r): r is RoundResult => r !== undefined)
     .filter((r) => direction === undefined || r.direction === direction);
@@ -568,7 +574,30 @@ function noCrash(rec: Recording): Verdicts {
   };
 }
 
-const afterText = (e: LabExpectation) => (e.after === undefined ? "" : ` after step ${e.after}`);
+/** The part of the run an expectation's rounds must lie in; null ends are open. */
+export interface Window {
+  fromMs: number | null;
+  toMs: number | null;
+}
+
+/** after STEP, before STEP, between [A, B]: from the steps' times (a step that did not run leaves its end open). */
+export function windowOf(e: LabExpectation, rec: Pick<Recording, "steps">): Window {
+  const at = (name: string | undefined) =>
+    name === undefined ? null : (rec.steps.find((s) => s.name === name)?.atMs ?? null);
+  return {
+    fromMs: at(e.after ?? e.between?.[0]),
+    toMs: at(e.before ?? e.between?.[1]),
+  };
+}
+
+const afterText = (e: LabExpectation) =>
+  e.after !== undefined
+    ? ` after step ${e.after}`
+    : e.before !== undefined
+      ? ` before step ${e.before}`
+      : e.between !== undefined
+        ? ` between steps ${e.between[0]} and ${e.between[1]}`
+        : "";
 
 const KIND_LABELS: Record<string, string> = {
   connected_within: "connects",
@@ -596,18 +625,18 @@ const meanBps = (rounds: readonly Round[]) =>
   rounds.length === 0 ? null : rounds.reduce((s, r) => s + r.bps, 0) / rounds.length;
 
 /**
- * A connection's numbers for the JSON report: rounds since `sinceMs` (a
+ * A connection's numbers for the JSON report: rounds in the window (of
  * step), the rest at the end; with its own verdict when the check judged it.
  */
 export function connectionFigures(
   c: Conn,
-  sinceMs: number | null,
+  window: Window,
   judged: { ok: boolean; text: string } | null = null,
 ): ConnectionFigures {
   const last = c.lines.filter(isStats).at(-1)?.line;
   const rtt = last?.rtt ?? null;
-  const up = roundsOf(c, "up", sinceMs);
-  const down = roundsOf(c, "down", sinceMs);
+  const up = roundsOf(c, "up", window);
+  const down = roundsOf(c, "down", window);
   const udp = c.proto === "udp";
   const sent = [...up, ...down].reduce((s, r) => s + r.sent, 0);
   const lost = [...up, ...down].reduce((s, r) => s + r.lost, 0);
@@ -644,8 +673,7 @@ export function evaluate(
   return expectations.map((e, index) => {
     const selected = select(e, conns);
     const v = check(e, rec, selected);
-    const since =
-      e.after === undefined ? null : (rec.steps.find((s) => s.name === e.after)?.atMs ?? null);
+    const since = windowOf(e, rec);
     const judged = v.judged === null ? null : failingFirst(v.judged);
     const measured =
       judged === null

@@ -3,8 +3,10 @@
  * end, a JSON report and a JUnit XML report for CI. Pure: the caller writes
  * the strings wherever they go.
  */
+
 import junitModule, { type Builder } from "junit-report-builder";
 import { tableText } from "../output/table-text.js";
+import type { Surprise } from "./surprises.js";
 
 export type Verdict = "passed" | "failed";
 export interface ExpectationResult {
@@ -78,6 +80,8 @@ export interface LabTestResult {
   error: string | null;
   steps: StepResult[];
   expectations: ExpectationResult[];
+  /** Connections whose measured fate differs from what the topology predicts (`check`). */
+  surprises: Surprise[];
 }
 
 /**
@@ -162,6 +166,10 @@ function fileBlock(r: LabTestResult): string[] {
     if (!s.ok)
       lines.push(`  ! ${stepLabel(s)} at ${seconds(s.atS)} (${s.action}) failed: ${s.detail}`);
   }
+  for (const s of r.surprises)
+    lines.push(
+      `  ? ${s.from} → ${s.uri}: ${s.measured}, but the topology says it ${s.predicted === "connects" ? "connects" : "never connects"} (${s.why})`,
+    );
   return lines;
 }
 

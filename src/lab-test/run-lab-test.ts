@@ -9,6 +9,7 @@ import type { NodeInfo } from "../dashboard/node-info.js";
 import type { LabPlan } from "../lab/address-plan.js";
 import { describeImpairment, type ImpairmentSpec } from "../lab/impairment-state.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
+import { predictConnects } from "../lab/reachability.js";
 import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import { alreadyUp, isUp, type PlannedLab, withOwnLab } from "../lab-session/session.js";
@@ -18,6 +19,7 @@ import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
 import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
+import { surprisesOf } from "./surprises.js";
 
 export class Interrupted extends Error {}
 
@@ -134,6 +136,7 @@ export function labTestResult(
     error: null,
     steps: [],
     expectations: [],
+    surprises: [],
     ...fields,
   };
 }
@@ -250,6 +253,7 @@ export async function runLabTest(
         lab: lab.name,
         steps: stepResults,
         expectations,
+        surprises: surprisesOf(predictConnects(lab, addressPlan), lines),
       });
     });
   } catch (err) {

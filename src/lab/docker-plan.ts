@@ -80,7 +80,7 @@ export function toDockerPlan(lab: Lab, addressPlan: LabPlan, opts: DockerPlanOpt
 }
 
 /** Addresses (as /32) or subnets a firewall `from`/`to` stands for: a CIDR, an address, a node (or group), a network. */
-function endpointCidrs(
+export function endpointCidrs(
   value: string,
   addressPlan: LabPlan,
   subnetOf: Map<string, string>,

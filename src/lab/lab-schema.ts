@@ -335,6 +335,17 @@ export const ExpectationSchema = strict(
       .describe(
         "With reconnects_within: the step that breaks the connections. With throughput or loss: only rounds that started after this step.",
       ),
+    before: z
+      .string({ error: "a step name" })
+      .optional()
+      .describe("With throughput or loss: only rounds that ended before this step ran."),
+    between: z
+      .array(z.string({ error: "a step name" }), { error: "two step names, e.g. [slow, fast]" })
+      .length(2, { error: "two step names, e.g. [slow, fast]" })
+      .optional()
+      .describe(
+        "With throughput or loss: only rounds that started after the first step and ended before the second.",
+      ),
     reconnects_within: duration
       .optional()
       .describe("After the step, every matching connection is connected again within this time."),

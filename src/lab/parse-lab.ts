@@ -16,9 +16,11 @@ import {
 import type { z } from "zod";
 import { quote } from "../agent/usage-error.js";
 import type { LabPlan } from "./address-plan.js";
+import { selectionIssues } from "./expectation-selection.js";
 import { netemIssues } from "./impairment-state.js";
 import { LabSchema } from "./lab-schema.js";
 import type { Lab, LabError, LabIssue, LabIssueCode, LabPath } from "./lab-types.js";
+import { predictConnects } from "./reachability.js";
 import { checkLabValue, pathText, type ValidateOptions } from "./validate-lab.js";
 import { validateScenario } from "./validate-scenario.js";
 
@@ -109,6 +111,8 @@ export function checkLab(source: LabSource, options: ValidateOptions = {}): Pars
   const { lab } = source;
   const { issues, plan } = checkLabValue(lab, options);
   issues.push(...validateScenario(lab));
+  // on a lab that is sound so far: expectations that could never select a connection
+  if (issues.length === 0) issues.push(...selectionIssues(lab, plan, predictConnects(lab, plan)));
   if (options.netemAvailable === false) issues.push(...netemIssues(lab));
   if (issues.length === 0) return { ok: true, lab, plan, source };
   return { ok: false, errors: sorted(issues.map(source.locate)) };

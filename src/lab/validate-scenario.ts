@@ -235,13 +235,36 @@ export function validateScenario(lab: Lab): LabIssue[] {
         "reconnects_within without after",
         "after: the name of the step that breaks the connections",
       );
-    if (e.after !== undefined && !stepNames.has(e.after))
+    const stepRefs: [LabPath, string | undefined][] = [
+      [[...base, "after"], e.after],
+      [[...base, "before"], e.before],
+      [[...base, "between", 0], e.between?.[0]],
+      [[...base, "between", 1], e.between?.[1]],
+    ];
+    for (const [path, step] of stepRefs)
+      if (step !== undefined && !stepNames.has(step))
+        add(
+          "UNKNOWN_REFERENCE",
+          path,
+          `unknown step ${quote(step)}`,
+          `the name of a step: ${names(stepNames)}`,
+        );
+    const windows = (["after", "before", "between"] as const).filter((k) => e[k] !== undefined);
+    if (windows.length > 1)
       add(
-        "UNKNOWN_REFERENCE",
-        [...base, "after"],
-        `unknown step ${quote(e.after)}`,
-        `the name of a step: ${names(stepNames)}`,
+        "FIELD_CONFLICT",
+        [...base, windows[1] as string],
+        `${windows.join(" and ")} together`,
+        "one window: after STEP, before STEP, or between: [STEP, STEP]",
       );
+    for (const k of ["before", "between"] as const)
+      if (e[k] !== undefined && !kinds.some((kind) => kind === "throughput" || kind === "loss"))
+        add(
+          "FIELD_CONFLICT",
+          [...base, k],
+          `${k} applies to throughput and loss only`,
+          "leave it out (RTT and one-way delay are judged over the whole run)",
+        );
     if (
       e.after !== undefined &&
       !kinds.some((k) => k === "reconnects_within" || k === "throughput" || k === "loss")

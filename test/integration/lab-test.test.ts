@@ -64,6 +64,7 @@ interface Report {
       atS: number | null;
       connections: Record<string, number | string | null>[];
     }[];
+    surprises: { from: string; uri: string; predicted: string; measured: string; why: string }[];
   }[];
 }
 
@@ -87,6 +88,16 @@ test("every shipped lab passes its expectations, in one call, with JSON and JUni
   assert.deepEqual(
     report.files.map((f) => [f.file, f.outcome]),
     SHIPPED.map((f) => [f, "passed"]),
+  );
+  // what check predicts of each connect is what happened, on every shipped lab
+  assert.deepEqual(
+    report.files.flatMap((f) =>
+      f.surprises.map(
+        (s) =>
+          `${f.file}: ${s.from} → ${s.uri}: ${s.measured}, predicted ${s.predicted} (${s.why})`,
+      ),
+    ),
+    [],
   );
   // the labs that exist as tests measured what their kernel set-up makes
   const byFile = new Map(report.files.map((f) => [f.file, f]));

@@ -137,6 +137,34 @@ describe("evaluate", () => {
     assert.equal(r.measured, "client → server:1234 tcp: 20.0 Mbit/s (mean of 1 rounds)");
   });
 
+  it("throughput and loss before a step, or between two, count only the rounds that lie in it", () => {
+    const steps = [
+      { name: "slow", atMs: 4000, action: "impair", target: "r", ok: true },
+      { name: "fast", atMs: 12000, action: "clear", target: "r", ok: true },
+    ];
+    const lines = [
+      round(3, "up", { bps: 9e9, duration_s: 2 }), // before slow
+      round(5, "up", { bps: 5e9, duration_s: 2 }), // across slow: in no window
+      round(7, "up", { bps: 20e6, duration_s: 2 }), // between
+      round(10, "up", { bps: 22e6, duration_s: 2 }), // between, ends at fast's time
+      round(14, "up", { bps: 8e9, duration_s: 2 }), // after fast
+    ];
+    const between = one(
+      { direction: "up", between: ["slow", "fast"], throughput_at_most: "25m" },
+      rec(lines, { steps }),
+    );
+    assert.equal(between.verdict, "passed");
+    assert.equal(between.expected, "throughput up ≤ 25.0 Mbit/s between steps slow and fast");
+    assert.equal(between.measured, "client → server:1234 tcp: 21.0 Mbit/s (mean of 2 rounds)");
+    const before = one(
+      { direction: "up", before: "slow", throughput_at_least: "1g" },
+      rec(lines, { steps }),
+    );
+    assert.equal(before.verdict, "passed");
+    assert.equal(before.measured, "client → server:1234 tcp: 9.00 Gbit/s (mean of 1 rounds)");
+    assert.equal(before.expected, "throughput up ≥ 1.00 Gbit/s before step slow");
+  });
+
   it("never_connects: passes when no matching connection connects, fails at the first that does", () => {
     const blocked = rec([reconnecting(1, "connect timeout")]);
     assert.equal(one({ to: "server", never_connects: true }, blocked).verdict, "passed");

@@ -29,6 +29,7 @@ const passing: LabTestResult = {
   durationS: 41.23,
   outcome: "passed",
   error: null,
+  surprises: [],
   steps: [{ name: "kill-server", atS: 5, action: "kill server", ok: true, detail: "killed" }],
   expectations: [
     expectation({ index: 0, name: "client → server tcp: connected within 10s" }),
@@ -56,6 +57,15 @@ const failing: LabTestResult = {
   durationS: 30.06,
   outcome: "failed",
   error: null,
+  surprises: [
+    {
+      from: "client",
+      uri: "udp://server:1234",
+      predicted: "never connects",
+      measured: "connected",
+      why: "blocked by firewall rule 1 at r (deny udp)",
+    },
+  ],
   steps: [
     {
       name: "kill-server",
@@ -95,6 +105,7 @@ const erroring: LabTestResult = {
   error: 'labs/bad.yaml: line 3: unknown key "nodez"; fix the file',
   steps: [],
   expectations: [],
+  surprises: [],
 };
 
 function count(text: string, needle: string): number {
@@ -129,6 +140,7 @@ describe("lab test summary text", () => {
         "  ✗ loss: expected loss ≤ 12% (at least 8%); failed at 25.0 s; measured loss 2.10% over 5000 datagrams",
         "  ✗ up: expected connected within 10s; measured never connected",
         "  ! step kill-server at 5.0 s (kill server) failed: no such container: server",
+        "  ? client → udp://server:1234: connected, but the topology says it never connects (blocked by firewall rule 1 at r (deny udp))",
         "",
         "1 lab file: 0 passed, 1 failed, 0 errors; 3 expectations: 1 passed, 2 failed",
       ].join("\n"),

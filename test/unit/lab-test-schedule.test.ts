@@ -107,6 +107,31 @@ describe("validateScenario", () => {
     );
   });
 
+  it("takes one window per throughput or loss expectation, of steps that exist", () => {
+    const scenario = [
+      { name: "slow", impair: { on: "r", network: "wan", rate: "1mbit" } },
+      { name: "fast", clear: { on: "r", network: "wan" } },
+    ];
+    assert.deepEqual(
+      messages({
+        ...base,
+        scenario,
+        expect: [
+          { between: ["slow", "fast"], throughput_at_most: "2m" },
+          { before: "slow", loss_at_most: "1%" },
+          { between: ["slow", "later"], throughput_at_most: "2m" },
+          { after: "slow", before: "fast", throughput_at_most: "2m" },
+          { before: "slow", rtt_p99_at_most: "5ms" },
+        ],
+      }),
+      [
+        'expect.2.between.1: unknown step "later"',
+        "expect.3.before: after and before together",
+        "expect.4.before: before applies to throughput and loss only",
+      ],
+    );
+  });
+
   it("takes for only where there is something to undo, and only above 0", () => {
     assert.deepEqual(
       messages({
