@@ -2,7 +2,8 @@
 # Makes sure the host tools the tests use are installed, each a Debian package:
 #   tmux      the terminal-UI tests (the agent's table, the lab dashboard) run in its real
 #             pseudo-terminal, and `npm test` must not pass by skipping them;
-#   graphviz  `conntest-lab graph --format svg|png` renders with its `dot`, offline.
+#   graphviz  `conntest-lab graph --format svg|png` renders with its `dot`, offline;
+#   docker-compose  the test that a lab's Compose export comes up on its own (Debian's 1.29).
 # Silent when they are there; on Debian/Ubuntu installs what is missing (through sudo when not
 # root, asking for the password on a terminal); otherwise one line with the command to run by
 # hand, and exit 1.
@@ -12,6 +13,7 @@ say() { printf 'ensure-tools: %s\n' "$*"; }
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 what="${missing[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then

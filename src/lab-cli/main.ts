@@ -12,6 +12,7 @@ import { checkCommand } from "./check-command.js";
 import { clusterDown, clusterImpair, clusterStatusCommand, clusterUp } from "./cluster-command.js";
 import { attach, down, status, up } from "./commands.js";
 import { execCommand, splitExecArgs } from "./exec-command.js";
+import { exportCommand } from "./export-command.js";
 import { GRAPH_FORMATS, graphCommand } from "./graph-command.js";
 import {
   forDuration,
@@ -259,6 +260,18 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     )
     .action((file: string, opts: { json?: boolean }) => {
       result = checkCommand(file, opts, io);
+    });
+  program
+    .command("export")
+    .argument("<lab-file>", "a lab file, e.g. labs/basic.yaml")
+    .option(
+      "--compose",
+      "as a Compose file that docker compose (or docker-compose 1.29) brings up on its own",
+    )
+    .option("-o, --output <file>", "write it to this file (else stdout)")
+    .description("write the lab in another tool's form; creates nothing")
+    .action((file: string, opts: { compose?: boolean; output?: string }) => {
+      result = exportCommand(file, opts, io);
     });
   program
     .command("graph")
