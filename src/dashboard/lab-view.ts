@@ -223,6 +223,24 @@ export class LabView {
     });
   }
 
+  /**
+   * The latest stats line of each connection the rows show (each container's current run),
+   * for a lab-wide /metrics; a connection of a container that is not running is not connected.
+   */
+  snapshots(): StatsLine[] {
+    const raw = new Map<string, StatsLine>();
+    for (const [node, lines] of this.latest)
+      for (const line of lines.values()) raw.set(`${node}/${line.conn_id}/${line.side}`, line);
+    return this.rows().flatMap((row) => {
+      const line = raw.get(row.key);
+      if (line === undefined) return [];
+      const info = this.nodeInfos.get(row.node);
+      return info === undefined || info.state === "running"
+        ? [line]
+        : [{ ...line, state: "disconnected" as const }];
+    });
+  }
+
   totals(): LabTotals {
     return totals(this.rows());
   }

@@ -63,6 +63,8 @@ export interface WatchChoice {
   plain: boolean;
   json: boolean;
   everyS: number;
+  /** Serve the lab's connections at /metrics on this port while watching. */
+  metricsPort?: number;
 }
 
 function uiOf(choice: WatchChoice, io: LabIo): WatchOptions["ui"] {
@@ -89,6 +91,7 @@ export async function up(
     attached: false,
     everyS: options.everyS,
     out: io.out,
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
   return afterWatch(choice, lab.name, file, messagesIo(options, io));
 }
@@ -130,6 +133,7 @@ export async function attach(file: string, options: WatchChoice, io: LabIo): Pro
     attached: true,
     everyS: options.everyS,
     out: io.out,
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
   return afterWatch(choice, lab, file, messagesIo(options, io));
 }

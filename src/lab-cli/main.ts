@@ -85,15 +85,35 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
         "text lines (key=value) instead of the dashboard; the default when stdout is not a terminal",
       )
       .option("--json", "NDJSON lines instead of the dashboard")
-      .option("--every <seconds>", "plain/JSON: seconds between connection lines", "1");
-  const watchChoice = (opts: { plain?: boolean; json?: boolean; every: string }) => {
+      .option("--every <seconds>", "plain/JSON: seconds between connection lines", "1")
+      .option(
+        "--metrics-port <port>",
+        "serve every connection of the lab for Prometheus at http://0.0.0.0:PORT/metrics while watching",
+      );
+  const watchChoice = (opts: {
+    plain?: boolean;
+    json?: boolean;
+    every: string;
+    metricsPort?: string;
+  }) => {
     const everyS = Number(opts.every);
     if (!Number.isFinite(everyS) || everyS < 0.1 || everyS > 3600)
       throw new LabFailure(
         `--every ${opts.every}: expected seconds between 0.1 and 3600, e.g. --every 5`,
         LAB_EXIT.badInput,
       );
-    return { plain: opts.plain === true, json: opts.json === true, everyS };
+    const port = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+      throw new LabFailure(
+        `--metrics-port ${opts.metricsPort}: expected a port from 0 to 65535, e.g. --metrics-port 9464`,
+        LAB_EXIT.badInput,
+      );
+    return {
+      plain: opts.plain === true,
+      json: opts.json === true,
+      everyS,
+      ...(port === undefined ? {} : { metricsPort: port }),
+    };
   };
   watchOptions(
     program
@@ -107,7 +127,13 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     .action(
       (
         file: string,
-        opts: { detach?: boolean; plain?: boolean; json?: boolean; every: string },
+        opts: {
+          detach?: boolean;
+          plain?: boolean;
+          json?: boolean;
+          every: string;
+          metricsPort?: string;
+        },
       ) => {
         result = up(file, { detach: opts.detach === true, ...watchChoice(opts) }, io);
       },
@@ -116,9 +142,14 @@ export async function runLabCli(argv: string[], io: LabIo): Promise<number> {
     program.command("attach").argument("<lab-file>", "a lab that is up, e.g. after up --detach"),
   )
     .description("show the dashboard of a running lab; quitting keeps the lab unless you ask")
-    .action((file: string, opts: { plain?: boolean; json?: boolean; every: string }) => {
-      result = attach(file, watchChoice(opts), io);
-    });
+    .action(
+      (
+        file: string,
+        opts: { plain?: boolean; json?: boolean; every: string; metricsPort?: string },
+      ) => {
+        result = attach(file, watchChoice(opts), io);
+      },
+    );
   program
     .command("down")
     .argument("[lab-file]", "the lab to remove")

@@ -9,6 +9,8 @@ import { LabView } from "../dashboard/lab-view.js";
 import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/plain-lines.js";
 import { describeImpairment } from "../lab/impairment-state.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
+import { LAB_EXIT, LabFailure } from "../lab-session/lab-io.js";
+import { type MetricsServer, startMetricsServer } from "../output/metrics-server.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 export interface WatchOptions {
@@ -18,6 +20,8 @@ export interface WatchOptions {
   /** Plain/JSON: seconds between connection lines. */
   everyS: number;
   out: (text: string) => void;
+  /** Serve every connection of the lab at http://0.0.0.0:PORT/metrics while watching. */
+  metricsPort?: number;
 }
 
 /** Until the user quits; returns whether to keep the lab running. */
@@ -39,7 +43,34 @@ export async function watchLab(
     },
     problem: (text) => view.note(`engine: ${text}`, Date.now(), { kind: "engine", reason: text }),
   });
-  await feed.start();
+  let metrics: MetricsServer | null = null;
+  try {
+    if (options.metricsPort !== undefined)
+      metrics = await startMetricsServer({
+        port: options.metricsPort,
+        snapshots: () => view.snapshots(),
+        agentName: "conntest-lab",
+        lab,
+      });
+  } catch (err) {
+    feed.stop();
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new LabFailure(
+      `--metrics-port ${options.metricsPort}: cannot serve metrics there (${code}); pick a free port`,
+      LAB_EXIT.badInput,
+    );
+  }
+  if (metrics !== null)
+    view.note(
+      `serving every connection of lab ${lab} at http://0.0.0.0:${metrics.port}/metrics`,
+      Date.now(),
+    );
+  try {
+    await feed.start();
+  } catch (err) {
+    await metrics?.close();
+    throw err;
+  }
   const onInterrupt: QuitChoice = options.attached ? "keep" : "down";
   const interrupted = interruptSignal();
   try {
@@ -81,6 +112,7 @@ export async function watchLab(
   } finally {
     interrupted.stop();
     feed.stop();
+    await metrics?.close();
   }
 }
 

@@ -13,7 +13,10 @@ export interface MetricsServerOptions {
   /** Default 0.0.0.0 (all IPv4 interfaces), so Prometheus in another container can scrape. */
   host?: string;
   snapshots: () => ConnectionSnapshot[];
+  /** An agent's own endpoint: conntest_agent_info names it. */
   agentName: string;
+  /** A lab's endpoint (the controller's): every series carries lab="NAME", and `local` is the node. */
+  lab?: string;
 }
 
 export interface MetricsServer {
@@ -48,8 +51,10 @@ function connLabels(s: ConnectionSnapshot): Labels {
 export function createMetricsRegistry(
   agentName: string,
   current: () => readonly ConnectionSnapshot[],
+  lab?: string,
 ): Registry {
   const registry = new Registry();
+  if (lab !== undefined) registry.setDefaultLabels({ lab });
   const registers = [registry];
 
   /** A gauge whose series are rebuilt from the snapshots on every scrape. */
@@ -302,7 +307,7 @@ export function createMetricsRegistry(
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   // Taken once per scrape, so every metric of one response describes the same moment.
   let scrape: readonly ConnectionSnapshot[] = [];
-  const registry = createMetricsRegistry(opts.agentName, () => scrape);
+  const registry = createMetricsRegistry(opts.agentName, () => scrape, opts.lab);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
