@@ -6,6 +6,7 @@
 
 import junitModule, { type Builder } from "junit-report-builder";
 import { tableText } from "../output/table-text.js";
+import type { ChaosOutcome, ChaosSummary } from "./chaos-recovery.js";
 import type { Surprise } from "./surprises.js";
 
 export type Verdict = "passed" | "failed";
@@ -82,6 +83,8 @@ export interface LabTestResult {
   expectations: ExpectationResult[];
   /** Connections whose measured fate differs from what the topology predicts (`check`). */
   surprises: Surprise[];
+  /** With `chaos:`: each action and how long the lab took to recover from it. */
+  chaos: { outcomes: ChaosOutcome[]; summary: ChaosSummary } | null;
 }
 
 /**
@@ -128,6 +131,27 @@ function fileTitle(r: LabTestResult): string {
   return r.lab === "" ? r.file : `${r.file} (lab ${r.lab})`;
 }
 
+/** "chaos: 7 actions, 5 dropped connections; recovered in p50 …", then one line per action. */
+export function chaosLines(chaos: NonNullable<LabTestResult["chaos"]>): string[] {
+  const s = chaos.summary;
+  const t = (v: number | null) => (v === null ? "-" : seconds(v));
+  const head =
+    s.disturbing === 0
+      ? `  chaos: ${plural(s.actions, "action")}, none dropped a connection`
+      : `  chaos: ${plural(s.actions, "action")}, ${s.disturbing} dropped connections; recovered in p50 ${t(s.p50S)}, p90 ${t(s.p90S)}, max ${t(s.maxS)}; ${s.unrecovered} not recovered`;
+  return [
+    head,
+    ...chaos.outcomes.map(
+      (o) =>
+        `    ${o.name} at ${seconds(o.atS)}: ${o.action}: ${
+          o.dropped === 0
+            ? "dropped no connection"
+            : `dropped ${plural(o.dropped, "connection")}, ${o.recoveryS === null ? "not all back by the end" : `all back ${seconds(o.recoveryS)} after its end`}`
+        }`,
+    ),
+  ];
+}
+
 function headerLine(r: LabTestResult): string {
   const total = r.expectations.length;
   const failed = r.expectations.filter((e) => e.verdict === "failed").length;
@@ -166,6 +190,7 @@ function fileBlock(r: LabTestResult): string[] {
     if (!s.ok)
       lines.push(`  ! ${stepLabel(s)} at ${seconds(s.atS)} (${s.action}) failed: ${s.detail}`);
   }
+  if (r.chaos !== null) lines.push(...chaosLines(r.chaos));
   for (const s of r.surprises)
     lines.push(
       `  ? ${s.from} → ${s.uri}: ${s.measured}, but the topology says it ${s.predicted === "connects" ? "connects" : "never connects"} (${s.why})`,

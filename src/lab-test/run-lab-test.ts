@@ -16,9 +16,10 @@ import { alreadyUp, isUp, type PlannedLab, withOwnLab } from "../lab-session/ses
 import { runtimeReason } from "../runtime/errors.js";
 import { impairmentsInForce } from "../runtime/impairments-in-force.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
+import { chaosRecovery } from "./chaos-recovery.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
 import type { LabTestResult, StepResult } from "./report.js";
-import { type PlannedStep, runLengthMs, scheduleSteps } from "./schedule.js";
+import { type PlannedStep, runLengthMs, testSchedule } from "./schedule.js";
 import { surprisesOf } from "./surprises.js";
 
 export class Interrupted extends Error {}
@@ -74,6 +75,8 @@ async function undoStep(
   if (step.disconnect !== undefined)
     return runtime.networkAction("connect", step.disconnect.node, step.disconnect.network, lab);
   if (step.pause !== undefined) return runtime.containerAction("unpause", step.pause, lab);
+  const stopped = step.kill ?? step.stop;
+  if (stopped !== undefined) return runtime.containerAction("start", stopped, lab);
   return "";
 }
 
@@ -137,6 +140,7 @@ export function labTestResult(
     steps: [],
     expectations: [],
     surprises: [],
+    chaos: null,
     ...fields,
   };
 }
@@ -165,13 +169,13 @@ export async function runLabTest(
   runtime = options.planned.runtime;
   if (await isUp(runtime, lab.name))
     return result("error", { lab: lab.name, error: alreadyUp(lab.name, file).message });
-  if ((lab.expect ?? []).length === 0)
+  if ((lab.expect ?? []).length === 0 && lab.chaos === undefined)
     return result("error", {
       lab: lab.name,
-      error: `${file} has no expect: section; nothing to test`,
+      error: `${file} has no expect: (or chaos:) section; nothing to test`,
     });
 
-  const planned = scheduleSteps(lab.scenario ?? []);
+  const planned = testSchedule(lab, addressPlan);
   const lengthMs = runLengthMs(lab, planned);
   io.out(
     `test ${file}: lab ${lab.name}, ${planned.length} steps, ${lab.expect?.length} expectations, run of ${(lengthMs / 1000).toFixed(0)} s\n`,
@@ -240,13 +244,8 @@ export async function runLabTest(
         feed.stop();
       }
       const endMs = Date.now() - t0;
-      const expectations = evaluate(lab.expect ?? [], {
-        lines,
-        steps,
-        nodes,
-        endMs,
-        hostNames: hostNamesOf(lab, addressPlan),
-      });
+      const recording = { lines, steps, nodes, endMs, hostNames: hostNamesOf(lab, addressPlan) };
+      const expectations = evaluate(lab.expect ?? [], recording);
       const failed =
         expectations.some((e) => e.verdict === "failed") || stepResults.some((s) => !s.ok);
       return result(failed ? "failed" : "passed", {
@@ -254,6 +253,7 @@ export async function runLabTest(
         steps: stepResults,
         expectations,
         surprises: surprisesOf(predictConnects(lab, addressPlan), lines),
+        chaos: lab.chaos === undefined ? null : chaosRecovery(planned, steps, recording),
       });
     });
   } catch (err) {

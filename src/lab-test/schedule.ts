@@ -3,10 +3,12 @@
  * are milliseconds from the start of the run (every agent started).
  */
 import { parseRate } from "../agent/units.js";
+import type { LabPlan } from "../lab/address-plan.js";
 import { describeImpairment } from "../lab/impairment-state.js";
 import type { Lab, LabStep } from "../lab/lab-types.js";
 import { parseDelay } from "../lab/validate-lab.js";
 import { actionOf, type StepAction, UNDO_OF } from "../lab/validate-scenario.js";
+import { chaosMembers, chaosSteps } from "./chaos-plan.js";
 
 export interface PlannedStep {
   index: number;
@@ -19,6 +21,8 @@ export interface PlannedStep {
   step: LabStep;
   /** Set on the undoing of a step with `for`: the index of that step (its action is the undo). */
   undoes?: number;
+  /** A step (or undo) of the lab's `chaos:`. */
+  chaos?: boolean;
 }
 
 const ms = (text: string | undefined): number => (text === undefined ? 0 : (parseDelay(text) ?? 0));
@@ -57,6 +61,7 @@ function undoText(step: LabStep, undo: StepAction): string {
   if (undo === "impair")
     return `put back the impairment before on ${step.impair?.on} ${step.impair?.network}`;
   if (undo === "connect") return `connect ${step.disconnect?.node} to ${step.disconnect?.network}`;
+  if (undo === "start") return `start ${String(step.kill ?? step.stop)}`;
   return `${undo} ${String(step.pause)}`;
 }
 
@@ -100,6 +105,28 @@ export function scheduleSteps(steps: readonly LabStep[]): PlannedStep[] {
   // by time; at the same time an undo first, then file order
   const all = [...undos, ...planned];
   return all
+    .map((p, order) => ({ p, order }))
+    .sort((a, b) => a.p.atMs - b.p.atMs || a.order - b.order)
+    .map(({ p }) => p);
+}
+
+/**
+ * Everything a test run does, by time: the scenario's steps and, with `chaos:`, its actions
+ * (chaos-plan.ts) with their undos, each marked `chaos`. Step indexes stay unique.
+ */
+export function testSchedule(lab: Lab, plan: LabPlan): PlannedStep[] {
+  const scenario = scheduleSteps(lab.scenario ?? []);
+  if (lab.chaos === undefined) return scenario;
+  const offset = lab.scenario?.length ?? 0;
+  const chaos = scheduleSteps(
+    chaosSteps(lab.chaos, chaosMembers(lab.chaos, plan), ms(lab.duration)),
+  ).map((p) => ({
+    ...p,
+    index: p.index + offset,
+    ...(p.undoes === undefined ? {} : { undoes: p.undoes + offset }),
+    chaos: true,
+  }));
+  return [...scenario, ...chaos]
     .map((p, order) => ({ p, order }))
     .sort((a, b) => a.p.atMs - b.p.atMs || a.order - b.order)
     .map(({ p }) => p);

@@ -122,6 +122,8 @@ export function impairmentsOf(lab: Lab): { imp: ImpairmentSpec; path: LabPath }[
   lab.scenario?.forEach((step, i) => {
     if (step.impair !== undefined) out.push({ imp: step.impair, path: ["scenario", i, "impair"] });
   });
+  if (lab.chaos?.impair !== undefined)
+    out.push({ imp: lab.chaos.impair, path: ["chaos", "impair"] });
   return out;
 }
 

@@ -375,6 +375,43 @@ export const ExpectationSchema = strict(
   "an expectation, e.g. { from: client, to: server, connected_within: 10s }",
 );
 
+export const CHAOS_ACTIONS = ["kill", "restart", "pause", "disconnect", "impair"] as const;
+
+export const ChaosSchema = strict(
+  {
+    every: duration.describe("Time between two actions, e.g. 10s."),
+    on: z
+      .union([z.string(), z.array(z.string())], { error: "a node name or glob, or a list of them" })
+      .describe(
+        "The nodes and routers the actions pick from: names or globs, e.g. [server, client-*].",
+      ),
+    actions: z
+      .array(z.enum(CHAOS_ACTIONS, { error: CHAOS_ACTIONS.join(", ") }), {
+        error: `a list of ${CHAOS_ACTIONS.join(", ")}`,
+      })
+      .min(1, { error: "at least one action" })
+      .optional()
+      .describe(`Which actions to pick from; default all: ${CHAOS_ACTIONS.join(", ")}.`),
+    for: duration
+      .optional()
+      .describe(
+        "How long a kill, pause, disconnect or impair lasts before it is undone (start, unpause, connect, the impairment before); default 3s.",
+      ),
+    impair: strict({ ...IMPAIRMENT_FIELDS }, `an impairment { ${IMPAIRMENT_NAMES} }`)
+      .optional()
+      .describe("What an impair action sets; default loss 30%."),
+    seed: z
+      .number({ error: "an integer" })
+      .int({ error: "an integer" })
+      .optional()
+      .describe(
+        "The same seed gives the same actions on the same members at the same times; default 1.",
+      ),
+    start: duration.optional().describe("Time of the first action from the start; default: every."),
+  },
+  "chaos { every, on, actions, for, impair, seed, start }",
+);
+
 export const LabSchema = strict(
   {
     name: name().describe("Lab name; prefixes the Docker objects."),
@@ -404,6 +441,9 @@ export const LabSchema = strict(
       .describe(
         "For conntest-lab test: least length of the run; default: until the scenario ends and every expectation can be decided.",
       ),
+    chaos: ChaosSchema.optional().describe(
+      "For conntest-lab test: random actions every so often on random members of a set of nodes, from a seed; the report gives the time each took to recover.",
+    ),
   },
   "a lab with name, networks, routers and nodes",
 ).describe("A conntest lab: networks, routers and nodes to build on Docker.");

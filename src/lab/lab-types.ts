@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type {
   AttachmentSchema,
+  ChaosSchema,
   ExpectationSchema,
   FirewallRuleSchema,
   ForwardSchema,
@@ -28,6 +29,7 @@ export type LabForward = z.infer<typeof ForwardSchema>;
 export type LabFirewallRule = z.infer<typeof FirewallRuleSchema>;
 export type LabImpairment = z.infer<typeof ImpairmentSchema>;
 export type LabStep = z.infer<typeof StepSchema>;
+export type LabChaos = z.infer<typeof ChaosSchema>;
 export type LabExpectation = z.infer<typeof ExpectationSchema>;
 export type LabImpairTarget = z.infer<typeof ImpairTargetSchema>;
 

@@ -4,6 +4,7 @@
  * durations, rates and percentages that parse, expectations that say what
  * they check. Pure: no I/O.
  */
+import picomatch from "picomatch";
 import { parseRate } from "../agent/units.js";
 import { quote } from "../agent/usage-error.js";
 import { memberNames } from "./address-plan.js";
@@ -31,6 +32,8 @@ export const UNDO_OF: Partial<Record<StepAction, StepAction>> = {
   impair: "impair",
   disconnect: "connect",
   pause: "unpause",
+  kill: "start",
+  stop: "start",
 };
 
 /** The one action key a step has (the schema allows several; validation refuses that). */
@@ -184,7 +187,7 @@ export function validateScenario(lab: Lab): LabIssue[] {
         "FIELD_CONFLICT",
         [...base, "for"],
         `for with a ${action} step: it has nothing to undo after a while`,
-        "for goes with impair, disconnect or pause (undone by putting back the impairment before, connect, unpause)",
+        "for goes with impair, disconnect, pause, kill or stop (undone by putting back the impairment before, connect, unpause, start)",
       );
     for (const a of ["kill", "stop", "start", "restart", "pause", "unpause"] as const) {
       const target = step[a];
@@ -205,6 +208,47 @@ export function validateScenario(lab: Lab): LabIssue[] {
     if (step.impair !== undefined)
       issues.push(...impairmentIssues(step.impair, [...base, "impair"]));
   });
+
+  const chaos = lab.chaos;
+  if (chaos !== undefined) {
+    duration(["chaos", "every"], chaos.every);
+    duration(["chaos", "for"], chaos.for);
+    duration(["chaos", "start"], chaos.start);
+    if (parseDelay(chaos.every) === 0)
+      add("BAD_VALUE", ["chaos", "every"], "every 0s", "a time between actions above 0, e.g. 10s");
+    const globs = Array.isArray(chaos.on) ? chaos.on : [chaos.on];
+    globs.forEach((g, j) => {
+      const match = picomatch(g);
+      if (![...containers].some((n) => match(n)))
+        add(
+          "UNKNOWN_REFERENCE",
+          Array.isArray(chaos.on) ? ["chaos", "on", j] : ["chaos", "on"],
+          `${quote(g)} names no node or router`,
+          `names or globs of ${names(containers)}`,
+        );
+    });
+    if (chaos.impair !== undefined)
+      issues.push(...impairmentIssues(chaos.impair, ["chaos", "impair"]));
+    const run = lab.duration === undefined ? undefined : parseDelay(lab.duration);
+    if (lab.duration === undefined)
+      add(
+        "MISSING_FIELD",
+        ["chaos"],
+        "chaos without duration",
+        "duration: how long the run lasts, e.g. 90s",
+      );
+    else if (run !== undefined) {
+      const first = parseDelay(chaos.start ?? chaos.every) ?? 0;
+      const hold = parseDelay(chaos.for ?? "3s") ?? 0;
+      if (first + hold + 10_000 > run)
+        add(
+          "NO_EFFECT",
+          ["duration"],
+          `a run of ${lab.duration} has no room for chaos: its first action at ${first / 1000} s, held ${hold / 1000} s, and 10 s to recover`,
+          `a duration of at least ${(first + hold + 10_000) / 1000}s`,
+        );
+    }
+  }
 
   lab.expect?.forEach((e, i) => {
     const base: LabPath = ["expect", i];

@@ -55,7 +55,7 @@ interface Report {
   files: {
     file: string;
     outcome: string;
-    steps: { name: string; ok: boolean; detail: string }[];
+    steps: { name: string; atS: number; action: string; ok: boolean; detail: string }[];
     expectations: {
       name: string;
       verdict: string;
@@ -65,8 +65,15 @@ interface Report {
       connections: Record<string, number | string | null>[];
     }[];
     surprises: { from: string; uri: string; predicted: string; measured: string; why: string }[];
+    chaos: {
+      outcomes: { name: string; action: string; dropped: number; recoveryS: number | null }[];
+      summary: { actions: number; disturbing: number; p50S: number | null; maxS: number | null };
+    } | null;
   }[];
 }
+
+/** The shipped run's chaos lab steps, for the run again with the same seed. */
+let chaosSteps: [string, number, string][] | null = null;
 
 test("every shipped lab passes its expectations, in one call, with JSON and JUnit reports", {
   timeout: 600_000,
@@ -89,6 +96,13 @@ test("every shipped lab passes its expectations, in one call, with JSON and JUni
     report.files.map((f) => [f.file, f.outcome]),
     SHIPPED.map((f) => [f, "passed"]),
   );
+  // chaos: its actions, each with the time its dropped connections took to come back
+  const chaos = report.files.find((f) => f.file === "labs/chaos.yaml");
+  assert.ok(chaos?.chaos, "the chaos lab reports its recovery");
+  assert.equal(chaos.chaos.summary.actions, 6);
+  assert.ok(chaos.chaos.summary.disturbing >= 1, JSON.stringify(chaos.chaos));
+  assert.equal(typeof chaos.chaos.summary.p50S, "number");
+  chaosSteps = chaos.steps.map((s) => [s.name, s.atS, s.action]);
   // what check predicts of each connect is what happened, on every shipped lab
   assert.deepEqual(
     report.files.flatMap((f) =>
@@ -205,4 +219,19 @@ test("a bad file among good ones: exit 2, nothing is run or created", {
   );
   assert.doesNotMatch(run.stdout, /bringing up/);
   assert.equal(await leftOver(docker), 0);
+});
+
+test("a chaos run with its seed does the same again", { timeout: 300_000 }, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  if (chaosSteps === null) return t.skip("the shipped labs' run did not get to the chaos lab");
+  const json = join(dir, "chaos-again.json");
+  const run = runLab(["test", "labs/chaos.yaml", "--json", json], process.env, 240_000);
+  assert.equal(run.code, 0, run.stdout.slice(-2000) + run.stderr);
+  const again = (JSON.parse(readFileSync(json, "utf8")) as Report).files[0];
+  assert.deepEqual(
+    again?.steps.map((s) => [s.name, s.atS, s.action]),
+    chaosSteps,
+    "the same actions on the same members at the same times",
+  );
+  assert.ok(chaosSteps.length >= 10, "six actions and their undos");
 });

@@ -30,6 +30,7 @@ const passing: LabTestResult = {
   outcome: "passed",
   error: null,
   surprises: [],
+  chaos: null,
   steps: [{ name: "kill-server", atS: 5, action: "kill server", ok: true, detail: "killed" }],
   expectations: [
     expectation({ index: 0, name: "client → server tcp: connected within 10s" }),
@@ -57,6 +58,7 @@ const failing: LabTestResult = {
   durationS: 30.06,
   outcome: "failed",
   error: null,
+  chaos: null,
   surprises: [
     {
       from: "client",
@@ -106,6 +108,7 @@ const erroring: LabTestResult = {
   steps: [],
   expectations: [],
   surprises: [],
+  chaos: null,
 };
 
 function count(text: string, needle: string): number {
