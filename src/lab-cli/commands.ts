@@ -3,6 +3,7 @@
  * created, the image built when missing, the lab applied with progress, and everything found
  * again by label. The lifecycle itself is the lab session's (src/lab-session/session.ts).
  */
+
 import { createInterface } from "node:readline/promises";
 import type { QuitChoice } from "../dashboard/dashboard-screen.js";
 import {
@@ -26,6 +27,7 @@ import {
   runtimeForLab,
   sourceInFile,
 } from "../lab-session/session.js";
+import { testSchedule } from "../lab-test/schedule.js";
 import { naturalCompare } from "../output/natural-compare.js";
 import { tableText } from "../output/table-text.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
@@ -78,7 +80,7 @@ export async function up(
   io: LabIo,
 ): Promise<number> {
   const started = Date.now();
-  const { lab, plan, runtime } = await plannedLab(await openRuntime(io), file, io);
+  const { lab, plan, runtime, addressPlan } = await plannedLab(await openRuntime(io), file, io);
   const outcome = await ensureLab(runtime, plan, file, io);
   if (outcome === "created")
     io.out(`lab ${lab.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -86,7 +88,15 @@ export async function up(
     io.out(`see it: conntest-lab status ${file}; remove it: conntest-lab down ${file}\n`);
     return LAB_EXIT.ok;
   }
+  // the lab's chaos runs while `up` watches it, as `test` runs it headless (a day's worth)
+  const chaos =
+    lab.chaos === undefined
+      ? undefined
+      : testSchedule({ ...lab, scenario: [], duration: "86400s" }, addressPlan).filter(
+          (p) => p.chaos,
+        );
   const choice = await watchLab(runtime, lab.name, {
+    ...(chaos === undefined ? {} : { chaos }),
     ui: uiOf(options, io),
     attached: false,
     everyS: options.everyS,

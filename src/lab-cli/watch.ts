@@ -10,8 +10,10 @@ import { eventOutputLine, intervalLines, type PlainFormat } from "../dashboard/p
 import { describeImpairment } from "../lab/impairment-state.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
 import { LAB_EXIT, LabFailure } from "../lab-session/lab-io.js";
+import type { PlannedStep } from "../lab-test/schedule.js";
 import { type MetricsServer, startMetricsServer } from "../output/metrics-server.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
+import { type LiveChaos, startChaos } from "./chaos-live.js";
 
 export interface WatchOptions {
   ui: "dashboard" | PlainFormat;
@@ -22,6 +24,8 @@ export interface WatchOptions {
   out: (text: string) => void;
   /** Serve every connection of the lab at http://0.0.0.0:PORT/metrics while watching. */
   metricsPort?: number;
+  /** The lab's chaos actions (testSchedule), run from the start of the watch until it ends. */
+  chaos?: PlannedStep[];
 }
 
 /** Until the user quits; returns whether to keep the lab running. */
@@ -34,8 +38,12 @@ export async function watchLab(
   // a lab that had containers and has none now was removed (by `down`, elsewhere)
   const gone = new AbortController();
   let seen = false;
+  let chaos: LiveChaos | null = null;
   const feed = runtime.follow(lab, {
-    line: (node, line) => view.ingest(node, line, Date.now()),
+    line: (node, line) => {
+      view.ingest(node, line, Date.now());
+      chaos?.line(node, line);
+    },
     nodes: (nodes) => {
       view.setNodes(nodes, Date.now());
       if (nodes.length > 0) seen = true;
@@ -71,6 +79,8 @@ export async function watchLab(
     await metrics?.close();
     throw err;
   }
+  if (options.chaos !== undefined && options.chaos.length > 0)
+    chaos = startChaos(runtime, lab, options.chaos, view);
   const onInterrupt: QuitChoice = options.attached ? "keep" : "down";
   const interrupted = interruptSignal();
   try {
@@ -111,6 +121,7 @@ export async function watchLab(
     );
   } finally {
     interrupted.stop();
+    chaos?.stop();
     feed.stop();
     await metrics?.close();
   }

@@ -426,7 +426,17 @@ function check(e: LabExpectation, rec: Recording, conns: Conn[]): Verdicts {
     }
     case "rtt_p99_at_most": {
       const limit = parseDelay(e.rtt_p99_at_most ?? "") ?? 0;
-      return perConnection(conns, `RTT p99 ≤ ${e.rtt_p99_at_most}`, (c) => {
+      const windowed = since.fromMs !== null || since.toMs !== null;
+      return perConnection(conns, `RTT p99 ≤ ${e.rtt_p99_at_most}${afterText(e)}`, (c) => {
+        if (windowed) {
+          const samples = windowSamples(c, since);
+          const p99 = nearestRank(samples, 99);
+          if (p99 === null) return { ok: false, text: "no RTT sample in the window" };
+          return {
+            ok: p99 <= limit,
+            text: `p99 ${p99.toFixed(3)} ms over ${samples.length} pings in the window`,
+          };
+        }
         const p99 = c.lines.filter(isStats).findLast((r) => r.line.rtt)?.line.rtt?.p99_ms;
         if (p99 === undefined) return { ok: false, text: "no RTT sample" };
         return { ok: p99 <= limit, text: `p99 ${p99.toFixed(3)} ms` };
@@ -572,6 +582,29 @@ function noCrash(rec: Recording): Verdicts {
     judged: null,
     atS: at === null ? null : at / 1000,
   };
+}
+
+/**
+ * The RTT samples of the stats intervals that lie in the window: a stats line carries those of
+ * the interval since the connection's line before it, so a line counts when that interval
+ * started at or after the window's start and it ended by the window's end.
+ */
+function windowSamples(c: Conn, window: Window): number[] {
+  const stats = c.lines.filter(isStats);
+  return stats.flatMap((r, i) => {
+    const from = stats[i - 1]?.atMs;
+    if (from === undefined) return [];
+    if (window.fromMs !== null && from < window.fromMs) return [];
+    if (window.toMs !== null && r.atMs > window.toMs) return [];
+    return r.line.rtt?.interval_ms ?? [];
+  });
+}
+
+/** Nearest-rank percentile; null of nothing. */
+function nearestRank(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
 }
 
 /** The part of the run an expectation's rounds must lie in; null ends are open. */

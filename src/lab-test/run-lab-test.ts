@@ -56,7 +56,7 @@ function targetOf(step: LabStep): string | null {
 }
 
 /** What an impair step with `for` found on its interface (null: none), to put back after. */
-type Before = Map<number, ImpairmentSpec | null>;
+export type Before = Map<number, ImpairmentSpec | null>;
 
 /** The end of a step's `for`: the impairment before put back, the network connected, the node unpaused. */
 async function undoStep(
@@ -80,7 +80,7 @@ async function undoStep(
   return "";
 }
 
-async function runStep(
+export async function runStep(
   runtime: LabRuntime,
   lab: string,
   p: PlannedStep,

@@ -333,18 +333,20 @@ export const ExpectationSchema = strict(
       .string({ error: "a step name" })
       .optional()
       .describe(
-        "With reconnects_within: the step that breaks the connections. With throughput or loss: only rounds that started after this step.",
+        "With reconnects_within: the step that breaks the connections. With throughput or loss: only rounds that started after this step; with rtt_p99_at_most: only pings after it.",
       ),
     before: z
       .string({ error: "a step name" })
       .optional()
-      .describe("With throughput or loss: only rounds that ended before this step ran."),
+      .describe(
+        "With throughput or loss: only rounds that ended before this step ran; with rtt_p99_at_most: only pings of stats intervals that ended before it.",
+      ),
     between: z
       .array(z.string({ error: "a step name" }), { error: "two step names, e.g. [slow, fast]" })
       .length(2, { error: "two step names, e.g. [slow, fast]" })
       .optional()
       .describe(
-        "With throughput or loss: only rounds that started after the first step and ended before the second.",
+        "With throughput, loss or rtt_p99_at_most: only rounds (pings) that started after the first step and ended before the second.",
       ),
     reconnects_within: duration
       .optional()

@@ -302,21 +302,32 @@ export function validateScenario(lab: Lab): LabIssue[] {
         "one window: after STEP, before STEP, or between: [STEP, STEP]",
       );
     for (const k of ["before", "between"] as const)
-      if (e[k] !== undefined && !kinds.some((kind) => kind === "throughput" || kind === "loss"))
+      if (
+        e[k] !== undefined &&
+        !kinds.some(
+          (kind) => kind === "throughput" || kind === "loss" || kind === "rtt_p99_at_most",
+        )
+      )
         add(
           "FIELD_CONFLICT",
           [...base, k],
-          `${k} applies to throughput and loss only`,
-          "leave it out (RTT and one-way delay are judged over the whole run)",
+          `${k} applies to throughput, loss and rtt_p99_at_most only`,
+          "leave it out (one-way delay is judged over the whole run)",
         );
     if (
       e.after !== undefined &&
-      !kinds.some((k) => k === "reconnects_within" || k === "throughput" || k === "loss")
+      !kinds.some(
+        (k) =>
+          k === "reconnects_within" ||
+          k === "throughput" ||
+          k === "loss" ||
+          k === "rtt_p99_at_most",
+      )
     )
       add(
         "FIELD_CONFLICT",
         [...base, "after"],
-        "after applies to reconnects_within, throughput and loss only",
+        "after applies to reconnects_within, throughput, loss and rtt_p99_at_most only",
         "leave it out",
       );
     if (e.never_connects === false)

@@ -46,6 +46,7 @@ const rtt = durations.extend({
   raw_p99_ms: z.number(),
   peer_hold_mean_ms: z.number(),
   peer_hold_max_ms: z.number(),
+  interval_ms: z.array(z.number()).default([]),
 });
 
 const delay = durations.extend({

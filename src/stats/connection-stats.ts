@@ -151,6 +151,7 @@ export class ConnectionStats {
       c.intervalBytes = c.bytes;
     }
     this.intervalStartMs = nowMs;
+    this.rtt.closeInterval();
   }
 
   /** Counters back to zero (the connection itself and its state stay). */

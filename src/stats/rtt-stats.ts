@@ -22,11 +22,17 @@ export { micro, microSeconds } from "./durations.js";
 /** The round trip less the peer's hold time; never below zero (the two are on different clocks). */
 export const netRtt = (rawMs: number, holdMs: number): number => Math.max(0, rawMs - holdMs);
 
+/** Most RTT samples a stats line carries for its interval (pings 10 ms apart for 10 s). */
+export const INTERVAL_SAMPLES_MAX = 1000;
+
 export class RttStats {
   private net = new Durations();
   private raw = new Durations();
   private holdSum = 0;
   private holdMax = 0;
+  /** Samples of the stats interval in progress, and of the one closed last (the stats line's). */
+  private pending: number[] = [];
+  private interval: number[] = [];
 
   /** A round trip of `rawMs`, of which the peer held the ping `holdMs`. */
   add(rawMs: number, holdMs = 0): void {
@@ -34,6 +40,7 @@ export class RttStats {
     if (!Number.isFinite(holdMs) || holdMs < 0) return;
     const rtt = netRtt(rawMs, holdMs);
     this.net.add(rtt);
+    if (this.pending.length < INTERVAL_SAMPLES_MAX) this.pending.push(micro(rtt));
     this.raw.add(rawMs);
     this.holdSum += holdMs;
     this.holdMax = Math.max(this.holdMax, holdMs);
@@ -44,6 +51,14 @@ export class RttStats {
     this.raw.reset();
     this.holdSum = 0;
     this.holdMax = 0;
+    this.pending = [];
+    this.interval = [];
+  }
+
+  /** Ends a stats interval: its samples go into the next summary as `interval_ms`. */
+  closeInterval(): void {
+    this.interval = this.pending;
+    this.pending = [];
   }
 
   summary(): RttSummary | null {
@@ -57,6 +72,7 @@ export class RttStats {
       raw_p99_ms: this.raw.percentile(99),
       peer_hold_mean_ms: micro(this.holdSum / n.count),
       peer_hold_max_ms: micro(this.holdMax),
+      interval_ms: this.interval,
     };
   }
 }

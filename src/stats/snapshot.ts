@@ -42,6 +42,11 @@ export interface RttSummary extends DurationSummary {
   /** How long the peer held a ping before its pong went out. */
   peer_hold_mean_ms: number;
   peer_hold_max_ms: number;
+  /**
+   * Every RTT (hold taken off) of the stats interval the line closes, in order: a test judges
+   * a window of the run (between two steps) on the samples themselves.
+   */
+  interval_ms: number[];
 }
 
 /** Delays of one direction, ms. */

@@ -71,6 +71,7 @@ const full = snap({
     raw_p99_ms: 0,
     peer_hold_mean_ms: 0,
     peer_hold_max_ms: 0,
+    interval_ms: [],
   },
   up: roundResult({ bps: 10_000_000 }),
   down: roundResult({ direction: "down", bps: 9_500_000 }),

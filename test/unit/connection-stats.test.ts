@@ -147,6 +147,18 @@ describe("ConnectionStats: traffic", () => {
     assert.equal(snap.tx.bps, 0, "no interval closed yet");
   });
 
+  it("sampleInterval closes the interval's RTT samples too: the stats line carries them", () => {
+    const s = client("tcp", 0);
+    s.rtt.add(1.5, 0.5);
+    s.rtt.add(2);
+    assert.deepEqual(s.snapshot(500).rtt?.interval_ms, [], "no interval closed yet");
+    s.sampleInterval(1000);
+    assert.deepEqual(s.snapshot(1000).rtt?.interval_ms, [1, 2]);
+    s.rtt.add(3);
+    s.sampleInterval(2000);
+    assert.deepEqual(s.snapshot(2000).rtt?.interval_ms, [3]);
+  });
+
   it("sampleInterval gives bits per second over the interval", () => {
     const s = client("tcp", 0);
     s.sent(1_000_000, 1000);

@@ -165,6 +165,45 @@ describe("evaluate", () => {
     assert.equal(before.expected, "throughput up ≥ 1.00 Gbit/s before step slow");
   });
 
+  it("RTT p99 in a window is judged on the pings of the stats intervals inside it", () => {
+    const steps = [
+      { name: "slow", atMs: 4000, action: "impair", target: "r", ok: true },
+      { name: "fast", atMs: 8000, action: "clear", target: "r", ok: true },
+    ];
+    const tick = (s: number, interval_ms: number[]) =>
+      at(s, "client", { type: "stats", rtt: { p99_ms: 0.2, interval_ms } });
+    const lines = [
+      connected(0.5),
+      tick(3, [0.1, 0.1]),
+      tick(4, [0.1, 0.2]), // its interval began at 3 s: before the window
+      tick(5, [20, 21]),
+      tick(6, [22, 20]),
+      tick(7, [21, 0.3]),
+      tick(8, [23, 20]),
+      tick(9, [0.1, 0.1]), // after the window
+    ];
+    const between = one(
+      { between: ["slow", "fast"], rtt_p99_at_most: "25ms" },
+      rec(lines, { steps }),
+    );
+    assert.equal(between.verdict, "passed");
+    assert.equal(between.expected, "RTT p99 ≤ 25ms between steps slow and fast");
+    assert.equal(
+      between.measured,
+      "client → server:1234 tcp: p99 23.000 ms over 8 pings in the window",
+    );
+    // before the step the path was fast; over the whole run the line's own p99 counts
+    assert.equal(
+      one({ before: "slow", rtt_p99_at_most: "1ms" }, rec(lines, { steps })).verdict,
+      "passed",
+    );
+    assert.equal(
+      one({ after: "slow", rtt_p99_at_most: "1ms" }, rec(lines, { steps })).verdict,
+      "failed",
+    );
+    assert.match(one({ rtt_p99_at_most: "1ms" }, rec(lines, { steps })).measured, /p99 0\.200 ms$/);
+  });
+
   it("never_connects: passes when no matching connection connects, fails at the first that does", () => {
     const blocked = rec([reconnecting(1, "connect timeout")]);
     assert.equal(one({ to: "server", never_connects: true }, blocked).verdict, "passed");

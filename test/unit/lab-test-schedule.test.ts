@@ -121,13 +121,13 @@ describe("validateScenario", () => {
           { before: "slow", loss_at_most: "1%" },
           { between: ["slow", "later"], throughput_at_most: "2m" },
           { after: "slow", before: "fast", throughput_at_most: "2m" },
-          { before: "slow", rtt_p99_at_most: "5ms" },
+          { before: "slow", owd_p99_at_most: "5ms" },
         ],
       }),
       [
         'expect.2.between.1: unknown step "later"',
         "expect.3.before: after and before together",
-        "expect.4.before: before applies to throughput and loss only",
+        "expect.4.before: before applies to throughput, loss and rtt_p99_at_most only",
       ],
     );
   });

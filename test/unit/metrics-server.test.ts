@@ -32,6 +32,7 @@ const client: ConnectionSnapshot = {
     raw_p99_ms: 0,
     peer_hold_mean_ms: 0,
     peer_hold_max_ms: 0,
+    interval_ms: [],
   },
   round_active: null,
   up: {

@@ -77,7 +77,24 @@ describe("RttStats", () => {
       raw_p99_ms: 1.25,
       peer_hold_mean_ms: 0,
       peer_hold_max_ms: 0,
+      // no stats interval closed yet
+      interval_ms: [],
     });
+  });
+
+  it("gives each closed stats interval's samples, hold taken off, to the microsecond", () => {
+    const s = new RttStats();
+    s.add(1.25, 0.25);
+    s.add(0.3333333);
+    s.closeInterval();
+    s.add(9);
+    assert.deepEqual(s.summary()?.interval_ms, [1, 0.333]);
+    s.closeInterval();
+    assert.deepEqual(s.summary()?.interval_ms, [9]);
+    s.closeInterval();
+    assert.deepEqual(s.summary()?.interval_ms, []);
+    // the cumulative figures go on
+    assert.equal(s.summary()?.samples, 3);
   });
 
   it("keeps sub-millisecond samples to the microsecond", () => {
