@@ -2,9 +2,12 @@
  * `up` runs a lab's chaos while it watches: the seeded actions and each one's recovery in the
  * event log (here the plain lines, which print the same events), and Ctrl-C ends both.
  */
+
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type Docker from "dockerode";
+import { readLab } from "../../src/lab/load-lab.js";
+import { testSchedule } from "../../src/lab-test/schedule.js";
 import { connectForLabs, removeLabs, SKIP_AGENT_ONLY } from "../helpers/lab-engine.js";
 import { startLab } from "../helpers/lab-process.js";
 import { pollUntil } from "../helpers/poll-until.js";
