@@ -3,6 +3,7 @@
  * the action itself for a restart) until every connection it dropped was connected again;
  * and those times as a distribution. Pure: judged from the agents' own lines.
  */
+import { nearestRank } from "../stats/nearest-rank.js";
 import type { RecordedLine, RecordedStep, Recording } from "./evaluate.js";
 import type { PlannedStep } from "./schedule.js";
 
@@ -39,12 +40,6 @@ const trouble = (r: RecordedLine) =>
 const up = (r: RecordedLine) =>
   (r.line.type === "event" && r.line.event === "connected") ||
   (r.line.type === "stats" && r.line.state === "connected");
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
-}
 
 /**
  * A client connection by what it is, not by its conn_id: the node and what it dials (and its
@@ -118,8 +113,8 @@ export function chaosRecovery(
     summary: {
       actions: outcomes.length,
       disturbing: outcomes.filter((o) => o.dropped > 0).length,
-      p50S: percentile(times, 50),
-      p90S: percentile(times, 90),
+      p50S: nearestRank(times, 50),
+      p90S: nearestRank(times, 90),
       maxS: times.at(-1) ?? null,
       unrecovered: outcomes.filter((o) => o.recoveryS === null).length,
     },

@@ -4,6 +4,7 @@
  * containers at the end. Pure, so every verdict is unit-tested on recorded
  * data.
  */
+
 import picomatch from "picomatch";
 import { parseConnect } from "../agent/endpoint-uri.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
@@ -14,6 +15,7 @@ import { kindsOf } from "../lab/validate-scenario.js";
 import { formatBits } from "../output/format-units.js";
 import { naturalCompare, naturalSort } from "../output/natural-compare.js";
 import { type AgentLine, type EventLine, nonEmpty, type StatsLine } from "../stats/agent-line.js";
+import { nearestRank } from "../stats/nearest-rank.js";
 import type { AgentEventKind, RoundResult, StreamInfo } from "../stats/snapshot.js";
 import { sumRounds } from "../stats/stream-sums.js";
 import type { ConnectionFigures, ExpectationResult } from "./report.js";
@@ -598,13 +600,6 @@ function windowSamples(c: Conn, window: Window): number[] {
     if (window.toMs !== null && r.atMs > window.toMs) return [];
     return r.line.rtt?.interval_ms ?? [];
   });
-}
-
-/** Nearest-rank percentile; null of nothing. */
-function nearestRank(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
 }
 
 /** The part of the run an expectation's rounds must lie in; null ends are open. */
