@@ -2,7 +2,7 @@
  * Parallel streams side by side (issue 16): TCP with `streams=4` against
  * `iperf3 -P 4`, between two containers on one bridge, alternating, RUNS
  * runs each, with conntest's one stream in the same runs for reference.
- * conntest's figure is the sum of its four streams' receiver-measured rates
+ * conntest's figure is its four streams' bytes over the longest stream's span
  * in one round, as iperf3's [SUM] line is of its four.
  */
 import { formatBits } from "../src/output/format-units.js";
@@ -83,7 +83,7 @@ export async function streamsSideBySide(
       digits: 2,
       target: "≥ 0.9×",
       meets: (v) => v >= 0.9,
-      note: `sum of the 4 streams' receiver-measured rates, medians of ${samples.conntest.length} runs, alternating, container to container on one bridge: conntest ${formatBits(c)} (runs ${samples.conntest.map(formatBits).join(", ")}; the streams of the last: ${(samples.perStream.at(-1) ?? []).map(formatBits).join(", ")}), iperf3 ${formatBits(i)} (runs ${samples.iperf.map(formatBits).join(", ")}); conntest with one stream in the same runs: ${formatBits(median(samples.single))}. Each conntest agent is one thread: its streams share one core at each end, where iperf3 3.16 and later gives each stream a thread of its own`,
+      note: `the 4 streams' bytes over the longest stream's span (stream-sums.ts, as iperf3's [SUM]), medians of ${samples.conntest.length} runs, alternating, container to container on one bridge: conntest ${formatBits(c)} (runs ${samples.conntest.map(formatBits).join(", ")}; the streams of the last: ${(samples.perStream.at(-1) ?? []).map(formatBits).join(", ")}), iperf3 ${formatBits(i)} (runs ${samples.iperf.map(formatBits).join(", ")}); conntest with one stream in the same runs: ${formatBits(median(samples.single))}. Each conntest agent is one thread: its streams share one core at each end, where iperf3 3.16 and later gives each stream a thread of its own`,
     }),
   );
 }

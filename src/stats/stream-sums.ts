@@ -13,7 +13,11 @@ export interface SummedRound {
   direction: Direction;
   /** How many of the group's streams reported this round. */
   streams: number;
-  /** Sum of the streams' receiver-measured rates. */
+  /**
+   * The streams' bytes together over the longest stream's span: as iperf3's [SUM] adds bytes
+   * over one interval. Adding each stream's own rate would count a stream that started late
+   * (a shorter span) at more than its share, and overstate the sum.
+   */
   bps: number;
   packets: number;
   bytes: number;
@@ -69,7 +73,10 @@ export function sumRounds(results: readonly RoundResult[]): SummedRound[] {
     sum.sent_packets += r.sent_packets;
   }
   const sums = [...byRound.values()].sort((a, b) => a.round - b.round);
-  for (const s of sums) s.loss_pct = s.sent_packets > 0 ? (100 * s.lost) / s.sent_packets : 0;
+  for (const s of sums) {
+    s.loss_pct = s.sent_packets > 0 ? (100 * s.lost) / s.sent_packets : 0;
+    if (s.duration_s > 0) s.bps = (s.bytes * 8) / s.duration_s;
+  }
   return sums;
 }
 

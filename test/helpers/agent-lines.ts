@@ -92,6 +92,14 @@ export function stats(fields: Record<string, unknown>): StatsLine {
   return line;
 }
 
+/** A round's result in part, its bytes made to agree with its rate and span, as an agent's do. */
+function consistentRound(part: unknown) {
+  const r = over(ROUND, part) as typeof ROUND;
+  const given = (part ?? {}) as Partial<typeof ROUND>;
+  if (given.bps !== undefined && given.bytes === undefined) r.bytes = (r.bps * r.duration_s) / 8;
+  return r;
+}
+
 /** An event line: `event` and what it says; a round's `result` in part. */
 export function event(fields: Record<string, unknown>): EventLine {
   const line = checked({
@@ -99,7 +107,7 @@ export function event(fields: Record<string, unknown>): EventLine {
     time: TIME,
     local_name: "n",
     ...fields,
-    ...("result" in fields ? { result: over(ROUND, fields.result) } : {}),
+    ...("result" in fields ? { result: consistentRound(fields.result) } : {}),
   });
   if (line.type !== "event") throw new Error("not an event line");
   return line;

@@ -8,19 +8,21 @@ import { roundResult } from "../helpers/round-result.js";
 const r = (fields: Partial<RoundResult>): RoundResult => roundResult(fields);
 
 describe("sumRounds", () => {
-  it("adds up each round's streams by round number and direction", () => {
+  it("adds up each round's streams by round number and direction: their bytes over the longest span", () => {
     const sums = sumRounds([
-      r({ round: 3, direction: "up", bps: 10, packets: 5, bytes: 50, duration_s: 2.0 }),
-      r({ round: 1, direction: "up", bps: 7, packets: 1, bytes: 1, duration_s: 2.0 }),
-      r({ round: 3, direction: "up", bps: 12, packets: 6, bytes: 60, duration_s: 2.1 }),
-      r({ round: 4, direction: "down", bps: 30, packets: 2, bytes: 20, duration_s: 1.9 }),
+      r({ round: 3, direction: "up", bps: 4000, packets: 5, bytes: 1000, duration_s: 2.0 }),
+      r({ round: 1, direction: "up", bps: 4, packets: 1, bytes: 1, duration_s: 2.0 }),
+      // a stream that got going late: 500 bytes in its 1 s are 4,000 bit/s of its own, but
+      // the two together carried 1,500 bytes in 2 s, 6,000 bit/s, not 8,000
+      r({ round: 3, direction: "up", bps: 4000, packets: 6, bytes: 500, duration_s: 1.0 }),
+      r({ round: 4, direction: "down", bps: 80, packets: 2, bytes: 20, duration_s: 2.0 }),
     ]);
     assert.deepEqual(
       sums.map((s) => [s.round, s.direction, s.streams, s.bps, s.packets, s.bytes, s.duration_s]),
       [
-        [1, "up", 1, 7, 1, 1, 2.0],
-        [3, "up", 2, 22, 11, 110, 2.1],
-        [4, "down", 1, 30, 2, 20, 1.9],
+        [1, "up", 1, 4, 1, 1, 2.0],
+        [3, "up", 2, 6000, 11, 1500, 2.0],
+        [4, "down", 1, 80, 2, 20, 2.0],
       ],
     );
   });
@@ -62,16 +64,19 @@ describe("streamSums", () => {
   it("sums each group's newest round each way, over the streams that ran it", () => {
     const sums = streamSums([
       member("g", 1, {
-        up: r({ round: 5, bps: 10 }),
-        down: r({ round: 6, direction: "down", bps: 1 }),
+        up: r({ round: 5, bps: 10, bytes: 10, duration_s: 8 }),
+        down: r({ round: 6, direction: "down", bps: 1, bytes: 1, duration_s: 8 }),
       }),
       // this stream was down during round 5: its last up round is older and not in the sum
-      member("g", 2, { up: r({ round: 3, bps: 99 }), state: "reconnecting" }),
-      member("g", 3, {
-        up: r({ round: 5, bps: 20 }),
-        down: r({ round: 6, direction: "down", bps: 2 }),
+      member("g", 2, {
+        up: r({ round: 3, bps: 99, bytes: 99, duration_s: 8 }),
+        state: "reconnecting",
       }),
-      member("h", 1, { up: r({ round: 1, bps: 4 }) }),
+      member("g", 3, {
+        up: r({ round: 5, bps: 20, bytes: 20, duration_s: 8 }),
+        down: r({ round: 6, direction: "down", bps: 2, bytes: 2, duration_s: 8 }),
+      }),
+      member("h", 1, { up: r({ round: 1, bps: 4, bytes: 4, duration_s: 8 }) }),
       { ...member("x", 1), stream: null },
     ]);
     assert.deepEqual(
