@@ -9,8 +9,7 @@ import { createWriteStream, rmSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { NET_DIR } from "../lab/net-script.js";
 import { onInterrupt } from "../lab-session/interrupts.js";
-import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
-import { ChaosError, runtimeReason } from "../runtime/errors.js";
+import { LAB_EXIT, LabFailure, type LabIo, verbFailure } from "../lab-session/lab-io.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 /**
@@ -112,9 +111,7 @@ export async function captureCommand(
   } catch (err) {
     // a capture that failed leaves no file behind
     if (opts.write !== undefined) rmSync(opts.write, { force: true });
-    if (err instanceof LabFailure) throw err;
-    if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw new LabFailure(runtimeReason(err), LAB_EXIT.failed);
+    throw verbFailure(err);
   } finally {
     if (timer) clearTimeout(timer);
     untie();

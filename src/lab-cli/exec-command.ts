@@ -2,8 +2,7 @@
  * `conntest-lab exec NODE -- CMD…`: a command in a node's or router's container, as `docker
  * exec` runs it, with its exit code; without a command, a shell on this terminal.
  */
-import { LAB_EXIT, LabFailure } from "../lab-session/lab-io.js";
-import { ChaosError, runtimeReason } from "../runtime/errors.js";
+import { LAB_EXIT, LabFailure, verbFailure } from "../lab-session/lab-io.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 /**
@@ -73,8 +72,7 @@ export async function execCommand(
       },
     });
   } catch (err) {
-    if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw new LabFailure(runtimeReason(err), LAB_EXIT.failed);
+    throw verbFailure(err);
   } finally {
     if (onResize) term.stdout.off("resize", onResize);
     if (shell) term.stdin.setRawMode(rawBefore);

@@ -10,10 +10,13 @@ import {
 } from "../lab/impairment-state.js";
 import { parseDelay } from "../lab/values.js";
 import { interruptSignal } from "../lab-session/interrupts.js";
-import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
+import { LAB_EXIT, LabFailure, type LabIo, verbFailure } from "../lab-session/lab-io.js";
 import { fitWidths, padCells } from "../output/table-text.js";
-import { ChaosError, runtimeReason } from "../runtime/errors.js";
-import { type InterfaceImpairment, impairmentsInForce } from "../runtime/impairments-in-force.js";
+import {
+  type InterfaceImpairment,
+  impairmentsInForce,
+  impairmentToPutBack,
+} from "../runtime/impairments-in-force.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 export const IMPAIR_OPTIONS = ["rate", "loss", "delay", "jitter", "reorder", "duplicate"] as const;
@@ -107,22 +110,6 @@ export async function showImpairments(
   return LAB_EXIT.ok;
 }
 
-/** The impairment on one interface now (null: none), to put back after `--for`. */
-async function inForce(
-  runtime: LabRuntime,
-  lab: string,
-  node: string,
-  network: string,
-): Promise<ImpairmentSpec | null> {
-  const row = (await impairmentsInForce(runtime, lab, node)).find((r) => r.network === network);
-  if (row === undefined || row.state === "none") return null;
-  if (row.state === "unknown" || row.asked === null)
-    throw new ChaosError(
-      `cannot tell what impairs ${node} on ${network} now (${row.note ?? "its file does not say"}), so --for could not put it back`,
-    );
-  return row.asked;
-}
-
 /**
  * Sets (spec) or clears (null) NODE's impairment on NETWORK; with `forMs`, waits and puts
  * back what was there before (also at Ctrl-C, at once).
@@ -137,7 +124,8 @@ export async function impairInterface(
   io: LabIo,
 ): Promise<number> {
   try {
-    const before = forMs === undefined ? null : await inForce(runtime, lab, node, network);
+    const before =
+      forMs === undefined ? null : await impairmentToPutBack(runtime, lab, node, network);
     const done = await runtime.impair(node, network, spec, lab);
     const what = spec === null ? "" : `: ${describeImpairment(spec)}`;
     if (forMs === undefined) {
@@ -159,8 +147,6 @@ export async function impairInterface(
     );
     return interrupt.signal.aborted ? LAB_EXIT.interrupted : LAB_EXIT.ok;
   } catch (err) {
-    if (err instanceof LabFailure) throw err;
-    if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw new LabFailure(runtimeReason(err), LAB_EXIT.failed);
+    throw verbFailure(err);
   }
 }

@@ -1,10 +1,9 @@
 /** `conntest-lab` as a function of argv: parses the command, runs it, returns the exit code. */
 import { Command, CommanderError } from "commander";
-import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
+import { LAB_EXIT, LabFailure, type LabIo, verbFailure } from "../lab-session/lab-io.js";
 import { labInFile, namedLab, openRuntime } from "../lab-session/session.js";
 import { testCommand } from "../lab-test/test-command.js";
 import { DEFAULT_CLUSTER, MAX_CLUSTER_HOSTS } from "../runtime/cluster-plan.js";
-import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import { CONTAINER_ACTIONS, type LabRuntime } from "../runtime/lab-runtime.js";
 import { labsText } from "../runtime/labs-text.js";
 import { captureCommand } from "./capture-command.js";
@@ -56,8 +55,7 @@ async function chaos(
     io.out(`${await act(runtime, lab)}\n`);
     return LAB_EXIT.ok;
   } catch (err) {
-    if (err instanceof ChaosError) throw new LabFailure(err.message, LAB_EXIT.badInput);
-    throw new LabFailure(runtimeReason(err), LAB_EXIT.failed);
+    throw verbFailure(err);
   }
 }
 

@@ -1,4 +1,5 @@
 /** What a lab session and the commands write to, and how they fail: an exit code with a line. */
+import { ChaosError, runtimeReason } from "../runtime/errors.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 
 export interface LabIo {
@@ -27,4 +28,14 @@ export class LabFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * What a verb on a running lab fails with: a failure as it is; the runtime refusing what was
+ * asked (no such node, no such interface: exit 2); anything else the engine said (exit 1).
+ */
+export function verbFailure(err: unknown): LabFailure {
+  if (err instanceof LabFailure) return err;
+  if (err instanceof ChaosError) return new LabFailure(err.message, LAB_EXIT.badInput);
+  return new LabFailure(runtimeReason(err), LAB_EXIT.failed);
 }

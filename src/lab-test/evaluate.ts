@@ -5,10 +5,10 @@
  * data.
  */
 
-import picomatch from "picomatch";
 import { parseConnect } from "../agent/endpoint-uri.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { stateText } from "../dashboard/node-info.js";
+import { nameMatcher } from "../lab/expectation-selection.js";
 import type { LabExpectation } from "../lab/lab-types.js";
 import { parseDelay, parsePercent } from "../lab/validate-lab.js";
 import { kindsOf } from "../lab/validate-scenario.js";
@@ -126,17 +126,13 @@ export function clientConnections(rec: Recording): Conn[] {
     .sort(compareConns);
 }
 
-function matcher(glob: string | undefined): (name: string) => boolean {
-  return glob === undefined ? () => true : picomatch(glob);
-}
-
 export function selectorText(e: LabExpectation): string {
   return `${e.from ?? "*"} → ${e.to ?? "*"}${e.port ? `:${e.port}` : ""}${e.proto ? ` ${e.proto}` : ""}`;
 }
 
 function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
-  const from = matcher(e.from);
-  const to = matcher(e.to);
+  const from = nameMatcher(e.from);
+  const to = nameMatcher(e.to);
   return conns.filter(
     (c) =>
       from(c.node) &&

@@ -14,7 +14,7 @@ import { actionOf } from "../lab/validate-scenario.js";
 import { LAB_EXIT, LabFailure, type LabIo } from "../lab-session/lab-io.js";
 import { alreadyUp, isUp, type PlannedLab, withOwnLab } from "../lab-session/session.js";
 import { runtimeReason } from "../runtime/errors.js";
-import { impairmentsInForce } from "../runtime/impairments-in-force.js";
+import { impairmentToPutBack } from "../runtime/impairments-in-force.js";
 import type { LabRuntime } from "../runtime/lab-runtime.js";
 import { chaosRecovery } from "./chaos-recovery.js";
 import { evaluate, type RecordedLine, type RecordedStep } from "./evaluate.js";
@@ -90,12 +90,7 @@ export async function runStep(
   if (p.undoes !== undefined) return undoStep(runtime, lab, p.undoes, step, before);
   if (p.undoes === undefined && step.for !== undefined && p.action === "impair" && step.impair) {
     const { on, network } = step.impair;
-    const row = (await impairmentsInForce(runtime, lab, on)).find((r) => r.network === network);
-    if (row?.state === "unknown")
-      throw new Error(
-        `cannot tell what impairs ${on} on ${network} now (${row.note}), so for could not put it back`,
-      );
-    before.set(p.index, row?.asked ?? null);
+    before.set(p.index, await impairmentToPutBack(runtime, lab, on, network));
   }
   switch (p.action) {
     case "kill":

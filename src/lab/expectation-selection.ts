@@ -10,7 +10,9 @@ import type { Lab, LabIssue } from "./lab-types.js";
 import type { Prediction } from "./reachability.js";
 import { kindsOf } from "./validate-scenario.js";
 
-const matcher = (glob: string | undefined) => (glob === undefined ? () => true : picomatch(glob));
+/** A selector's `from` or `to`: a name or glob; absent matches every name. */
+export const nameMatcher = (glob: string | undefined): ((name: string) => boolean) =>
+  glob === undefined ? () => true : picomatch(glob);
 
 /** "client-1 → server:1234 tcp", as the test names a connection. */
 function connectText(p: Prediction): string {
@@ -30,8 +32,8 @@ export function selectionIssues(
   const issues: LabIssue[] = [];
   lab.expect?.forEach((e, i) => {
     if (kindsOf(e)[0] === "no_crash") return;
-    const from = matcher(e.from);
-    const to = matcher(e.to);
+    const from = nameMatcher(e.from);
+    const to = nameMatcher(e.to);
     const hits = predictions.filter((p) => {
       let spec: ReturnType<typeof parseConnect>;
       try {

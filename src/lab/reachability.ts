@@ -71,10 +71,14 @@ class Topology {
   private readonly routers = new Map<string, LabRouter>();
   private readonly routes = new Map<string, ReturnType<typeof routerRoutes>>();
 
+  /** Network name → subnet, for firewall endpoints (docker-plan's endpointCidrs). */
+  private readonly subnetOf: Map<string, string>;
+
   constructor(
-    private readonly lab: Lab,
+    lab: Lab,
     private readonly plan: LabPlan,
   ) {
+    this.subnetOf = new Map(plan.networks.map((n) => [n.name, n.subnet]));
     this.topology = topologyOf(lab, plan);
     for (const n of plan.networks) {
       const c = parseCidr4(n.subnet);
@@ -123,11 +127,7 @@ class Topology {
   }
 
   endpoint(value: string): string[] {
-    return endpointCidrs(
-      value,
-      this.plan,
-      new Map(this.plan.networks.map((n) => [n.name, n.subnet])),
-    );
+    return endpointCidrs(value, this.plan, this.subnetOf);
   }
 
   router(name: string): { lab: LabRouter; self: RouterTopology } {

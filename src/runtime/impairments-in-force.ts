@@ -10,6 +10,7 @@ import {
 } from "../lab/impairment-state.js";
 import { NET_DIR } from "../lab/net-script.js";
 import { naturalSort } from "../output/natural-compare.js";
+import { ChaosError } from "./errors.js";
 import type { LabRuntime, NodeInfo } from "./lab-runtime.js";
 
 /** One interface of a node or router, and what impairs it. */
@@ -92,4 +93,23 @@ export async function impairmentsInForce(
     }),
   );
   return rows.flat();
+}
+
+/**
+ * The impairment on one interface now (null: none), to be put back after one set for a while
+ * (`impair --for`, a step's `for:`); a ChaosError when it cannot be told.
+ */
+export async function impairmentToPutBack(
+  runtime: LabRuntime,
+  lab: string,
+  node: string,
+  network: string,
+): Promise<ImpairmentSpec | null> {
+  const row = (await impairmentsInForce(runtime, lab, node)).find((r) => r.network === network);
+  if (row === undefined || row.state === "none") return null;
+  if (row.state === "unknown" || row.asked === null)
+    throw new ChaosError(
+      `cannot tell what impairs ${node} on ${network} now (${row.note ?? "its file does not say"}), so it could not be put back`,
+    );
+  return row.asked;
 }

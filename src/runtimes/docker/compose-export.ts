@@ -8,7 +8,7 @@
  */
 import { Document } from "yaml";
 import { engineName, type Plan, type PlannedContainer } from "../../lab/plan.js";
-import { entrypointScript } from "./apply.js";
+import { entrypointScript, LOG_CONFIG } from "./apply.js";
 import { LABEL, labels } from "./labels.js";
 
 /** The image tag the file builds and uses; `up` uses its own (a hash of what goes in). */
@@ -46,7 +46,8 @@ function service(plan: Plan, c: PlannedContainer, build: boolean, after: string[
       [LABEL.node]: c.name,
       [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
     },
-    logging: { driver: "json-file", options: { "max-size": "5m", "max-file": "2" } },
+    // the rotation `up` gives every container
+    logging: { driver: LOG_CONFIG.Type, options: { ...LOG_CONFIG.Config } },
     networks: Object.fromEntries(
       c.attachments.map((a) => [a.network, { ipv4_address: a.ipv4, aliases: [c.name] }]),
     ),
