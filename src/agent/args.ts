@@ -170,6 +170,19 @@ const URI_OPTIONS = [
     usage: "rate=RATE",
     description: `Target send rate in bits per second during a bandwidth round: N, Nk, Nm or Ng, optionally followed by bit, as in iperf3 -b; 0 is as fast as possible (default: tcp ${rateText(DEFAULTS.tcpRateBps)}, udp ${rateText(DEFAULTS.udpRateBps)})`,
   },
+  {
+    usage: "streams=N",
+    description: "Open N parallel connections (streams) that measure as one, as iperf3 -P (default: 1)",
+  },
+  {
+    usage: "bidir",
+    description: "With monitor-bandwidth: send both ways at once, as iperf3 --bidir",
+  },
+  {
+    usage: "family=4|6",
+    description:
+      "Resolve HOST to IPv4 (A) or IPv6 (AAAA) addresses only, as ping -4/-6 (default: IPv4 first); an IPv6 address goes in brackets: tcp://[::1]:1234",
+  },
 ] as const;
 
 const EXAMPLES = [

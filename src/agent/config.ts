@@ -28,6 +28,11 @@ export interface ConnectSpec {
   packetSize: number;
   /** Target send rate in bits per second during a bandwidth round; 0 means as fast as possible. */
   rateBps: number;
+  /**
+   * `family=4` / `family=6`: resolve a host name only to addresses of that IP family (A or
+   * AAAA records), like `ping -4` / `ping -6`. Absent: IPv4 preferred, IPv6 when there is no A.
+   */
+  family?: 4 | 6;
   /** The URI as the user wrote it, for display. */
   uri: string;
 }

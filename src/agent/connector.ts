@@ -59,6 +59,7 @@ export class Connector {
       spec.host,
       lookupBudgetMs(options.reconnectMaxMs),
       options.lookups ?? systemLookups,
+      spec.family,
     );
     this.stats = new ConnectionStats(
       this.connId,

@@ -1,6 +1,6 @@
 /** `--listen tcp:1234` and `--connect 'tcp://HOST:PORT?OPTIONS'`. Pure: no I/O. */
 
-import { isIPv4, isIPv6 } from "node:net";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 import { type ConnectSpec, DEFAULTS, type ListenSpec, type Protocol } from "./config.js";
 import { parseRate, parseSize } from "./units.js";
 import { quote, UsageError } from "./usage-error.js";
@@ -16,6 +16,7 @@ export const CONNECT_OPTIONS = [
   "rate",
   "streams",
   "bidir",
+  "family",
 ] as const;
 
 /** iperf3's own bound on -P. */
@@ -93,6 +94,7 @@ export function parseListen(text: string): ListenSpec {
 /**
  * `tcp://HOST:PORT?monitor-bandwidth&packet-size=5mb&rate=10m` (and `udp://`). HOST is an IPv4
  * address, a bracketed IPv6 address or a host name; the returned host has no brackets.
+ * `family=4` / `family=6` restricts a host name's addresses to that IP family.
  */
 export function parseConnect(text: string): ConnectSpec {
   function fail(why: string, argument = "--connect"): never {
@@ -162,6 +164,7 @@ export function parseConnect(text: string): ConnectSpec {
   let streams = 1;
   let packetSize: number = proto === "tcp" ? DEFAULTS.tcpPacketSize : DEFAULTS.udpPacketSize;
   let rateBps: number = proto === "tcp" ? DEFAULTS.tcpRateBps : DEFAULTS.udpRateBps;
+  let family: 4 | 6 | undefined;
   const seen = new Set<string>();
   for (const item of query.split("&")) {
     if (item === "") continue;
@@ -185,6 +188,18 @@ export function parseConnect(text: string): ConnectSpec {
       if (streams < 1 || streams > MAX_STREAMS) {
         fail(`streams=${value}: expected 1 to ${MAX_STREAMS} parallel connections`, key);
       }
+    } else if (key === "family") {
+      if (value !== "4" && value !== "6") {
+        fail(`${value === undefined ? key : item}: expected family=4 or family=6`, key);
+      }
+      family = value === "4" ? 4 : 6;
+      const hostFamily = isIP(host);
+      if (hostFamily !== 0 && hostFamily !== family) {
+        fail(
+          `${item}: the host ${host} is an IPv${hostFamily} address; give an IPv${family} address or a host name, or drop ${item}`,
+          key,
+        );
+      }
     } else if (key === "packet-size" || key === "rate") {
       const eg = key === "rate" ? "10m" : "5mb";
       if (value === undefined || value === "") {
@@ -207,7 +222,8 @@ export function parseConnect(text: string): ConnectSpec {
       "bidir",
     );
   }
-  return { proto, host, port, monitorBandwidth, bidir, streams, packetSize, rateBps, uri: text };
+  const spec = { proto, host, port, monitorBandwidth, bidir, streams, packetSize, rateBps };
+  return family === undefined ? { ...spec, uri: text } : { ...spec, family, uri: text };
 }
 
 function checkPacketSize(proto: Protocol, bytes: number, text: string): number {
@@ -232,4 +248,12 @@ function checkPacketSize(proto: Protocol, bytes: number, text: string): number {
     );
   }
   return bytes;
+}
+
+/**
+ * The IP family a connect goes over: its `family=`, else its host's when an address, else 4
+ * (a name resolves to IPv4 first).
+ */
+export function connectFamily(spec: { host: string; family?: 4 | 6 }): 4 | 6 {
+  return spec.family ?? (isIPv6(spec.host) ? 6 : 4);
 }

@@ -14,6 +14,9 @@
  * Neither within the budget: the last address this host had is used (a
  * restarted container usually keeps it; a lab's always does). None known: the
  * attempt fails and the back-off runs as for any failed connect.
+ *
+ * With a family (the URI's `family=4` / `family=6`) both ask only for addresses
+ * of that family, like `ping -4` / `ping -6`; without, IPv4 is preferred.
  */
 import { lookup, Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -30,10 +33,10 @@ export interface Resolution extends ResolvedAddress {
 
 /** The two ways to ask; injectable so the logic is tested without a DNS server. */
 export interface NameLookups {
-  /** The system resolver; may take long, cannot be cancelled. */
-  system(host: string): Promise<ResolvedAddress>;
-  /** A DNS query that settles within `timeoutMs`. */
-  dns(host: string, timeoutMs: number): Promise<ResolvedAddress>;
+  /** The system resolver; may take long, cannot be cancelled. Only `family`'s addresses when given. */
+  system(host: string, family?: 4 | 6): Promise<ResolvedAddress>;
+  /** A DNS query that settles within `timeoutMs`: only A records for family 4, AAAA for 6. */
+  dns(host: string, timeoutMs: number, family?: 4 | 6): Promise<ResolvedAddress>;
 }
 
 export class HostResolverError extends Error {}
@@ -49,29 +52,32 @@ export class HostResolver {
     /** The longest one attempt waits for an answer. */
     readonly budgetMs: number,
     private readonly lookups: NameLookups,
+    /** `family=4` / `family=6`: only addresses of this family; undefined: IPv4 preferred. */
+    readonly family?: 4 | 6,
   ) {
-    const family = isIP(host);
-    this.literal = family === 0 ? null : { address: host, family: family as 4 | 6 };
+    const literalFamily = isIP(host);
+    this.literal = literalFamily === 0 ? null : { address: host, family: literalFamily as 4 | 6 };
   }
 
   /** The address to try now. Throws HostResolverError when there is none. */
   async resolve(signal?: AbortSignal): Promise<Resolution> {
     if (this.literal) return this.literal;
-    const answers = [this.systemLookup(), this.lookups.dns(this.host, this.budgetMs)];
+    const answers = [this.systemLookup(), this.lookups.dns(this.host, this.budgetMs, this.family)];
     const outcome = await firstAnswer(answers, this.budgetMs, signal);
     if ("answer" in outcome) {
       this.last = outcome.answer;
       return outcome.answer;
     }
-    if (signal?.aborted) throw new HostResolverError(`cannot resolve ${this.host}: stopped`);
+    const what = this.family === undefined ? this.host : `${this.host} (family=${this.family})`;
+    if (signal?.aborted) throw new HostResolverError(`cannot resolve ${what}: stopped`);
     if (this.last) return { ...this.last, stale: outcome.why };
-    throw new HostResolverError(`cannot resolve ${this.host}: ${outcome.why}`);
+    throw new HostResolverError(`cannot resolve ${what}: ${outcome.why}`);
   }
 
   /** The system lookup in flight, or a new one; its answer is remembered whenever it comes. */
   private systemLookup(): Promise<ResolvedAddress> {
     if (this.systemInFlight) return this.systemInFlight;
-    const lookup = this.lookups.system(this.host).then((answer) => {
+    const lookup = this.lookups.system(this.host, this.family).then((answer) => {
       this.last = answer;
       return answer;
     });
@@ -127,7 +133,10 @@ function firstAnswer(
   });
 }
 
-/** IPv4 first: a listener without an address is IPv4 for UDP (and containers are). */
+/**
+ * IPv4 first: a listener without an address is IPv4 for UDP (and containers are). With a
+ * family asked for, every answer is of that family already.
+ */
 function preferIPv4(all: { address: string; family: number }[]): ResolvedAddress {
   const a = all.find((x) => x.family === 4) ?? all[0];
   if (!a) throw Object.assign(new Error("no address"), { code: "ENODATA" });
@@ -136,17 +145,23 @@ function preferIPv4(all: { address: string; family: number }[]): ResolvedAddress
 
 /** The system resolver and c-ares, as Node.js has them. */
 export const systemLookups: NameLookups = {
-  system: async (host) => preferIPv4(await lookup(host, { all: true })),
-  dns: async (host, timeoutMs) => {
+  system: async (host, family) => preferIPv4(await lookup(host, { all: true, family })),
+  dns: async (host, timeoutMs, family) => {
     // a channel per query: with one shared channel every reconnect after a server's restart
     // waited out the whole budget (0.65 s instead of 0.15-0.2 s in docker-restart.test.ts);
     // c-ares caching the failed answers from while it was down is the likely cause
     const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs)), tries: 1 });
+    const v4 = async () =>
+      preferIPv4((await resolver.resolve4(host)).map((address) => ({ address, family: 4 })));
+    const v6 = async () =>
+      preferIPv4((await resolver.resolve6(host)).map((address) => ({ address, family: 6 })));
+    if (family === 4) return v4();
+    if (family === 6) return v6();
     try {
-      return preferIPv4((await resolver.resolve4(host)).map((address) => ({ address, family: 4 })));
+      return await v4();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENODATA") throw err;
-      return preferIPv4((await resolver.resolve6(host)).map((address) => ({ address, family: 6 })));
+      return v6();
     }
   },
 };

@@ -286,7 +286,7 @@ describe("parseAgentArgs: errors", () => {
     const m = fails(["--name", "a", "--connect", "tcp://x:1234?foo"]);
     assert.equal(
       m,
-      'conntest: --connect "tcp://x:1234?foo": unknown option "foo"; known options: monitor-bandwidth, packet-size, rate, streams, bidir',
+      'conntest: --connect "tcp://x:1234?foo": unknown option "foo"; known options: monitor-bandwidth, packet-size, rate, streams, bidir, family',
     );
     fails(["--name", "a", "--connect", "tcp://x"], '--connect "tcp://x"', "port is missing");
     fails(["--name", "a", "--connect", "udp://h:1?packet-size=70000"], "packet-size", "65507");

@@ -115,6 +115,42 @@ describe("parseConnect", () => {
     assert.equal(parseConnect("tcp://[2001:db8::7]:1").host, "2001:db8::7");
   });
 
+  it("reads family=4 and family=6, and leaves it out when not given", () => {
+    const six = parseConnect("tcp://server:1234?family=6");
+    assert.equal(six.family, 6);
+    assert.equal(six.host, "server");
+    assert.equal(six.uri, "tcp://server:1234?family=6");
+    assert.equal(parseConnect("udp://h:1?monitor-bandwidth&family=4").family, 4);
+    assert.equal("family" in parseConnect("tcp://h:1"), false);
+    // a literal address of the same family is fine
+    assert.equal(parseConnect("tcp://[::1]:1234?family=6").family, 6);
+    assert.equal(parseConnect("tcp://10.0.0.1:1?family=4").family, 4);
+  });
+
+  it("rejects a bad family, and one that contradicts a literal address", () => {
+    for (const bad of ["5", "0", "ipv6", "v6", "46", ""]) {
+      throwsUsage(
+        () => parseConnect(`tcp://h:1?family=${bad}`),
+        "family",
+        `family=${bad}: expected family=4 or family=6`,
+      );
+    }
+    throwsUsage(() => parseConnect("tcp://h:1?family"), "family", "expected family=4 or family=6");
+    throwsUsage(() => parseConnect("tcp://h:1?family=4&family=6"), "family", "twice");
+    throwsUsage(
+      () => parseConnect("tcp://[::1]:1234?family=4"),
+      "family",
+      '--connect "tcp://[::1]:1234?family=4"',
+      "family=4: the host ::1 is an IPv6 address",
+      "drop family=4",
+    );
+    throwsUsage(
+      () => parseConnect("udp://10.0.0.1:1?family=6"),
+      "family",
+      "family=6: the host 10.0.0.1 is an IPv4 address",
+    );
+  });
+
   it("checks packet-size limits per protocol", () => {
     assert.equal(parseConnect("udp://h:1?packet-size=64").packetSize, 64);
     assert.equal(parseConnect("udp://h:1?packet-size=65507").packetSize, 65_507);
@@ -131,7 +167,7 @@ describe("parseConnect", () => {
       "foo",
       '--connect "tcp://x:1234?foo"',
       'unknown option "foo"',
-      "known options: monitor-bandwidth, packet-size, rate, streams, bidir",
+      "known options: monitor-bandwidth, packet-size, rate, streams, bidir, family",
     );
     throwsUsage(() => parseConnect("tcp://x:1?foo=1"), "foo", 'unknown option "foo"');
     throwsUsage(

@@ -16,18 +16,23 @@ const fail = (code: string) => Promise.reject(Object.assign(new Error(code), { c
 /** Lookups whose answers the test sets per call; counts the system resolver's calls. */
 function scripted(): NameLookups & {
   systemCalls: number;
+  /** The family each call asked for, system and DNS lookups. */
+  families: { system: (4 | 6 | undefined)[]; dns: (4 | 6 | undefined)[] };
   system$: () => Promise<ResolvedAddress>;
   dns$: (timeoutMs: number) => Promise<ResolvedAddress>;
 } {
   const s = {
     systemCalls: 0,
+    families: { system: [] as (4 | 6 | undefined)[], dns: [] as (4 | 6 | undefined)[] },
     system$: never,
     dns$: (_ms: number) => never(),
-    system(_host: string) {
+    system(_host: string, family?: 4 | 6) {
       s.systemCalls += 1;
+      s.families.system.push(family);
       return s.system$();
     },
-    dns(_host: string, timeoutMs: number) {
+    dns(_host: string, timeoutMs: number, family?: 4 | 6) {
+      s.families.dns.push(family);
       return s.dns$(timeoutMs);
     },
   };
@@ -126,6 +131,39 @@ describe("host resolver", () => {
     const t0 = Date.now();
     await assert.rejects(r.resolve(stop.signal), /cannot resolve srv: stopped/);
     assert.ok(Date.now() - t0 < 2000);
+  });
+
+  it("passes family=6 / family=4 to both lookups, and none without it", async () => {
+    for (const family of [6, 4, undefined] as const) {
+      const l = scripted();
+      l.system$ = () => fail("ENOTFOUND");
+      l.dns$ = async () => (family === 6 ? { address: "fd00::5", family: 6 } : A("10.0.0.5"));
+      const r = new HostResolver("srv", 200, l, family);
+      assert.equal((await r.resolve()).address, family === 6 ? "fd00::5" : "10.0.0.5");
+      assert.deepEqual(l.families, { system: [family], dns: [family] });
+    }
+  });
+
+  it("with a family, says so when the name has no such address", async () => {
+    const l = scripted();
+    l.system$ = () => fail("ENOTFOUND");
+    l.dns$ = () => fail("ENODATA");
+    const r = new HostResolver("srv", 200, l, 6);
+    await assert.rejects(r.resolve(), (err: Error) => {
+      assert.ok(err instanceof HostResolverError);
+      assert.equal(err.message, "cannot resolve srv (family=6): ENOTFOUND, ENODATA");
+      return true;
+    });
+  });
+
+  it("with a family, a literal address is still used as it is", async () => {
+    const l = scripted();
+    assert.deepEqual(await new HostResolver("::1", 100, l, 6).resolve(), {
+      address: "::1",
+      family: 6,
+    });
+    assert.deepEqual(await new HostResolver("10.1.2.3", 100, l, 4).resolve(), A("10.1.2.3"));
+    assert.deepEqual(l.families, { system: [], dns: [] });
   });
 
   it("the budget is half the back-off cap, at most 0.5 s", () => {
