@@ -5,7 +5,7 @@
  * data.
  */
 
-import { parseConnect } from "../agent/endpoint-uri.js";
+import { connectFamily, parseConnect } from "../agent/endpoint-uri.js";
 import type { NodeInfo } from "../dashboard/node-info.js";
 import { stateText } from "../dashboard/node-info.js";
 import { nameMatcher } from "../lab/expectation-selection.js";
@@ -55,6 +55,8 @@ interface Conn {
   proto: string;
   /** The port of its connect URI. */
   port: number | null;
+  /** The IP family of its connect URI (connectFamily); null when there is none. */
+  family: 4 | 6 | null;
   to: string;
   lines: RecordedLine[];
   /** One stream of a `streams=N` connect, or (joinStreams) all N of them as one. */
@@ -66,11 +68,13 @@ interface Conn {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Host and port of a connect URI as the agent printed it (the agent's own parser); null when there is none. */
-function endpointOf(target: string | null): { host: string; port: number } | null {
+function endpointOf(
+  target: string | null,
+): { host: string; port: number; family: 4 | 6 } | null {
   if (target === null) return null;
   try {
     const spec = parseConnect(target);
-    return { host: spec.host, port: spec.port };
+    return { host: spec.host, port: spec.port, family: connectFamily(spec) };
   } catch {
     return null;
   }
@@ -101,6 +105,7 @@ export function clientConnections(rec: Recording): Conn[] {
         connId: l.conn_id,
         proto: String(l.proto),
         port: endpointOf(nonEmpty(l.target))?.port ?? null,
+        family: endpointOf(nonEmpty(l.target))?.family ?? null,
         to: "?",
         lines: [],
         stream: l.stream ?? null,
@@ -127,7 +132,7 @@ export function clientConnections(rec: Recording): Conn[] {
 }
 
 export function selectorText(e: LabExpectation): string {
-  return `${e.from ?? "*"} → ${e.to ?? "*"}${e.port ? `:${e.port}` : ""}${e.proto ? ` ${e.proto}` : ""}`;
+  return `${e.from ?? "*"} → ${e.to ?? "*"}${e.port ? `:${e.port}` : ""}${e.proto ? ` ${e.proto}` : ""}${e.family ? ` IPv${e.family}` : ""}`;
 }
 
 function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
@@ -138,12 +143,13 @@ function select(e: LabExpectation, conns: readonly Conn[]): Conn[] {
       from(c.node) &&
       to(c.to) &&
       (e.proto === undefined || c.proto === e.proto) &&
-      (e.port === undefined || c.port === e.port),
+      (e.port === undefined || c.port === e.port) &&
+      (e.family === undefined || c.family === e.family),
   );
 }
 
 const label = (c: Conn) =>
-  `${c.node} → ${c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}${
+  `${c.node} → ${c.to.includes(":") ? `[${c.to}]` : c.to}${c.port === null ? "" : `:${c.port}`} ${c.proto}${c.family === 6 ? " IPv6" : ""}${
     c.stream === null
       ? ""
       : c.joined > 1

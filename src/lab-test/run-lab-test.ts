@@ -35,7 +35,10 @@ function hostNamesOf(lab: Lab, plan: LabPlan): Map<string, string> {
   const names = new Map<string, string>();
   for (const n of plan.nodes) {
     names.set(n.name, n.name);
-    for (const a of n.attachments) if (a.address !== "") names.set(a.address, n.name);
+    for (const a of n.attachments) {
+      if (a.address !== "") names.set(a.address, n.name);
+      if (a.address6 !== undefined) names.set(a.address6, n.name);
+    }
   }
   // a port forward: the router's outside address stands for the inside node
   for (const r of lab.routers ?? [])

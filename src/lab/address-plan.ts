@@ -4,6 +4,7 @@
  */
 
 import ipaddr from "ipaddr.js";
+import { Address6Pool, canonicalIPv6, parseCidr6 } from "./address6.js";
 import type { Lab, LabIssue, LabNode, LabPath } from "./lab-types.js";
 import { type OverlayReserve, overlayReserve } from "./overlay-range.js";
 import { placeLab } from "./placement.js";
@@ -77,6 +78,15 @@ export function addressAt(c: Cidr4, offset: number): ipaddr.IPv4 {
   return ipaddr.fromByteArray(bytes) as ipaddr.IPv4;
 }
 
+/** How far `a` lies above the network address of `c`. */
+export function offsetIn(c: Cidr4, a: ipaddr.IPv4): number {
+  const bytes = a.toByteArray();
+  const base = c.network.toByteArray();
+  let offset = 0;
+  for (let i = 0; i < 4; i++) offset = offset * 256 + ((bytes[i] ?? 0) - (base[i] ?? 0));
+  return offset;
+}
+
 /** Where an address of the block lies: the network or broadcast address, or a host address. */
 export function placeIn(c: Cidr4, a: ipaddr.IPv4): "outside" | "network" | "broadcast" | "host" {
   if (!cidrContains(c, a)) return "outside";
@@ -89,13 +99,23 @@ export interface PlannedAttachment {
   network: string;
   /** Empty when the network is unknown or full (validateLab reports why). */
   address: string;
+  /** Only on a network with subnet6: the IPv6 address (canonical text). */
+  address6?: string;
   /** True when the lab file gave no address. */
   assigned: boolean;
 }
 
+/** A router's interface: its network and addresses there. */
+export interface PlannedInterface {
+  network: string;
+  address: string;
+  /** Only on a network with subnet6. */
+  address6?: string;
+}
+
 export interface PlannedRouter {
   name: string;
-  interfaces: { network: string; address: string }[];
+  interfaces: PlannedInterface[];
   /** Only in a lab with hosts: the host it runs on. */
   host?: string;
 }
@@ -131,11 +151,12 @@ export interface LabPlan {
 export function attachmentsOf(
   node: LabNode,
   index: number,
-): { network: string; address?: string; path: LabPath }[] {
+): { network: string; address?: string; address6?: string; path: LabPath }[] {
   if (node.networks !== undefined) {
     return node.networks.map((a, j) => ({
       network: a.network,
       ...(a.address === undefined ? {} : { address: a.address }),
+      ...(a.address6 === undefined ? {} : { address6: a.address6 }),
       path: ["nodes", index, "networks", j],
     }));
   }
@@ -144,6 +165,7 @@ export function attachmentsOf(
     {
       network: node.network,
       ...(node.address === undefined ? {} : { address: node.address }),
+      ...(node.address6 === undefined ? {} : { address6: node.address6 }),
       path: ["nodes", index, node.address === undefined ? "network" : "address"],
     },
   ];
@@ -208,14 +230,43 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
 
   // the Docker host's address on each network: as given, else the highest free one (on an
   // overlay: the last of its tail)
+  // IPv6: each dual-stack network's pool, given addresses marked first (address6.ts)
+  const pools = new Map<string, Address6Pool>();
+  for (const n of lab.networks) {
+    const cidr6 = n.subnet6 === undefined ? undefined : parseCidr6(n.subnet6);
+    if (cidr6 !== undefined && !pools.has(n.name)) pools.set(n.name, new Address6Pool(cidr6));
+  }
+  for (const r of lab.routers ?? [])
+    for (const i of r.interfaces) if (i.address6) pools.get(i.network)?.mark(i.address6);
+  lab.nodes?.forEach((node, index) => {
+    if (node.count !== undefined) return;
+    for (const a of attachmentsOf(node, index))
+      if (a.address6) pools.get(a.network)?.mark(a.address6);
+  });
+  /** The IPv6 address of an attachment: as given, else its IPv4 twin's; none off a dual-stack network. */
+  const address6 = (network: string, given: string | undefined, address4: string) => {
+    const pool = pools.get(network);
+    if (pool === undefined) return {};
+    if (given !== undefined) return { address6: canonicalIPv6(given) };
+    const cidr = nets.get(network)?.cidr;
+    const a = parseIPv4(address4);
+    const offset = cidr === undefined || a === undefined ? undefined : offsetIn(cidr, a);
+    const taken = pool.take(offset);
+    return taken === "" ? {} : { address6: taken };
+  };
+
   const networks: PlannedNetwork[] = lab.networks.map((n) => {
     const reserve = nets.get(n.name)?.reserve;
     const gateway = n.gateway ?? reserve?.gateway ?? take(n.name, true);
     const placed = placement?.networks.get(n.name);
+    const gateway6 = address6(n.name, undefined, gateway).address6;
     return {
       name: n.name,
       subnet: n.subnet,
       ...(gateway === "" ? {} : { gateway }),
+      ...(n.subnet6 === undefined || gateway6 === undefined
+        ? {}
+        : { subnet6: n.subnet6, gateway6 }),
       ...(placed === undefined ? {} : { driver: placed.driver, hosts: placed.hosts }),
       ...(reserve === undefined ? {} : { ipRange: reserve.ipRange }),
     };
@@ -226,7 +277,11 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
   };
   const routers: PlannedRouter[] = (lab.routers ?? []).map((r) => ({
     name: r.name,
-    interfaces: r.interfaces.map((i) => ({ network: i.network, address: i.address })),
+    interfaces: r.interfaces.map((i) => ({
+      network: i.network,
+      address: i.address,
+      ...address6(i.network, i.address6, i.address),
+    })),
     ...hostOf(r.name),
   }));
 
@@ -235,8 +290,10 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
     const written = attachmentsOf(node, index);
     memberNames(node).forEach((name, m) => {
       const attachments = written.map((w): PlannedAttachment => {
+        const given6 = node.count === undefined ? w.address6 : undefined;
         if (w.address !== undefined && node.count === undefined) {
-          return { network: w.network, address: w.address, assigned: false };
+          const v6 = address6(w.network, given6, w.address);
+          return { network: w.network, address: w.address, ...v6, assigned: false };
         }
         const address = take(w.network, false);
         const net = nets.get(w.network);
@@ -252,7 +309,12 @@ export function planLab(lab: Lab): { plan: LabPlan; issues: LabIssue[] } {
             expected: "a larger subnet or fewer nodes",
           });
         }
-        return { network: w.network, address, assigned: true };
+        return {
+          network: w.network,
+          address,
+          ...address6(w.network, given6, address),
+          assigned: true,
+        };
       });
       nodes.push({
         name,

@@ -4,7 +4,7 @@
  * counted member's own), as the test matches them against the connections it saw. Pure.
  */
 import picomatch from "picomatch";
-import { parseConnect } from "../agent/endpoint-uri.js";
+import { connectFamily, parseConnect } from "../agent/endpoint-uri.js";
 import type { LabPlan } from "./address-plan.js";
 import type { Lab, LabIssue } from "./lab-types.js";
 import type { Prediction } from "./reachability.js";
@@ -18,7 +18,8 @@ export const nameMatcher = (glob: string | undefined): ((name: string) => boolea
 function connectText(p: Prediction): string {
   try {
     const spec = parseConnect(p.dialed);
-    return `${p.from} → ${p.to ?? spec.host}:${spec.port} ${spec.proto}`;
+    const host = p.to ?? (spec.host.includes(":") ? `[${spec.host}]` : spec.host);
+    return `${p.from} → ${host}:${spec.port} ${spec.proto}`;
   } catch {
     return `${p.from} → ${p.uri}`;
   }
@@ -46,11 +47,14 @@ export function selectionIssues(
         from(p.from) &&
         to(target) &&
         (e.proto === undefined || spec.proto === e.proto) &&
-        (e.port === undefined || spec.port === e.port)
+        (e.port === undefined || spec.port === e.port) &&
+        (e.family === undefined || connectFamily(spec) === e.family)
       );
     });
     if (hits.length > 0) return;
-    const key = (["from", "to", "proto", "port"] as const).find((k) => e[k] !== undefined);
+    const key = (["from", "to", "proto", "port", "family"] as const).find(
+      (k) => e[k] !== undefined,
+    );
     const all = predictions.map(connectText);
     issues.push({
       code: "NOT_CONNECTED",
@@ -60,6 +64,7 @@ export function selectionIssues(
         e.to ? `to ${e.to}` : "",
         e.proto ? `over ${e.proto}` : "",
         e.port !== undefined ? `to port ${e.port}` : "",
+        e.family !== undefined ? `over IPv${e.family}` : "",
       ]
         .filter(Boolean)
         .join(" ")}`.trimEnd(),

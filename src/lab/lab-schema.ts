@@ -29,6 +29,7 @@ const name = (what = NAME_EXPECTED) =>
 const ref = (what: string) =>
   z.string({ error: `the name of ${what}` }).min(1, `the name of ${what}`);
 const ipv4 = (eg: string) => z.ipv4({ error: `an IPv4 address, e.g. ${eg}` });
+const ipv6 = (eg: string) => z.ipv6({ error: `an IPv6 address, e.g. ${eg}` });
 const port = (what: string) =>
   z
     .number({ error: `${what}: a port number 1 to 65535` })
@@ -74,7 +75,9 @@ export const NetworkSchema = strict(
     subnet6: z
       .cidrv6({ error: "an IPv6 subnet in CIDR notation, e.g. fd77:1::/64" })
       .optional()
-      .describe("Optional IPv6 subnet, CIDR."),
+      .describe(
+        "IPv6 subnet, CIDR: makes the network dual-stack. Its routers and nodes get an IPv6 address too (address6, else the IPv4 address's offset in this subnet), routers route it, firewalls filter it (ip6tables). No NAT66: a masquerading router guards its inside networks' IPv6 statefully instead.",
+      ),
     gateway: ipv4("10.77.1.254")
       .optional()
       .describe(
@@ -88,8 +91,11 @@ export const InterfaceSchema = strict(
   {
     network: ref("a network"),
     address: ipv4("10.77.1.1"),
+    address6: ipv6("fd77:1::1")
+      .optional()
+      .describe("IPv6 address on a network with subnet6. Default: assigned (see subnet6)."),
   },
-  "an interface { network, address }",
+  "an interface { network, address, address6 }",
 );
 
 export const MasqueradeSchema = strict(
@@ -134,11 +140,11 @@ export const FirewallRuleSchema = strict(
     from: z
       .string({ error: "a CIDR, an address, a node or a network name" })
       .optional()
-      .describe("CIDR, IPv4 address, node name or network name; any source when absent."),
+      .describe("CIDR (IPv4 or IPv6), address, node name or network name; any source when absent. A node or network stands for its IPv4 and its IPv6 addresses; a rule whose side has none of a family does not apply to that family."),
     to: z
       .string({ error: "a CIDR, an address, a node or a network name" })
       .optional()
-      .describe("CIDR, IPv4 address, node name or network name; any destination when absent."),
+      .describe("CIDR (IPv4 or IPv6), address, node name or network name; any destination when absent."),
     port: port("the destination port").optional(),
   },
   "a firewall rule { action, proto, from, to, port }",
@@ -205,8 +211,11 @@ export const AttachmentSchema = strict(
   {
     network: ref("a network"),
     address: ipv4("10.77.1.10").optional(),
+    address6: ipv6("fd77:1::a")
+      .optional()
+      .describe("IPv6 address on a network with subnet6; assigned when absent."),
   },
-  "an attachment { network, address }",
+  "an attachment { network, address, address6 }",
 );
 
 export const NodeSchema = strict(
@@ -218,6 +227,9 @@ export const NodeSchema = strict(
       .optional()
       .describe("Several networks; or use network and address."),
     address: ipv4("10.77.1.10").optional().describe("Address on network; assigned when absent."),
+    address6: ipv6("fd77:1::a")
+      .optional()
+      .describe("IPv6 address on network, which needs subnet6; assigned when absent."),
     gateway: ref("a router").optional().describe("Router that becomes the default route."),
     count: z
       .number({ error: "a whole number 1 to 254" })
@@ -314,6 +326,12 @@ const selector = {
   to: z.string({ error: "a node name or glob, e.g. server" }).optional(),
   proto: z.enum(["tcp", "udp"], { error: "tcp or udp" }).optional(),
   port: port("the port the client connects to").optional(),
+  family: z
+    .union([z.literal(4), z.literal(6)], { error: "4 or 6 (IPv4 or IPv6)" })
+    .optional()
+    .describe(
+      "IP family the client connects over: 6 for a connect to an IPv6 address or with family=6; 4 for the others.",
+    ),
 };
 const rate = z.string({ error: "a rate in bit/s, e.g. 50mbit or 1g" });
 const direction = z.enum(["up", "down"], { error: "up (client → server) or down" }).optional();

@@ -56,17 +56,27 @@ export interface NetRule {
   args: string;
 }
 
+/** A static route; `network` is the one `via` is on. */
+export interface NetRoute {
+  subnet: string;
+  via: string;
+  network: string;
+}
+
 export interface NetScriptSpec {
   /** The container's name in the lab, for messages. */
   name: string;
   /** Routers decide what they forward (FORWARD); nodes only impair what they send (OUTPUT). */
   hook: "FORWARD" | "OUTPUT";
-  /** Each network the container is on, and its planned address there. */
-  interfaces: { network: string; address: string }[];
-  /** Static routes; `network` is the one `via` is on. */
-  routes: { subnet: string; via: string; network: string }[];
+  /** Each network the container is on, and its planned addresses there (IPv6 on dual-stack networks). */
+  interfaces: { network: string; address: string; address6?: string }[];
+  routes: NetRoute[];
   /** In order, per chain. The hook's chain gets the impairment loss rules first. */
   rules: NetRule[];
+  /** IPv6 routes, where the container has an IPv6 address. */
+  routes6?: NetRoute[];
+  /** ip6tables rules (filter table only: no NAT66), as `rules`. */
+  rules6?: NetRule[];
 }
 
 /** Our chains, and the built-in chain each is jumped to from (CT-GUARD only from CT-FWD). */
@@ -96,39 +106,30 @@ function needing(text: string): { guard: string; text: string } {
 /** A double-quoted shell word that may hold `$IF_x` and nothing else to expand. */
 const dq = (s: string) => `"${s}"`;
 
-export function netScript(spec: NetScriptSpec): string {
-  const hook = hookChain(spec.hook);
-  const lines: string[] = [
-    `# conntest-lab: the network of ${spec.name} (generated; run at every start, and again after`,
-    "# a network is cut or put back and after impair/clear: it is idempotent)",
-    `D=${NET_DIR}`,
-    `fail() { echo "conntest-lab: network set-up of ${spec.name} failed: $*" >&2; exit 78; }`,
-    `ifof() { ip -o -4 addr show | awk -v a="$1/" 'index($4, a) == 1 { print $2; exit }'; }`,
-    `imp() { QDISC=; LOSS=; [ ! -f "$D/impair/$1" ] || . "$D/impair/$1"; }`,
-  ];
-  if (spec.hook === "FORWARD") {
-    // forward nothing that the rules below have not decided on
-    lines.push(`iptables -P FORWARD DROP || fail "iptables -P FORWARD DROP"`);
-  }
-  for (const i of spec.interfaces) {
-    if (!SAFE.test(i.address)) throw new Error(`unsafe address ${i.address}`);
-    lines.push(`${interfaceVar(i.network)}=$(ifof ${i.address})`);
-  }
-  lines.push(
-    "# Docker puts a default route back at every network connect and disconnect: nothing leaves the lab",
-    "while ip route del default 2>/dev/null; do :; done",
-  );
-  for (const r of spec.routes) {
-    const route = needing(`ip route replace ${r.subnet} via ${r.via} dev {if:${r.network}}`);
-    lines.push(`${route.guard}{ ${route.text} || fail ${dq(route.text)}; }`);
-  }
+function routeLines(ip: "ip route" | "ip -6 route", routes: NetRoute[]): string[] {
+  return routes.map((r) => {
+    const route = needing(`${ip} replace ${r.subnet} via ${r.via} dev {if:${r.network}}`);
+    return `${route.guard}{ ${route.text} || fail ${dq(route.text)}; }`;
+  });
+}
 
-  // iptables: every chain of ours in one atomic iptables-restore
+/**
+ * Every chain of ours in one atomic `iptables-restore` (or ip6tables-restore: filter only, no
+ * NAT66), with the impairment loss rules first in the hook's chain, then the jumps to them.
+ */
+function filterLines(
+  cmd: "iptables" | "ip6tables",
+  spec: NetScriptSpec,
+  rules: NetRule[],
+  file: string,
+): string[] {
+  const hook = hookChain(spec.hook);
+  const lines: string[] = [];
   const tables = (["filter", "nat"] as const).filter(
-    (t) => t === "filter" || spec.rules.some((r) => r.table === t),
+    (t) => t === "filter" || rules.some((r) => r.table === t),
   );
   const chainsOf = (table: "filter" | "nat") => {
-    const chains = spec.rules.filter((r) => r.table === table).map((r) => r.chain);
+    const chains = rules.filter((r) => r.table === table).map((r) => r.chain);
     if (table === "filter") chains.unshift(hook);
     return [...new Set(chains)];
   };
@@ -145,15 +146,15 @@ export function netScript(spec: NetScriptSpec): string {
         );
       }
     }
-    for (const rule of spec.rules.filter((r) => r.table === table)) {
+    for (const rule of rules.filter((r) => r.table === table)) {
       const r = needing(`-A ${rule.chain} ${rule.args}`);
       lines.push(`  ${r.guard}echo ${dq(r.text)}`);
     }
     lines.push("  echo COMMIT");
   }
   lines.push(
-    '} > "$D/rules"',
-    `iptables-restore --noflush "$D/rules" || fail "iptables-restore $D/rules"`,
+    `} > "$D/${file}"`,
+    `${cmd}-restore --noflush "$D/${file}" || fail "${cmd}-restore $D/${file}"`,
   );
   for (const table of tables) {
     for (const chain of chainsOf(table)) {
@@ -161,9 +162,42 @@ export function netScript(spec: NetScriptSpec): string {
       if (jump === undefined) continue;
       const t = jump.table === "nat" ? "-t nat " : "";
       lines.push(
-        `iptables ${t}-C ${jump.from} -j ${chain} 2>/dev/null || iptables ${t}-A ${jump.from} -j ${chain} || fail "jump to ${chain}"`,
+        `${cmd} ${t}-C ${jump.from} -j ${chain} 2>/dev/null || ${cmd} ${t}-A ${jump.from} -j ${chain} || fail "jump to ${chain}"`,
       );
     }
+  }
+  return lines;
+}
+
+export function netScript(spec: NetScriptSpec): string {
+  const lines: string[] = [
+    `# conntest-lab: the network of ${spec.name} (generated; run at every start, and again after`,
+    "# a network is cut or put back and after impair/clear: it is idempotent)",
+    `D=${NET_DIR}`,
+    `fail() { echo "conntest-lab: network set-up of ${spec.name} failed: $*" >&2; exit 78; }`,
+    `ifof() { ip -o -4 addr show | awk -v a="$1/" 'index($4, a) == 1 { print $2; exit }'; }`,
+    `imp() { QDISC=; LOSS=; [ ! -f "$D/impair/$1" ] || . "$D/impair/$1"; }`,
+  ];
+  const ipv6 = spec.interfaces.some((i) => i.address6 !== undefined);
+  if (spec.hook === "FORWARD") {
+    // forward nothing that the rules below have not decided on
+    lines.push(`iptables -P FORWARD DROP || fail "iptables -P FORWARD DROP"`);
+    if (ipv6) lines.push(`ip6tables -P FORWARD DROP || fail "ip6tables -P FORWARD DROP"`);
+  }
+  for (const i of spec.interfaces) {
+    if (!SAFE.test(i.address)) throw new Error(`unsafe address ${i.address}`);
+    lines.push(`${interfaceVar(i.network)}=$(ifof ${i.address})`);
+  }
+  lines.push(
+    "# Docker puts a default route back at every network connect and disconnect: nothing leaves the lab",
+    "while ip route del default 2>/dev/null; do :; done",
+  );
+  if (ipv6) lines.push("while ip -6 route del default 2>/dev/null; do :; done");
+  lines.push(...routeLines("ip route", spec.routes));
+  lines.push(...filterLines("iptables", spec, spec.rules, "rules"));
+  if (ipv6) {
+    lines.push(...routeLines("ip -6 route", spec.routes6 ?? []));
+    lines.push(...filterLines("ip6tables", spec, spec.rules6 ?? [], "rules6"));
   }
 
   // impairments: the qdisc in force, or Docker's default one

@@ -15,6 +15,9 @@ export interface PlannedNetwork {
    * an overlay: the last usable address of its reserved tail (ipRange), unless the file gives one.
    */
   gateway?: string;
+  /** Only on a dual-stack network: its IPv6 subnet, and the bridge's own IPv6 address. */
+  subnet6?: string;
+  gateway6?: string;
   /** Only in a lab with hosts: an overlay when its members sit on more than one host. */
   driver?: "bridge" | "overlay";
   /** Only in a lab with hosts: the hosts its members sit on (a bridge: one), in the lab's host order. */
@@ -38,6 +41,8 @@ export interface PlannedHost {
 export interface PlannedAttachment {
   network: string;
   ipv4: string;
+  /** Only on a dual-stack network. */
+  ipv6?: string;
 }
 
 export interface PlannedContainer {

@@ -17,7 +17,7 @@
 export interface RouterTopology {
   name: string;
   /** The router's networks and its address on each, in file order. */
-  interfaces: { network: string; address: string }[];
+  interfaces: { network: string; address: string; address6?: string }[];
   masquerade: { from: string; to: string; private: boolean }[];
 }
 

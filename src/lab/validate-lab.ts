@@ -24,11 +24,13 @@ import {
   placeIn,
   planLab,
 } from "./address-plan.js";
+import { canonicalIPv6, parseCidr6, parseIPv6, placeIn6 } from "./address6.js";
 import { impairmentIssues } from "./impairment-state.js";
 import { ENGINE_SCHEMES } from "./lab-schema.js";
 import type { Lab, LabIssue, LabIssueCode, LabNode, LabPath, LabRouter } from "./lab-types.js";
 import { OVERLAY_MAX_PREFIX, overlayReserve, reserveText } from "./overlay-range.js";
 import { isPrivate } from "./routing.js";
+import { checkIPv6, subnets6 } from "./validate-ipv6.js";
 import { parseDelay, parsePercent } from "./values.js";
 
 /** A subnet already in use on the Docker engine, e.g. `{ name: "bridge", subnet: "172.17.0.0/16" }`. */
@@ -138,6 +140,7 @@ export function checkLabValue(
   // connects need every node's addresses; check them against the plan
   const { plan, issues: planIssues } = planLab(lab);
   issues.push(...planIssues);
+  issues.push(...checkIPv6(lab, plan, options.existingSubnets ?? []));
   checkConnects(c, plan);
   checkOverlays(c, plan);
   return { issues, plan };
@@ -530,7 +533,7 @@ function checkFirewall(c: Checker, r: LabRouter, i: number): void {
           why.code,
           ["routers", i, "firewall", "rules", j, side],
           why.message,
-          "an IPv4 CIDR (10.77.1.0/24), an address, a node name or a network name",
+          "a CIDR (10.77.1.0/24, fd77:1::/64), an address, a node name or a network name",
         );
       }
     }
@@ -664,13 +667,18 @@ type Owner = { kind: "node" | "router"; name: string; network: string };
 function checkConnects(c: Checker, plan: LabPlan): void {
   const byAddress = new Map<string, Owner>();
   for (const n of plan.nodes) {
-    for (const a of n.attachments)
-      if (a.address !== "")
-        byAddress.set(a.address, { kind: "node", name: n.name, network: a.network });
+    for (const a of n.attachments) {
+      const owner: Owner = { kind: "node", name: n.name, network: a.network };
+      if (a.address !== "") byAddress.set(a.address, owner);
+      if (a.address6 !== undefined) byAddress.set(a.address6, owner);
+    }
   }
   for (const r of plan.routers) {
-    for (const itf of r.interfaces)
-      byAddress.set(itf.address, { kind: "router", name: r.name, network: itf.network });
+    for (const itf of r.interfaces) {
+      const owner: Owner = { kind: "router", name: r.name, network: itf.network };
+      byAddress.set(itf.address, owner);
+      if (itf.address6 !== undefined) byAddress.set(itf.address6, owner);
+    }
   }
   c.lab.nodes?.forEach((node, i) => {
     node.connect?.forEach((text, j) => {
@@ -695,7 +703,42 @@ function checkConnect(
     return;
   }
   const host = connectHost(c, byAddress, path, spec.host);
-  if (host !== undefined) checkConnectTarget(c, path, host, spec.proto, spec.port);
+  if (host === undefined) return;
+  const family = spec.family ?? (parseIPv6(spec.host) === undefined ? 4 : 6);
+  if (family === 6 && !hasIPv6(c, byAddress, path, host)) return;
+  checkConnectTarget(c, path, host, spec.proto, spec.port);
+}
+
+/**
+ * An IPv6 connect's target is a node with an IPv6 address: routers forward no IPv6 (there is
+ * no NAT66; connect to the inside node's address). Reported when not.
+ */
+function hasIPv6(
+  c: Checker,
+  byAddress: Map<string, Owner>,
+  path: LabPath,
+  host: { kind: "node" | "router"; name: string },
+): boolean {
+  if (host.kind === "router") {
+    c.add(
+      "NOT_CONNECTED",
+      path,
+      `router ${quote(host.name)} forwards no IPv6: port forwards are IPv4 NAT, and there is no NAT66`,
+      "the inside node's name or IPv6 address (the forward opens its port to IPv6 too)",
+    );
+    return false;
+  }
+  const has = [...byAddress.entries()].some(
+    ([address, owner]) => owner.name === host.name && parseIPv6(address) !== undefined,
+  );
+  if (!has)
+    c.add(
+      "NOT_CONNECTED",
+      path,
+      `node ${quote(host.name)} has no IPv6 address: none of its networks has a subnet6`,
+      `a subnet6 on one of its networks, or an IPv4 connect (no family=6)`,
+    );
+  return has;
 }
 
 /**
@@ -708,6 +751,20 @@ function connectHost(
   path: LabPath,
   host: string,
 ): { kind: "node" | "router"; name: string; via?: string } | undefined {
+  const address6 = parseIPv6(host);
+  if (address6 !== undefined) {
+    const owner = byAddress.get(canonicalIPv6(host));
+    if (owner !== undefined) return { kind: owner.kind, name: owner.name, via: owner.network };
+    const inLab = [...subnets6(c.lab)].find(([, cidr]) => placeIn6(cidr, host) !== "outside");
+    if (inLab !== undefined)
+      c.add(
+        "UNKNOWN_REFERENCE",
+        path,
+        `no node or router has address ${host} in network ${quote(inLab[0])}`,
+        "the IPv6 address of a node or router, or its name with family=6",
+      );
+    return undefined;
+  }
   const address = parseIPv4(host);
   if (address !== undefined) {
     const owner = byAddress.get(host);
@@ -796,8 +853,12 @@ function checkEndpoint(
   groups: Map<string, unknown>,
 ): { code: LabIssueCode; message: string } | undefined {
   if (value.includes("/"))
-    return parseCidr4(value) === undefined
-      ? { code: "BAD_SUBNET", message: `${quote(value)} is not IPv4 CIDR` }
+    return parseCidr4(value) === undefined && parseCidr6(value) === undefined
+      ? { code: "BAD_SUBNET", message: `${quote(value)} is not IPv4 or IPv6 CIDR` }
+      : undefined;
+  if (value.includes(":"))
+    return parseIPv6(value) === undefined
+      ? { code: "BAD_ADDRESS", message: `${quote(value)} is not an IPv6 address` }
       : undefined;
   if (/^[\d.]+$/.test(value))
     return parseIPv4(value) === undefined

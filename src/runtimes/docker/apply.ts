@@ -16,7 +16,7 @@ import { ApplyRefused, Cancelled } from "../../runtime/errors.js";
 import { type Completion, containerSpec, everythingOf } from "../../runtime/lab-completion.js";
 import type { Created } from "../../runtime/lab-runtime.js";
 import type { Progress } from "./agent-image.js";
-import { LABEL, labelFilter, labels } from "./labels.js";
+import { addressLabels, LABEL, labelFilter, labels } from "./labels.js";
 
 function checkSignal(signal?: AbortSignal): void {
   if (signal?.aborted) throw new Cancelled();
@@ -115,13 +115,29 @@ function networkOptions(n: PlannedNetwork): Partial<Docker.NetworkCreateOptions>
     Driver: "bridge",
     IPAM: {
       Driver: "default",
-      Config: [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }],
+      Config: [
+        { Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) },
+        ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6 }] : []),
+      ],
     },
+    // dual-stack: Docker gives no IPv6 NAT out (no ip6tables here), and every lab container
+    // drops the IPv6 default route Docker gives it (net-script.ts): nothing routes out
+    ...(n.subnet6 ? { EnableIPv6: true } : {}),
     Options: {
       // No NAT to the outside world from a lab network.
       "com.docker.network.bridge.enable_ip_masquerade": "false",
     },
   };
+}
+
+/** A container's planned addresses on one network, as Docker's endpoint settings take them. */
+export function ipamConfig(a: { ipv4: string; ipv6?: string }): {
+  IPv4Address: string;
+  IPv6Address?: string;
+} {
+  return a.ipv6 === undefined
+    ? { IPv4Address: a.ipv4 }
+    : { IPv4Address: a.ipv4, IPv6Address: a.ipv6 };
 }
 
 async function createNetwork(docker: Docker, plan: Plan, n: PlannedNetwork) {
@@ -227,7 +243,7 @@ async function createContainer(
     Labels: {
       ...labels(plan.lab, plan.run, c.role, plan.version),
       [LABEL.node]: c.name,
-      [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
+      ...addressLabels(c.attachments),
       [LABEL.spec]: containerSpec(plan, c),
       ...(c.host === undefined ? {} : { [LABEL.host]: c.host }),
     },
@@ -241,7 +257,7 @@ async function createContainer(
     NetworkingConfig: {
       EndpointsConfig: {
         [engineName(plan.lab, first.network)]: {
-          IPAMConfig: { IPv4Address: first.ipv4 },
+          IPAMConfig: ipamConfig(first),
           Aliases: [c.name],
         },
       },
@@ -252,7 +268,7 @@ async function createContainer(
   for (const a of rest) {
     await docker.getNetwork(engineName(plan.lab, a.network)).connect({
       Container: container.id,
-      EndpointConfig: { IPAMConfig: { IPv4Address: a.ipv4 }, Aliases: [c.name] },
+      EndpointConfig: { IPAMConfig: ipamConfig(a), Aliases: [c.name] },
     });
   }
   return ref;

@@ -10,6 +10,7 @@ import { engineName } from "../../lab/plan.js";
 import { naturalSort } from "../../output/natural-compare.js";
 import { ChaosError } from "../../runtime/errors.js";
 import type { ContainerAction } from "../../runtime/lab-runtime.js";
+import { ipamConfig } from "./apply.js";
 import { execIn } from "./exec.js";
 import { LABEL, labelFilter, plannedAddresses } from "./labels.js";
 
@@ -102,6 +103,7 @@ export async function networkAction(
   const net = docker.getNetwork(dockerNet);
   const planned = plannedAddresses(info.Labels[LABEL.addresses]);
   const ipv4 = planned.get(network);
+  const ipv6 = plannedAddresses(info.Labels[LABEL.addresses6]).get(network);
   if (!ipv4)
     throw new ChaosError(
       `${node} was not planned on network ${network}; its networks: ${[...planned.keys()].join(", ")}`,
@@ -120,20 +122,25 @@ export async function networkAction(
   const asPlanned =
     attached !== undefined &&
     attached.IPAddress === ipv4 &&
+    (ipv6 === undefined || attached.GlobalIPv6Address === ipv6) &&
     (attached.Aliases ?? []).includes(node);
   if (attached !== undefined && !asPlanned)
     await net.disconnect({ Container: info.Id, Force: true });
   if (!asPlanned) {
     await net.connect({
       Container: info.Id,
-      EndpointConfig: { IPAMConfig: { IPv4Address: ipv4 }, Aliases: [node] },
+      EndpointConfig: {
+        IPAMConfig: ipamConfig(ipv6 === undefined ? { ipv4 } : { ipv4, ipv6 }),
+        Aliases: [node],
+      },
     });
   }
   let note = "";
   if (canExec) await runNetScript(docker, info.Id, node);
   else if (inspected.State.Paused) note = "; its routes and rules are set when it is unpaused";
   else note = "; its routes and rules are set when it starts";
-  return `connect: ${node} to ${network} as ${ipv4} (lab ${labName})${note}`;
+  const as = ipv6 === undefined ? ipv4 : `${ipv4} and ${ipv6}`;
+  return `connect: ${node} to ${network} as ${as} (lab ${labName})${note}`;
 }
 
 /** Whether the container's kernel takes a netem qdisc: tried on its loopback and taken off again. */

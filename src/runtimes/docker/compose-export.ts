@@ -9,7 +9,7 @@
 import { Document } from "yaml";
 import { engineName, type Plan, type PlannedContainer } from "../../lab/plan.js";
 import { entrypointScript, LOG_CONFIG } from "./apply.js";
-import { LABEL, labels } from "./labels.js";
+import { addressLabels, LABEL, labels } from "./labels.js";
 
 /** The image tag the file builds and uses; `up` uses its own (a hash of what goes in). */
 export const COMPOSE_IMAGE = "conntest-lab/agent:compose";
@@ -44,12 +44,19 @@ function service(plan: Plan, c: PlannedContainer, build: boolean, after: string[
     labels: {
       ...labels(plan.lab, COMPOSE_RUN, c.role, plan.version),
       [LABEL.node]: c.name,
-      [LABEL.addresses]: c.attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
+      ...addressLabels(c.attachments),
     },
     // the rotation `up` gives every container
     logging: { driver: LOG_CONFIG.Type, options: { ...LOG_CONFIG.Config } },
     networks: Object.fromEntries(
-      c.attachments.map((a) => [a.network, { ipv4_address: a.ipv4, aliases: [c.name] }]),
+      c.attachments.map((a) => [
+        a.network,
+        {
+          ipv4_address: a.ipv4,
+          ...(a.ipv6 === undefined ? {} : { ipv6_address: a.ipv6 }),
+          aliases: [c.name],
+        },
+      ]),
     ),
     ...(after.length > 0 ? { depends_on: after } : {}),
   };
@@ -85,7 +92,13 @@ export function composeFile(plan: Plan, source: string): string {
         driver: "bridge",
         // no NAT to the outside world from a lab network
         driver_opts: { "com.docker.network.bridge.enable_ip_masquerade": "false" },
-        ipam: { config: [{ subnet: n.subnet, ...(n.gateway ? { gateway: n.gateway } : {}) }] },
+        ...(n.subnet6 ? { enable_ipv6: true } : {}),
+        ipam: {
+          config: [
+            { subnet: n.subnet, ...(n.gateway ? { gateway: n.gateway } : {}) },
+            ...(n.subnet6 ? [{ subnet: n.subnet6, gateway: n.gateway6 }] : []),
+          ],
+        },
         labels: labels(plan.lab, COMPOSE_RUN, "network", plan.version),
       },
     ]),

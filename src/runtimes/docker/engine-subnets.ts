@@ -8,5 +8,5 @@ export async function engineSubnets(docker: Docker, lab?: string): Promise<Exist
   return networks
     .filter((n) => !lab || n.Labels?.[LABEL.lab] !== lab)
     .flatMap((n) => (n.IPAM?.Config ?? []).map((c) => ({ name: n.Name, subnet: c.Subnet ?? "" })))
-    .filter((s) => s.subnet.includes(".") && s.subnet.includes("/"));
+    .filter((s) => s.subnet.includes("/"));
 }

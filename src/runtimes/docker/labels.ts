@@ -12,6 +12,8 @@ export const LABEL = {
   node: "org.conntest-lab.node",
   /** `net=address,...`: lets `connect NODE NETWORK` restore the planned address. */
   addresses: "org.conntest-lab.addresses",
+  /** `net=address6,...` on dual-stack networks: the same for IPv6. */
+  addresses6: "org.conntest-lab.addresses6",
   /** Hash of what a container was created from: `up` completes a lab only with equal ones. */
   spec: "org.conntest-lab.spec",
   /** On a lab's lock container: `host:pid` of the `up` that holds it. */
@@ -60,7 +62,20 @@ export function clusterFilter(cluster?: string): { label: string[] } {
   };
 }
 
-/** The `addresses` label read back: lab network → planned IPv4 address. */
+/** The `addresses` (and, with IPv6, `addresses6`) labels of a container with these attachments. */
+export function addressLabels(
+  attachments: readonly { network: string; ipv4: string; ipv6?: string }[],
+): Record<string, string> {
+  const v6 = attachments.filter((a) => a.ipv6 !== undefined);
+  return {
+    [LABEL.addresses]: attachments.map((a) => `${a.network}=${a.ipv4}`).join(","),
+    ...(v6.length === 0
+      ? {}
+      : { [LABEL.addresses6]: v6.map((a) => `${a.network}=${a.ipv6}`).join(",") }),
+  };
+}
+
+/** The `addresses` label read back: lab network → planned IPv4 address (`addresses6`: IPv6). */
 export function plannedAddresses(label: string | undefined): Map<string, string> {
   const planned = new Map<string, string>();
   for (const pair of (label ?? "").split(",")) {
