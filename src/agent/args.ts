@@ -172,7 +172,8 @@ const URI_OPTIONS = [
   },
   {
     usage: "streams=N",
-    description: "Open N parallel connections (streams) that measure as one, as iperf3 -P (default: 1)",
+    description:
+      "Open N parallel connections (streams) that measure as one, as iperf3 -P (default: 1)",
   },
   {
     usage: "bidir",

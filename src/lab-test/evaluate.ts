@@ -68,9 +68,7 @@ interface Conn {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Host and port of a connect URI as the agent printed it (the agent's own parser); null when there is none. */
-function endpointOf(
-  target: string | null,
-): { host: string; port: number; family: 4 | 6 } | null {
+function endpointOf(target: string | null): { host: string; port: number; family: 4 | 6 } | null {
   if (target === null) return null;
   try {
     const spec = parseConnect(target);

@@ -1,18 +1,28 @@
 /**
  * A lab's topology as a picture: networks, routers (with their NAT and firewall marks), nodes
- * with their addresses, and each connect as an arrow to the node it reaches. Written as
- * Graphviz DOT or Mermaid text; `conntest-lab graph` renders DOT to SVG or PNG. Pure.
+ * with their addresses (IPv6 after IPv4 where there is one), and each connect as an arrow to
+ * the node it reaches. Written as Graphviz DOT or Mermaid text; `conntest-lab graph` renders
+ * DOT to SVG or PNG. Pure.
  */
-import { parseConnect } from "../agent/endpoint-uri.js";
+import { connectFamily, parseConnect } from "../agent/endpoint-uri.js";
 import type { LabPlan } from "./address-plan.js";
+import { canonicalIPv6 } from "./address6.js";
 import type { Lab, LabRouter } from "./lab-types.js";
+
+/** A router's or node's place on a network; `address6` only on a dual-stack one. */
+export interface GraphLink {
+  network: string;
+  address: string;
+  address6?: string;
+}
 
 export interface GraphModel {
   name: string;
-  networks: { name: string; subnet: string }[];
-  routers: { name: string; marks: string[]; links: { network: string; address: string }[] }[];
+  /** `subnet6` only on a dual-stack network. */
+  networks: { name: string; subnet: string; subnet6?: string }[];
+  routers: { name: string; marks: string[]; links: GraphLink[] }[];
   /** Nodes as the file writes them: a counted group is one box. */
-  nodes: { name: string; count: number; links: { network: string; address: string }[] }[];
+  nodes: { name: string; count: number; links: GraphLink[] }[];
   connects: { from: string; to: string; label: string; dashed: boolean }[];
 }
 
@@ -47,9 +57,12 @@ function targetOf(
   for (const n of plan.nodes) {
     groupOf.set(n.name, n.group);
     groupOf.set(n.group, n.group);
-    for (const a of n.attachments) if (a.address !== "") groupOf.set(a.address, n.group);
+    for (const a of n.attachments) {
+      if (a.address !== "") groupOf.set(a.address, n.group);
+      if (a.address6 !== undefined) groupOf.set(a.address6, n.group);
+    }
   }
-  const direct = groupOf.get(host);
+  const direct = groupOf.get(host) ?? groupOf.get(canonicalIPv6(host));
   if (direct !== undefined) return { to: direct };
   // a router's address: its port forward, or the router itself
   for (const r of lab.routers ?? [])
@@ -61,7 +74,11 @@ function targetOf(
       if (f !== undefined) return { to: groupOf.get(f.to) ?? f.to, via: `${r.name}:${f.port}` };
       return { to: r.name };
     }
-  return null;
+  // a router's IPv6 address: the router (no NAT66, so no port forward)
+  const router6 = plan.routers.find((r) =>
+    r.interfaces.some((i) => i.address6 !== undefined && i.address6 === canonicalIPv6(host)),
+  );
+  return router6 === undefined ? null : { to: router6.name };
 }
 
 export function labGraph(lab: Lab, plan: LabPlan): GraphModel {
@@ -75,7 +92,7 @@ export function labGraph(lab: Lab, plan: LabPlan): GraphModel {
     groups.set(n.group, {
       name: n.group,
       count: 1,
-      links: n.attachments.map((a) => ({ network: a.network, address: a.address })),
+      links: n.attachments.map((a) => linkOf(a.network, a.address, a.address6)),
     });
   }
   const outside = new Set<string>();
@@ -92,6 +109,7 @@ export function labGraph(lab: Lab, plan: LabPlan): GraphModel {
       const to = target?.to ?? spec.host;
       if (target === null) outside.add(spec.host);
       const opts = [
+        connectFamily(spec) === 6 ? "IPv6" : "",
         spec.monitorBandwidth ? "bandwidth" : "",
         spec.streams > 1 ? `×${spec.streams}` : "",
       ].filter(Boolean);
@@ -104,11 +122,21 @@ export function labGraph(lab: Lab, plan: LabPlan): GraphModel {
     }
   return {
     name: lab.name,
-    networks: plan.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
+    networks: plan.networks.map((n) =>
+      n.subnet6 === undefined
+        ? { name: n.name, subnet: n.subnet }
+        : { name: n.name, subnet: n.subnet, subnet6: n.subnet6 },
+    ),
     routers: (lab.routers ?? []).map((r) => ({
       name: r.name,
       marks: routerMarks(r),
-      links: r.interfaces.map((i) => ({ network: i.network, address: i.address })),
+      links: r.interfaces.map((i, j) =>
+        linkOf(
+          i.network,
+          i.address,
+          plan.routers.find((p) => p.name === r.name)?.interfaces[j]?.address6,
+        ),
+      ),
     })),
     nodes: [
       ...groups.values(),
@@ -117,6 +145,28 @@ export function labGraph(lab: Lab, plan: LabPlan): GraphModel {
     connects,
   };
 }
+
+const linkOf = (network: string, address: string, address6: string | undefined): GraphLink =>
+  address6 === undefined ? { network, address } : { network, address, address6 };
+
+/** A network's label: its name, subnet and (dual-stack) subnet6, one a line. */
+const networkLabel = (n: GraphModel["networks"][number]) =>
+  [n.name, n.subnet, ...(n.subnet6 === undefined ? [] : [n.subnet6])].join("\n");
+
+/** A node's label: its name (and count), its IPv4 addresses, then its IPv6 ones on a line of their own. */
+function nodeLabel(n: GraphModel["nodes"][number]): string {
+  if (n.count === 0) return `${n.name}\n(outside the lab)`;
+  const v6 = n.links.flatMap((l) => (l.address6 === undefined ? [] : [l.address6]));
+  return [
+    `${n.name}${n.count > 1 ? ` ×${n.count}` : ""}`,
+    n.links.map((l) => l.address).join(", "),
+    ...(v6.length === 0 ? [] : [v6.join(", ")]),
+  ].join("\n");
+}
+
+/** A router's address on a network: IPv4, then IPv6 below it. */
+const linkLabel = (l: GraphLink) =>
+  l.address6 === undefined ? l.address : `${l.address}\n${l.address6}`;
 
 const dotId = (kind: string, name: string) => `"${kind}:${name.replace(/"/g, '\\"')}"`;
 const dotText = (text: string) =>
@@ -133,7 +183,7 @@ export function toDot(g: GraphModel): string {
   ];
   for (const n of g.networks)
     lines.push(
-      `  ${dotId("net", n.name)} [shape=box, style="rounded,filled", fillcolor="#dbe8fb", label="${dotText(`${n.name}\n${n.subnet}`)}"];`,
+      `  ${dotId("net", n.name)} [shape=box, style="rounded,filled", fillcolor="#dbe8fb", label="${dotText(networkLabel(n))}"];`,
     );
   for (const r of g.routers)
     lines.push(
@@ -143,10 +193,7 @@ export function toDot(g: GraphModel): string {
   for (const n of g.nodes) {
     const id = dotId("node", n.name);
     nodeIds.set(n.name, id);
-    const label =
-      n.count === 0
-        ? `${n.name}\n(outside the lab)`
-        : `${n.name}${n.count > 1 ? ` ×${n.count}` : ""}\n${n.links.map((l) => l.address).join(", ")}`;
+    const label = nodeLabel(n);
     lines.push(
       `  ${id} [shape=ellipse${n.count === 0 ? ", style=dashed" : ""}, label="${dotText(label)}"];`,
     );
@@ -154,7 +201,7 @@ export function toDot(g: GraphModel): string {
   for (const r of g.routers)
     for (const l of r.links)
       lines.push(
-        `  ${dotId("router", r.name)} -> ${dotId("net", l.network)} [dir=none, label="${dotText(l.address)}"];`,
+        `  ${dotId("router", r.name)} -> ${dotId("net", l.network)} [dir=none, label="${dotText(linkLabel(l))}"];`,
       );
   for (const n of g.nodes)
     for (const l of n.links)
@@ -181,20 +228,15 @@ const mmText = (text: string) => `"${text.replace(/"/g, "#quot;").replace(/\n/g,
 /** Mermaid flowchart: the same picture, for Markdown (GitHub renders it). */
 export function toMermaid(g: GraphModel): string {
   const lines = ["flowchart LR"];
-  for (const n of g.networks)
-    lines.push(`  ${mmId("net", n.name)}[(${mmText(`${n.name}\n${n.subnet}`)})]`);
+  for (const n of g.networks) lines.push(`  ${mmId("net", n.name)}[(${mmText(networkLabel(n))})]`);
   for (const r of g.routers)
     lines.push(`  ${mmId("router", r.name)}{{${mmText([r.name, ...r.marks].join("\n"))}}}`);
-  for (const n of g.nodes) {
-    const label =
-      n.count === 0
-        ? `${n.name}\n(outside the lab)`
-        : `${n.name}${n.count > 1 ? ` ×${n.count}` : ""}\n${n.links.map((l) => l.address).join(", ")}`;
-    lines.push(`  ${mmId("node", n.name)}([${mmText(label)}])`);
-  }
+  for (const n of g.nodes) lines.push(`  ${mmId("node", n.name)}([${mmText(nodeLabel(n))}])`);
   for (const r of g.routers)
     for (const l of r.links)
-      lines.push(`  ${mmId("router", r.name)} ---|${mmText(l.address)}| ${mmId("net", l.network)}`);
+      lines.push(
+        `  ${mmId("router", r.name)} ---|${mmText(linkLabel(l))}| ${mmId("net", l.network)}`,
+      );
   for (const n of g.nodes)
     for (const l of n.links) lines.push(`  ${mmId("node", n.name)} --- ${mmId("net", l.network)}`);
   const routerNames = new Set(g.routers.map((r) => r.name));

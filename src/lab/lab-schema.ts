@@ -140,11 +140,15 @@ export const FirewallRuleSchema = strict(
     from: z
       .string({ error: "a CIDR, an address, a node or a network name" })
       .optional()
-      .describe("CIDR (IPv4 or IPv6), address, node name or network name; any source when absent. A node or network stands for its IPv4 and its IPv6 addresses; a rule whose side has none of a family does not apply to that family."),
+      .describe(
+        "CIDR (IPv4 or IPv6), address, node name or network name; any source when absent. A node or network stands for its IPv4 and its IPv6 addresses; a rule whose side has none of a family does not apply to that family.",
+      ),
     to: z
       .string({ error: "a CIDR, an address, a node or a network name" })
       .optional()
-      .describe("CIDR (IPv4 or IPv6), address, node name or network name; any destination when absent."),
+      .describe(
+        "CIDR (IPv4 or IPv6), address, node name or network name; any destination when absent.",
+      ),
     port: port("the destination port").optional(),
   },
   "a firewall rule { action, proto, from, to, port }",

@@ -103,3 +103,80 @@ describe("the lab's picture", () => {
       assert.match(line, /^ {2}[A-Za-z0-9_]+/, `a line starting with an id: ${line}`);
   });
 });
+
+describe("the picture of a dual-stack lab", () => {
+  const dual: Lab = {
+    name: "d",
+    networks: [
+      { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
+      { name: "wan", subnet: "10.9.0.0/24" },
+    ],
+    routers: [
+      {
+        name: "gw",
+        interfaces: [
+          { network: "lan", address: "10.9.1.1" },
+          { network: "wan", address: "10.9.0.1" },
+        ],
+      },
+    ],
+    nodes: [
+      {
+        name: "server",
+        network: "lan",
+        address: "10.9.1.10",
+        listen: ["tcp:1234"],
+      },
+      {
+        name: "client",
+        networks: [{ network: "lan" }, { network: "wan" }],
+        connect: [
+          "tcp://server:1234?family=6",
+          "tcp://[fd77:9:1:0::a]:1234",
+          "tcp://[fd77:9:1::1]:1",
+        ],
+      },
+    ],
+  };
+  const { plan } = planLab(dual);
+  const g = labGraph(dual, plan);
+
+  it("shows a network's subnet6 after its subnet, and IPv6 addresses after IPv4 ones", () => {
+    assert.deepEqual(g.networks, [
+      { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
+      { name: "wan", subnet: "10.9.0.0/24" },
+    ]);
+    const dot = toDot(g);
+    assert.match(dot, /"net:lan" \[.*label="lan\\n10\.9\.1\.0\/24\\nfd77:9:1::\/64"\]/);
+    assert.match(dot, /"net:wan" \[.*label="wan\\n10\.9\.0\.0\/24"\]/);
+    assert.match(
+      dot,
+      /"node:server" \[shape=ellipse, label="server\\n10\.9\.1\.10\\nfd77:9:1::a"\]/,
+    );
+    // a node on a dual-stack and an IPv4-only network: its IPv6 address alone on the next line
+    assert.match(
+      dot,
+      /"node:client" \[shape=ellipse, label="client\\n10\.9\.1\.2, 10\.9\.0\.2\\nfd77:9:1::2"\]/,
+    );
+    assert.match(dot, /"router:gw" -> "net:lan" \[dir=none, label="10\.9\.1\.1\\nfd77:9:1::1"\]/);
+    assert.match(dot, /"router:gw" -> "net:wan" \[dir=none, label="10\.9\.0\.1"\]/);
+    const mm = toMermaid(g);
+    assert.match(mm, /\n {2}net_lan\[\("lan<br\/>10\.9\.1\.0\/24<br\/>fd77:9:1::\/64"\)\]/);
+    assert.match(mm, /\n {2}router_gw ---\|"10\.9\.1\.1<br\/>fd77:9:1::1"\| net_lan\n/);
+  });
+
+  it("draws an IPv6 connect to the node or router whose address it names", () => {
+    assert.deepEqual(
+      g.connects.map((c) => [c.from, c.to, c.label]),
+      [
+        ["client", "server", "tcp 1234 (IPv6)"],
+        ["client", "server", "tcp 1234 (IPv6)"],
+        ["client", "gw", "tcp 1 (IPv6)"],
+      ],
+    );
+    assert.deepEqual(
+      g.nodes.map((n) => n.name),
+      ["server", "client"],
+    );
+  });
+});

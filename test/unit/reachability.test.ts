@@ -184,3 +184,224 @@ describe("what the topology does with a connect", () => {
     );
   });
 });
+
+/** twoSides, dual-stack: lan fd77:9:1::/64 and wan fd77:9::/64 (gw at ::1 on both). */
+const twoSides6 = (
+  router: Partial<NonNullable<Lab["routers"]>[number]>,
+  nodes: Lab["nodes"],
+): Lab => {
+  const lab = twoSides(router, nodes);
+  return {
+    ...lab,
+    networks: [
+      { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
+      { name: "wan", subnet: "10.9.0.0/24", subnet6: "fd77:9::/64" },
+    ],
+  };
+};
+
+describe("what the topology does with a connect over IPv6", () => {
+  const natRouter = {
+    nat: {
+      masquerade: [{ from: "lan", to: "wan" }],
+      forward: [{ proto: "tcp" as const, port: 8080, to: "inside", to_port: 1234, on: "wan" }],
+    },
+  };
+  const natNodes = (outsider: string[]): Lab["nodes"] => [
+    {
+      name: "inside",
+      network: "lan",
+      address: "10.9.1.20",
+      gateway: "gw",
+      listen: ["tcp:1234", "tcp:22"],
+    },
+    {
+      name: "server",
+      network: "wan",
+      address: "10.9.0.10",
+      gateway: "gw",
+      listen: ["tcp:1234"],
+    },
+    { name: "island", network: "wan", address: "10.9.0.20", listen: ["tcp:1234"] },
+    {
+      name: "client",
+      network: "lan",
+      gateway: "gw",
+      connect: [
+        "tcp://server:1234",
+        "tcp://server:1234?family=6",
+        "tcp://island:1234",
+        "tcp://island:1234?family=6",
+      ],
+    },
+    { name: "outsider", network: "wan", gateway: "gw", connect: outsider },
+  ];
+
+  it("routes out of a NAT router's inside unNATed, and guards the inside: in only through a pinhole", () => {
+    assert.deepEqual(
+      fates(
+        twoSides6(
+          natRouter,
+          natNodes([
+            "tcp://10.9.0.1:8080",
+            "tcp://[fd77:9:1::14]:1234",
+            "tcp://inside:22?family=6",
+            "tcp://[fd77:9:1:0::14]:8080",
+          ]),
+        ),
+      ),
+      [
+        // IPv4 as it was: masqueraded
+        "client → tcp://server:1234: reaches: through NAT at gw (lan→wan, as 10.9.0.1)",
+        // IPv6: routed, the source is the client's own address
+        "client → tcp://server:1234?family=6: reaches: routed over IPv6 through gw, no NAT66 at gw: the server sees the client's own fd77:9:1::2",
+        // over IPv4 the server without a gateway answers the router; over IPv6 it sees the client
+        "client → tcp://island:1234: reaches: through NAT at gw (lan→wan, as 10.9.0.1)",
+        "client → tcp://island:1234?family=6: no-route: no way back: island has no IPv6 route to fd77:9:1::2",
+        "outsider → tcp://10.9.0.1:8080: reaches: through port forward tcp 8080→inside:1234 at gw",
+        // the forward is a pinhole to the inside node's own address and to_port
+        "outsider → tcp://[fd77:9:1::14]:1234: reaches: routed over IPv6 through gw, through gw's IPv6 pinhole for its port forward tcp 8080→inside:1234",
+        "outsider → tcp://inside:22?family=6: blocked: blocked by gw's IPv6 guard of its NAT inside networks (no NAT66; no pinhole for tcp 22 to fd77:9:1::14)",
+        // the forward's outside port is no pinhole: there is no DNAT in IPv6
+        "outsider → tcp://[fd77:9:1:0::14]:8080: blocked: blocked by gw's IPv6 guard of its NAT inside networks (no NAT66; no pinhole for tcp 8080 to fd77:9:1::14)",
+      ],
+    );
+  });
+
+  it("lets a pinhole through a default-deny firewall after its rules, as a port forward", () => {
+    assert.deepEqual(
+      fates(
+        twoSides6(
+          {
+            // a forward without masquerade: nothing guarded, the firewall alone decides
+            nat: { forward: natRouter.nat.forward },
+            firewall: { default: "deny", rules: [{ action: "allow", from: "lan" }] },
+          },
+          natNodes(["tcp://[fd77:9:1::14]:1234", "tcp://inside:22?family=6"]),
+        ),
+      ).filter((f) => f.includes("family=6") || f.includes("[")),
+      [
+        "client → tcp://server:1234?family=6: reaches: routed over IPv6 through gw, allowed by IPv6 firewall rule 1 at gw",
+        "client → tcp://island:1234?family=6: no-route: no way back: island has no IPv6 route to fd77:9:1::2",
+        "outsider → tcp://[fd77:9:1::14]:1234: reaches: routed over IPv6 through gw, through gw's IPv6 pinhole for its port forward tcp 8080→inside:1234",
+        "outsider → tcp://inside:22?family=6: blocked: blocked by gw's IPv6 firewall: no rule allows tcp to [fd77:9:1::14]:22, and it denies by default",
+      ],
+    );
+  });
+
+  it("applies a firewall rule in IPv6 only where it has an IPv6 side", () => {
+    assert.deepEqual(
+      fates(
+        twoSides6(
+          {
+            firewall: {
+              rules: [
+                // an IPv4 CIDR: no rule of IPv6's (not "any")
+                { action: "deny", proto: "tcp", from: "10.9.1.0/24", port: 1234 },
+                // a network with subnet6: its IPv4 and its IPv6 subnet
+                { action: "deny", proto: "udp", to: "wan" },
+                // an IPv6 CIDR: no rule of IPv4's
+                { action: "deny", proto: "tcp", to: "fd77:9::/64", port: 22 },
+                // a node: its IPv4 and IPv6 addresses
+                { action: "deny", from: "mallory" },
+              ],
+            },
+          },
+          [
+            {
+              name: "server",
+              network: "wan",
+              address: "10.9.0.10",
+              gateway: "gw",
+              listen: ["tcp:1234", "udp:1234", "tcp:22"],
+            },
+            {
+              name: "client",
+              network: "lan",
+              gateway: "gw",
+              connect: [
+                "tcp://server:1234",
+                "tcp://server:1234?family=6",
+                "udp://server:1234",
+                "udp://[fd77:9::a]:1234",
+                "tcp://server:22",
+                "tcp://server:22?family=6",
+              ],
+            },
+            {
+              name: "mallory",
+              network: "lan",
+              gateway: "gw",
+              connect: ["tcp://server:1234?family=6"],
+            },
+          ],
+        ),
+      ),
+      [
+        "client → tcp://server:1234: blocked: blocked by firewall rule 1 at gw (deny tcp from 10.9.1.0/24 port 1234)",
+        "client → tcp://server:1234?family=6: reaches: routed over IPv6 through gw",
+        "client → udp://server:1234: blocked: blocked by firewall rule 2 at gw (deny udp to wan)",
+        "client → udp://[fd77:9::a]:1234: blocked: blocked by IPv6 firewall rule 2 at gw (deny udp to wan)",
+        "client → tcp://server:22: reaches: routed through gw",
+        "client → tcp://server:22?family=6: blocked: blocked by IPv6 firewall rule 3 at gw (deny tcp to fd77:9::/64 port 22)",
+        "mallory → tcp://server:1234?family=6: blocked: blocked by IPv6 firewall rule 4 at gw (deny from mallory)",
+      ],
+    );
+  });
+
+  it("has no route where the way crosses a network without subnet6", () => {
+    const lab: Lab = {
+      name: "mixed",
+      networks: [
+        { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
+        { name: "mid", subnet: "10.9.2.0/24" },
+        { name: "wan", subnet: "10.9.0.0/24", subnet6: "fd77:9::/64" },
+      ],
+      routers: [
+        {
+          name: "r1",
+          interfaces: [
+            { network: "lan", address: "10.9.1.1" },
+            { network: "mid", address: "10.9.2.1" },
+          ],
+        },
+        {
+          name: "r2",
+          interfaces: [
+            { network: "mid", address: "10.9.2.2" },
+            { network: "wan", address: "10.9.0.1" },
+          ],
+        },
+      ],
+      nodes: [
+        {
+          name: "server",
+          network: "wan",
+          address: "10.9.0.10",
+          gateway: "r2",
+          listen: ["tcp:1234"],
+        },
+        { name: "relay", network: "mid", address: "10.9.2.10", listen: ["tcp:1234"] },
+        {
+          name: "client",
+          network: "lan",
+          gateway: "r1",
+          connect: ["tcp://server:1234", "tcp://server:1234?family=6", "tcp://[fd77:9::a]:1234"],
+        },
+        {
+          name: "neighbour",
+          network: "mid",
+          gateway: "r2",
+          connect: ["tcp://relay:1234?family=6", "tcp://server:1234?family=6"],
+        },
+      ],
+    };
+    assert.deepEqual(fates(lab), [
+      "client → tcp://server:1234: reaches: routed through r1, r2",
+      "client → tcp://server:1234?family=6: no-route: r1 has no IPv6 route to fd77:9::a: the way to wan crosses a network without subnet6",
+      "client → tcp://[fd77:9::a]:1234: no-route: r1 has no IPv6 route to fd77:9::a: the way to wan crosses a network without subnet6",
+      "neighbour → tcp://relay:1234?family=6: no-route: relay has no IPv6 address on a network it shares with neighbour (none of them has subnet6), so its name has none for neighbour",
+      "neighbour → tcp://server:1234?family=6: no-route: neighbour has no IPv6 address: none of its networks has subnet6",
+    ]);
+  });
+});
