@@ -14,9 +14,14 @@ export function stateText(n: Pick<NodeInfo, "state" | "exitCode">): string {
   return n.exitCode === null ? "exited" : `exited (${n.exitCode})`;
 }
 
-/** "net 10.201.0.10", or "wan 10.202.0.1, lan -" when planned on lan but disconnected from it. */
+/**
+ * "net 10.201.0.10", or "wan 10.202.0.1, lan -" when planned on lan but disconnected from it;
+ * on a dual-stack network with its IPv6 address too: "net 10.201.0.10 fd77:201::a".
+ */
 export function networksText(n: Pick<NodeInfo, "networks" | "planned">): string {
-  const now = new Map(n.networks.map((a) => [a.network, a.address]));
+  const now = new Map(
+    n.networks.map((a) => [a.network, a.address6 ? `${a.address} ${a.address6}` : a.address]),
+  );
   const names = naturalSort(new Set([...n.planned.map((p) => p.network), ...now.keys()]), (s) => s);
   return names.map((name) => `${name} ${now.get(name) || "-"}`).join(", ");
 }

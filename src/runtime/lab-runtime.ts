@@ -22,7 +22,8 @@ export interface NodeInfo {
   /** Exit code of an exited container, null otherwise or when unknown. */
   exitCode: number | null;
   /** Lab networks it is attached to now, with its address on each. */
-  networks: { network: string; address: string }[];
+  /** `address6`: its IPv6 address there, on a dual-stack network. */
+  networks: { network: string; address: string; address6?: string }[];
   /** Lab networks the lab file puts it on (from its label), with the planned address. */
   planned: { network: string; address: string }[];
   /** Unix seconds. */

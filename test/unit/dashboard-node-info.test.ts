@@ -93,6 +93,14 @@ describe("node info", () => {
     assert.equal(networksText(n), "lan2 10.2.0.1, Lan3 10.3.0.1, lan9 -, lan10 10.10.0.1");
   });
 
+  it("shows a dual-stack network's IPv6 address after its IPv4 one", () => {
+    const n = {
+      networks: [{ network: "net", address: "10.201.0.10", address6: "fd77:201::a" }],
+      planned: [{ network: "net", address: "10.201.0.10" }],
+    };
+    assert.equal(networksText(n), "net 10.201.0.10 fd77:201::a");
+  });
+
   it("shows each node's host in a column after its state, and no column in a lab on one engine", () => {
     const node = (name: string, host?: string) => ({
       name,

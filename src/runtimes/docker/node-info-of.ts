@@ -15,7 +15,9 @@ export interface ContainerListEntry {
   Status: string;
   Created: number;
   Labels: Record<string, string>;
-  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+  NetworkSettings?: {
+    Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string }>;
+  };
 }
 
 /** Null for a container that is not a lab node or router (e.g. a probe). */
@@ -23,8 +25,12 @@ export function nodeInfoOf(c: ContainerListEntry, lab: string): NodeInfo | null 
   const name = c.Labels[LABEL.node];
   if (name === undefined || name === "") return null;
   const networks = Object.entries(c.NetworkSettings?.Networks ?? {})
-    .map(([docker, n]) => ({ network: nameInLab(lab, docker), address: n.IPAddress ?? "" }))
-    .filter((n): n is { network: string; address: string } => n.network !== null)
+    .map(([docker, n]) => ({
+      network: nameInLab(lab, docker),
+      address: n.IPAddress ?? "",
+      ...(n.GlobalIPv6Address ? { address6: n.GlobalIPv6Address } : {}),
+    }))
+    .filter((n): n is { network: string; address: string; address6?: string } => n.network !== null)
     .sort((a, b) => naturalCompare(a.network, b.network));
   const exited = /^Exited \((-?\d+)\)/.exec(c.Status);
   return {
