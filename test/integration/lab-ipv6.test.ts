@@ -107,20 +107,42 @@ test("an IPv6 connection connects through a router, unNATed, and survives its se
     assert.equal(exec(node, "ip", "-6", "route", "show", "default").trim(), "", node);
   assert.match(exec("client", "ip", "-6", "route"), /^fd77:236::\/64 via fd77:236:1::1 dev /m);
 
-  // the server's cable pulled and plugged back: its planned IPv6 address, and the client back
+  // the server's cable pulled until the client gives the IPv6 connection up (its --timeout),
+  // then plugged back: the server at its planned IPv6 address, and the client back over IPv6
   const cutAt = Date.now();
   const cut = runLab(["disconnect", "server", "wan", "--lab", LAB]);
   assert.equal(cut.code, 0, cut.stderr);
+  await pollUntil(
+    async () => {
+      const { lines } = await readAgentLines(d, `${LAB}-client`, 3000);
+      return (
+        lines.some(
+          (l) =>
+            l.type === "event" &&
+            l.event === "disconnected" &&
+            l.proto === "tcp" &&
+            String(l.target).includes("family=6") &&
+            Date.parse(String(l.time)) > cutAt,
+        ) || undefined
+      );
+    },
+    { what: "the client giving up its IPv6 connection while the cable is out", timeoutMs: 60_000 },
+  );
+  const backAt = Date.now();
   const back = runLab(["connect", "server", "wan", "--lab", LAB]);
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, /as 10\.236\.0\.10 and fd77:236::a/);
   assert.match(exec("server", "ip", "-6", "addr", "show"), /inet6 fd77:236::a\/64/);
+  assert.equal(exec("server", "ip", "-6", "route", "show", "default").trim(), "");
   await pollUntil(
     async () =>
       (await accepted(d)).some(
-        (s) => s.atMs > cutAt && s.proto === "tcp" && s.peer === "fd77:236:1::a",
+        (s) => s.atMs > backAt && s.proto === "tcp" && s.peer === "fd77:236:1::a",
       ) || undefined,
     { what: "the client back over IPv6 after the cable was put back", timeoutMs: 60_000 },
+  );
+  t.diagnostic(
+    `back over IPv6 ${((Date.now() - backAt) / 1000).toFixed(1)} s after the put-back (polled)`,
   );
   assert.equal(runLab(["down", "--lab", LAB]).code, 0);
 });

@@ -133,7 +133,11 @@ after(async () => {
 });
 
 const SHIPPED: { name: string; expected: string[] }[] = [
-  { name: "basic", expected: bothSides("client", "server", ["tcp", "udp"]) },
+  {
+    name: "basic",
+    // over IPv4 and over IPv6
+    expected: [1, 2].flatMap(() => bothSides("client", "server", ["tcp", "udp"])),
+  },
   {
     name: "nat",
     expected: [

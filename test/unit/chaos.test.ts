@@ -8,26 +8,17 @@ import { chaosRecovery } from "../../src/lab-test/chaos-recovery.js";
 import type { RecordedLine, RecordedStep } from "../../src/lab-test/evaluate.js";
 import { chaosLines } from "../../src/lab-test/report.js";
 import { testSchedule } from "../../src/lab-test/schedule.js";
+import { twoSides } from "../helpers/lab-fixtures.js";
 
 const lab: Lab = {
-  name: "c",
-  networks: [
-    { name: "lan", subnet: "10.9.1.0/24" },
-    { name: "wan", subnet: "10.9.0.0/24" },
-  ],
-  routers: [
-    {
-      name: "gw",
-      interfaces: [
-        { network: "lan", address: "10.9.1.1" },
-        { network: "wan", address: "10.9.0.1" },
-      ],
-    },
-  ],
-  nodes: [
-    { name: "server", network: "wan", listen: ["tcp:1"] },
-    { name: "client", network: "lan", count: 3, gateway: "gw", connect: ["tcp://server:1"] },
-  ],
+  ...twoSides(
+    {},
+    [
+      { name: "server", network: "wan", listen: ["tcp:1"] },
+      { name: "client", network: "lan", count: 3, gateway: "gw", connect: ["tcp://server:1"] },
+    ],
+    "c",
+  ),
   duration: "60s",
   chaos: { every: "5s", on: ["server", "client-*"], seed: 42 },
 };

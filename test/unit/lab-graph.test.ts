@@ -3,28 +3,17 @@ import { describe, it } from "node:test";
 import { planLab } from "../../src/lab/address-plan.js";
 import { labGraph, routerMarks, toDot, toMermaid } from "../../src/lab/lab-graph.js";
 import type { Lab } from "../../src/lab/lab-types.js";
+import { twoSides, twoSides6 } from "../helpers/lab-fixtures.js";
 
-const lab: Lab = {
-  name: "g",
-  networks: [
-    { name: "lan", subnet: "10.9.1.0/24" },
-    { name: "wan", subnet: "10.9.0.0/24" },
-  ],
-  routers: [
-    {
-      name: "gw",
-      interfaces: [
-        { network: "lan", address: "10.9.1.1" },
-        { network: "wan", address: "10.9.0.1" },
-      ],
-      nat: {
-        masquerade: [{ from: "lan", to: "wan" }],
-        forward: [{ proto: "tcp", port: 8080, to: "inside", to_port: 1234, on: "wan" }],
-      },
-      firewall: { default: "deny", rules: [{ action: "allow", proto: "tcp", port: 1234 }] },
+const lab = twoSides(
+  {
+    nat: {
+      masquerade: [{ from: "lan", to: "wan" }],
+      forward: [{ proto: "tcp", port: 8080, to: "inside", to_port: 1234, on: "wan" }],
     },
-  ],
-  nodes: [
+    firewall: { default: "deny", rules: [{ action: "allow", proto: "tcp", port: 1234 }] },
+  },
+  [
     {
       name: "client",
       network: "lan",
@@ -36,7 +25,8 @@ const lab: Lab = {
     { name: "server", network: "wan", address: "10.9.0.10", listen: ["tcp:1234", "udp:1234"] },
     { name: "outsider", network: "wan", connect: ["tcp://10.9.0.1:8080", "tcp://192.0.2.7:80"] },
   ],
-};
+  "g",
+);
 
 describe("the lab's picture", () => {
   const { plan } = planLab(lab);
@@ -105,28 +95,10 @@ describe("the lab's picture", () => {
 });
 
 describe("the picture of a dual-stack lab", () => {
-  const dual: Lab = {
-    name: "d",
-    networks: [
-      { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
-      { name: "wan", subnet: "10.9.0.0/24" },
-    ],
-    routers: [
-      {
-        name: "gw",
-        interfaces: [
-          { network: "lan", address: "10.9.1.1" },
-          { network: "wan", address: "10.9.0.1" },
-        ],
-      },
-    ],
-    nodes: [
-      {
-        name: "server",
-        network: "lan",
-        address: "10.9.1.10",
-        listen: ["tcp:1234"],
-      },
+  const dual = twoSides6(
+    {},
+    [
+      { name: "server", network: "lan", address: "10.9.1.10", listen: ["tcp:1234"] },
       {
         name: "client",
         networks: [{ network: "lan" }, { network: "wan" }],
@@ -137,7 +109,8 @@ describe("the picture of a dual-stack lab", () => {
         ],
       },
     ],
-  };
+    { name: "d", v4Wan: true },
+  );
   const { plan } = planLab(dual);
   const g = labGraph(dual, plan);
 

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { planLab } from "../../src/lab/address-plan.js";
 import type { Lab } from "../../src/lab/lab-types.js";
 import { predictConnects } from "../../src/lab/reachability.js";
+import { twoSides, twoSides6 } from "../helpers/lab-fixtures.js";
 
 /** Each connect's fate as "from → uri: kind: why". */
 function fates(lab: Lab): string[] {
@@ -10,28 +11,6 @@ function fates(lab: Lab): string[] {
   assert.deepEqual(issues, []);
   return predictConnects(lab, plan).map((p) => `${p.from} → ${p.uri}: ${p.kind}: ${p.why}`);
 }
-
-const twoSides = (
-  router: Partial<NonNullable<Lab["routers"]>[number]>,
-  nodes: Lab["nodes"],
-): Lab => ({
-  name: "r",
-  networks: [
-    { name: "lan", subnet: "10.9.1.0/24" },
-    { name: "wan", subnet: "10.9.0.0/24" },
-  ],
-  routers: [
-    {
-      name: "gw",
-      interfaces: [
-        { network: "lan", address: "10.9.1.1" },
-        { network: "wan", address: "10.9.0.1" },
-      ],
-      ...router,
-    },
-  ],
-  nodes,
-});
 
 describe("what the topology does with a connect", () => {
   it("reaches on a shared network, refuses where nothing listens, and leaves nothing the lab", () => {
@@ -184,21 +163,6 @@ describe("what the topology does with a connect", () => {
     );
   });
 });
-
-/** twoSides, dual-stack: lan fd77:9:1::/64 and wan fd77:9::/64 (gw at ::1 on both). */
-const twoSides6 = (
-  router: Partial<NonNullable<Lab["routers"]>[number]>,
-  nodes: Lab["nodes"],
-): Lab => {
-  const lab = twoSides(router, nodes);
-  return {
-    ...lab,
-    networks: [
-      { name: "lan", subnet: "10.9.1.0/24", subnet6: "fd77:9:1::/64" },
-      { name: "wan", subnet: "10.9.0.0/24", subnet6: "fd77:9::/64" },
-    ],
-  };
-};
 
 describe("what the topology does with a connect over IPv6", () => {
   const natRouter = {
