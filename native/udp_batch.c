@@ -87,10 +87,11 @@ napi_value send_datagrams(napi_env env, napi_callback_info info) {
   if (sent < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) sent = 0;
     else {
-      /* ECONNREFUSED and the like: the code goes to JS as err.code */
+      /* ECONNREFUSED and the like: the code goes to JS as err.code; EPERM is a netfilter DROP
+         in OUTPUT (a node's loss impairment), which udp-link.ts counts as a lost datagram */
       int err = errno;
       napi_value error, code, message;
-      napi_create_string_utf8(env, err == ECONNREFUSED ? "ECONNREFUSED" : "ESEND", NAPI_AUTO_LENGTH, &code);
+      napi_create_string_utf8(env, err == ECONNREFUSED ? "ECONNREFUSED" : err == EPERM ? "EPERM" : "ESEND", NAPI_AUTO_LENGTH, &code);
       napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
       napi_create_error(env, code, message, &error);
       napi_throw(env, error);

@@ -53,14 +53,30 @@ export class UdpLink implements Link {
       this.sendDataBatch = (frameBytes, round, firstSeq, count, sendTimeMs) => {
         if (this.closed) return 0;
         try {
-          return batch.send(frameBytes, round, firstSeq, count, sendTimeMs);
+          // one at a time once our kernel drops datagrams: sendmmsg reports a drop only for a
+          // batch's first datagram (a later one ends the batch early with its error lost, and
+          // sent again it would hide the loss)
+          return batch.send(
+            frameBytes,
+            round,
+            firstSeq,
+            this.dropsOnTheWayOut ? 1 : count,
+            sendTimeMs,
+          );
         } catch (err) {
+          if (droppedOnTheWayOut(err)) {
+            this.dropsOnTheWayOut = true;
+            return 1; // that datagram is gone, as on a lossy link: the peer counts it lost
+          }
           if (!this.closed) this.onSendError(err as NodeJS.ErrnoException);
           return 0;
         }
       };
     }
   }
+
+  /** The kernel dropped one of our datagrams (a loss impairment on this node's egress). */
+  private dropsOnTheWayOut = false;
 
   /** Set where the native addon sends DATA in batches (Link.sendDataBatch). */
   readonly sendDataBatch?: Link["sendDataBatch"];
@@ -136,7 +152,8 @@ export class UdpLink implements Link {
   private readonly sent = (err: Error | null) => {
     this.inFlight -= 1;
     if (this.inFlight <= MAX_IN_FLIGHT / 2) this.release();
-    if (err && !this.closed) this.onSendError(err as NodeJS.ErrnoException);
+    if (err && !this.closed && !droppedOnTheWayOut(err))
+      this.onSendError(err as NodeJS.ErrnoException);
   };
 
   private transmit(msg: Buffer): void {
@@ -155,4 +172,14 @@ export class UdpLink implements Link {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * A datagram the sender's own kernel dropped: a netfilter DROP in OUTPUT (a node's loss
+ * impairment, `-m statistic ... -j DROP`) fails the send with EPERM, a full queue with
+ * ENOBUFS. On a wire both are loss, which the peer counts; neither means the peer is gone.
+ */
+function droppedOnTheWayOut(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === "EPERM" || code === "ENOBUFS";
 }

@@ -16,6 +16,7 @@ import { pollUntil } from "../helpers/poll-until.js";
 
 const LAB = "impair-live";
 const STEP_LAB = "impair-for";
+const UDP_LAB = "impair-udp";
 const dir = mkdtempSync(join(tmpdir(), "impair-test-"));
 const file = join(dir, "impair-live.yaml");
 writeFileSync(
@@ -42,15 +43,28 @@ expect:
 `,
 );
 
+const udpFile = join(dir, "impair-udp.yaml");
+writeFileSync(
+  udpFile,
+  `name: ${UDP_LAB}
+networks: [{ name: net, subnet: 10.237.0.0/24, subnet6: "fd77:237::/64" }]
+nodes:
+  - { name: server, network: net, listen: [udp:1234] }
+  - name: client
+    network: net
+    connect: ["udp://server:1234?monitor-bandwidth&rate=20m&family=6"]
+`,
+);
+
 /** TCP payload per frame under a limit that counts Ethernet frames: MSS 1448 (timestamps) of 1514. */
 const TCP_PAYLOAD_SHARE = 1448 / 1514;
 
 let docker: Docker | null = null;
 before(async () => {
-  docker = await connectForLabs([LAB, STEP_LAB]);
+  docker = await connectForLabs([LAB, STEP_LAB, UDP_LAB]);
 });
 after(async () => {
-  if (docker) await removeLabs(docker, [LAB, STEP_LAB]);
+  if (docker) await removeLabs(docker, [LAB, STEP_LAB, UDP_LAB]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -168,4 +182,47 @@ test("a scenario step with for is undone by itself, and the report says so", {
       ["slow (for 3s ends)", 4, true, "cleared client on net"],
     ],
   );
+});
+
+test("loss on a node's own egress is loss, not a dropped connection: UDP over IPv6 at 20 %", {
+  timeout: 300_000,
+}, async (t) => {
+  if (!docker) return t.skip(SKIP_AGENT_ONLY);
+  const d = docker;
+  const up = runLab(["up", udpFile, "--detach"]);
+  assert.equal(up.code, 0, up.stderr);
+  const set = runLab(["impair", "client", "net", "--loss", "20%", "--lab", UDP_LAB]);
+  assert.equal(set.code, 0, set.stderr);
+  const impairedAt = Date.now();
+  // the kernel drops each datagram the client sends with probability 0.2 (iptables statistic in
+  // OUTPUT, whose DROP fails the send with EPERM): the server counts them lost, 20 % of each up
+  // round; the connection stays up
+  const { rounds, reconnects } = await pollUntil(
+    async () => {
+      const { lines } = await readAgentLines(d, `${UDP_LAB}-client`, 3000);
+      const rounds = lines.flatMap((l) => {
+        if (l.type !== "event" || l.event !== "round") return [];
+        const r = l.result as { direction: string; loss_pct: number; sent_packets: number };
+        return Date.parse(String(l.time)) > impairedAt + 3000 && r.direction === "up" ? [r] : [];
+      });
+      const reconnects = lines.filter(
+        (l) =>
+          l.type === "event" &&
+          l.event === "reconnecting" &&
+          Date.parse(String(l.time)) > impairedAt,
+      ).length;
+      return rounds.length >= 2 ? { rounds, reconnects } : undefined;
+    },
+    { what: "two up rounds under 20 % loss", timeoutMs: 90_000 },
+  );
+  t.diagnostic(
+    `up rounds under 20 % egress loss: ${rounds.map((r) => `${r.loss_pct.toFixed(1)} % of ${r.sent_packets}`).join(", ")}; reconnects ${reconnects}`,
+  );
+  assert.equal(reconnects, 0, "the connection stayed up");
+  for (const r of rounds) {
+    // binomial: over a round's ~3,500 datagrams the standard deviation is about 0.7 points
+    assert.ok(r.sent_packets > 1000, `a round of ${r.sent_packets} datagrams`);
+    assert.ok(Math.abs(r.loss_pct - 20) <= 4, `an up round lost ${r.loss_pct} %, not 20 ± 4 %`);
+  }
+  assert.equal(runLab(["down", "--lab", UDP_LAB]).code, 0);
 });
