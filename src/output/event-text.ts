@@ -70,16 +70,29 @@ function agentText(e: AgentEvent, reason: string | null): string {
 
 /**
  * "a: tcp a → b connected", "a: listening on udp port 1234", "tcp a → b round
- * 3 up: 9.99 Mbit/s": an event as `node` (by default the agent's own name)
+ * 3 up: 9.99 Mbit/s", "a: tcp6 a → b connected": an event as `node` (by default the agent's own name)
  * reported it, without the time.
  */
 export function eventText(e: AgentEvent, node: string = e.local_name): string {
   const reason = nonEmpty(e.reason ?? null);
   if (e.side === undefined || e.event === "listening") return `${node}: ${agentText(e, reason)}`;
   const { from, to } = endsOf(e, node);
-  const pair = `${e.proto === undefined ? "" : `${e.proto} `}${from} → ${to}`;
+  const proto = e.proto === undefined ? "" : `${e.proto}${overIPv6(e) ? "6" : ""} `;
+  const pair = `${proto}${from} → ${to}`;
   const what = connectionText(e, reason);
   return e.event === "round" ? `${pair} ${what}` : `${node}: ${pair} ${what}`;
+}
+
+/**
+ * Whether a connection event is about a connection over IPv6: its peer address is in brackets
+ * (not an IPv4-mapped one), or its connect URI asks for IPv6. Such a connection reads "tcp6",
+ * "udp6", as netstat and ss write them: a dual-stack lab has one of each family to one peer.
+ */
+function overIPv6(e: AgentEvent): boolean {
+  const peer = nonEmpty(e.peer_address ?? null);
+  if (peer !== null) return peer.startsWith("[") && !peer.startsWith("[::ffff:");
+  const target = nonEmpty(e.target ?? null);
+  return target !== null && (target.includes("://[") || /[?&]family=6(&|$)/.test(target));
 }
 
 function two(n: number): string {

@@ -47,28 +47,33 @@ test("labs/basic.yaml: up --detach, connected, up again, down", { timeout: 300_0
     const s = lab(["status", "labs/basic.yaml", "--json"]);
     assert.equal(s.code, 0, s.stderr);
     connections = JSON.parse(s.stdout).connections;
-    return connections.length === 4 && connections.every((c) => c.state === "connected");
+    return connections.length === 8 && connections.every((c) => c.state === "connected");
   };
   // on a timeout the assert below says which rows are not up
-  await pollUntil(allUp, { what: "four connected rows", intervalMs: 1000 }).catch(() => {});
+  await pollUntil(allUp, { what: "eight connected rows", intervalMs: 1000 }).catch(() => {});
   const seen = connections
     .map((c) => `${c.from}->${c.to} ${c.proto} ${c.side} ${c.state} ${c.address}`)
     .sort();
   // the address is the peer's end: the server's listening port on the client's rows, the
-  // client's ephemeral port on the server's
+  // client's ephemeral port on the server's; over IPv4 and (in brackets) over IPv6
   assert.deepEqual(
-    seen.map((r) => r.replace(/:\d{5}$/, ":EPHEMERAL")),
+    seen.map((r) => r.replace(/:\d{4,5}$/, (p) => (p === ":1234" ? p : ":EPHEMERAL"))),
     [
       "client->server tcp client connected 10.201.0.10:1234",
+      "client->server tcp client connected [fd77:201::a]:1234",
       "client->server tcp server connected 10.201.0.20:EPHEMERAL",
+      "client->server tcp server connected [fd77:201::14]:EPHEMERAL",
       "client->server udp client connected 10.201.0.10:1234",
+      "client->server udp client connected [fd77:201::a]:1234",
       "client->server udp server connected 10.201.0.20:EPHEMERAL",
+      "client->server udp server connected [fd77:201::14]:EPHEMERAL",
     ],
   );
   // the text table carries the same address column
   const text = lab(["status", "labs/basic.yaml"]);
   assert.match(text.stdout, /address/);
   assert.match(text.stdout, /client\s+server\s+10\.201\.0\.10:1234\s+tcp\s+client\s+connected/);
+  assert.match(text.stdout, /client\s+server\s+\[fd77:201::a\]:1234\s+udp\s+client\s+connected/);
 
   const again = lab(["up", "labs/basic.yaml", "--detach"]);
   assert.equal(again.code, 0);

@@ -28,11 +28,14 @@ after(async () => {
 
 const LAB = `${process.execPath} ${LAB_BIN}`;
 
-/** The four rows of labs/basic.yaml, each "from to address proto side state". */
-const ROW = (proto: string, side: string, state: string) =>
+/**
+ * The eight rows of labs/basic.yaml (TCP and UDP, client and server side, over IPv4 and over
+ * IPv6), each "from to address proto side state".
+ */
+const ROW = (proto: string, side: string, state: string, family: 4 | 6 = 4) =>
   // the address is "-" while a client reconnects
   new RegExp(
-    `client\\s+server\\s+(10\\.201\\.0\\.\\d+:\\d+|-)\\s+${proto}\\s+${side}\\s+${state}\\b`,
+    `client\\s+server\\s+(${family === 4 ? "10\\.201\\.0\\.\\d+" : "\\[fd77:201::[0-9a-f]+\\]"}:\\d+|-)\\s+${proto}\\s+${side}\\s+${state}\\b`,
   );
 
 /**
@@ -47,16 +50,20 @@ function chartBodies(screen: string): string[] {
   return lines.slice(top + 1, bottom);
 }
 
-/** "udp round 3 up" for each round in the event log: each must show once. */
+/** "udp round 3 up" ("udp6 …" over IPv6) for each round in the event log: each must show once. */
 function roundsIn(screen: string): string[] {
-  return [...screen.matchAll(/(tcp|udp) client → server round (\d+) (up|down)/g)].map(
+  return [...screen.matchAll(/(tcp6?|udp6?) client → server round (\d+) (up|down)/g)].map(
     (m) => `${m[1]} round ${m[2]} ${m[3]}`,
   );
 }
 
 function allRows(state: string) {
   return (screen: string) =>
-    ["tcp", "udp"].every((p) => ["client", "server"].every((s) => ROW(p, s, state).test(screen)));
+    ([4, 6] as const).every((f) =>
+      ["tcp", "udp"].every((p) =>
+        ["client", "server"].every((s) => ROW(p, s, state, f).test(screen)),
+      ),
+    );
 }
 
 async function leftOver(d: Docker): Promise<string[]> {
@@ -73,14 +80,14 @@ test("up shows the dashboard at 160×48; kill and start at a key; q, d tears dow
   if (!docker) return t.skip(SKIP_AGENT_ONLY);
   const tmux = new TmuxSession(`${LAB} up labs/basic.yaml`, { width: 160, height: 48, cwd: ROOT });
   sessions.push(tmux);
-  let screen = await tmux.waitFor(allRows("connected"), "four connected rows", 120_000);
-  assert.match(screen, /lab basic\s+up \S+\s+connections 2 up, 0 down/);
+  let screen = await tmux.waitFor(allRows("connected"), "eight connected rows", 120_000);
+  assert.match(screen, /lab basic\s+up \S+\s+connections 4 up, 0 down/);
   // the legends are in the titles, the y axes in SI units
   assert.match(screen, /Throughput client → server tcp .*━ up ━ down/);
   assert.match(screen, /RTT client → server tcp .*━ last ━ p50/);
   // two rounds of each connection, so the log has had both sides' reports of a round
   screen = await tmux.waitFor(
-    (s) => roundsIn(s).filter((r) => r.endsWith("down")).length >= 2,
+    (s) => roundsIn(s).filter((r) => r.endsWith("down")).length >= 4,
     "a down round of each connection in the event log",
     60_000,
   );
@@ -330,7 +337,7 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
     cwd: ROOT,
   });
   sessions.push(tmux);
-  let small = await tmux.waitFor(allRows("connected"), "four connected rows at 80×24");
+  let small = await tmux.waitFor(allRows("connected"), "eight connected rows at 80×24");
   assert.doesNotMatch(small, /Throughput/);
   assert.match(small, /Nodes/);
   assert.match(small, /Events/);
@@ -385,7 +392,7 @@ test("attach: --json and --plain lines without a terminal; the dashboard's q kee
     cwd: ROOT,
   });
   sessions.push(watching);
-  await watching.waitFor(allRows("connected"), "four connected rows again");
+  await watching.waitFor(allRows("connected"), "eight connected rows again");
   const down = runLab(["down", "labs/basic.yaml"]);
   assert.equal(down.code, 0);
   assert.equal(await watching.exitCode(30_000), 3);

@@ -63,6 +63,42 @@ describe("eventText: the agent's own terminal", () => {
     );
   });
 
+  it("writes tcp6 and udp6 for a connection over IPv6, as ss does, from its peer or its URI", () => {
+    assert.equal(
+      eventText({
+        event: "connected",
+        local_name: "b",
+        side: "server",
+        proto: "udp",
+        peer_name: "a",
+        peer_address: "[fd77:1::14]:40000",
+      }),
+      "b: udp6 a → b connected (peer [fd77:1::14]:40000)",
+    );
+    assert.equal(
+      eventText({
+        event: "connecting",
+        local_name: "a",
+        side: "client",
+        proto: "tcp",
+        target: "tcp://b:1234?family=6",
+      }),
+      "a: tcp6 a → b:1234 connecting",
+    );
+    // an IPv4-mapped peer of a dual-stack socket is IPv4
+    assert.match(
+      eventText({
+        event: "connected",
+        local_name: "b",
+        side: "server",
+        proto: "tcp",
+        peer_name: "a",
+        peer_address: "[::ffff:10.0.0.1]:40000",
+      }),
+      /^b: tcp a → b/,
+    );
+  });
+
   it("a round: the connection's (no reporting node), with what the receiver counted over UDP", () => {
     const base = { event: "round", local_name: "a", side: "client", peer_name: "b" } as const;
     assert.equal(
